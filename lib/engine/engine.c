@@ -1,0 +1,198 @@
+/* engine.c: the per-lcore engine and its loop: rx burst, classify, handle, timers, TX drain. */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "engine/pmt_engine.h"
+#include "net/pmt_net.h"
+
+/* The engine's hot state must not drift into the counters' lines. */
+_Static_assert(offsetof(struct pmt_engine, tx) % RTE_CACHE_LINE_SIZE == 0,
+	       "TX buffers start a cache line");
+_Static_assert(offsetof(struct pmt_engine, tx) <= 2 * RTE_CACHE_LINE_SIZE,
+	       "read-mostly engine fields fit in two cache lines");
+_Static_assert(offsetof(struct pmt_engine, stats) % RTE_CACHE_LINE_SIZE == 0,
+	       "counters start a cache line of their own");
+
+struct pmt_engine *
+pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
+		  uint64_t now)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct pmt_engine *eng;
+
+	eng = rte_zmalloc_socket("pmt_engine", sizeof(*eng), RTE_CACHE_LINE_SIZE,
+				 socket);
+	if (eng == NULL) {
+		RTE_LOG(ERR, USER1, "pmtcp: no memory for engine %u\n", idx);
+		return NULL;
+	}
+	eng->stack = st;
+	eng->idx = idx;
+	eng->lcore_id = (uint16_t)lcore_id;
+	eng->n_ifaces = (uint16_t)st->n_ifaces;
+	eng->tsc_hz = rte_get_tsc_hz();
+	eng->tsc_per_us = eng->tsc_hz / 1000000 ? eng->tsc_hz / 1000000 : 1;
+	eng->now = now;
+
+	snprintf(name, sizeof(name), "pmt_mbuf_%u", idx);
+	/* A per-lcore cache makes alloc/free touch no shared ring. */
+	eng->pool = rte_pktmbuf_pool_create(name, st->cfg.mbufs_per_lcore,
+					    256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					    socket);
+	if (eng->pool == NULL) {
+		RTE_LOG(ERR, USER1,
+			"pmtcp: cannot create %u mbufs for engine %u: %s "
+			"(raise -m or lower --mbufs)\n",
+			st->cfg.mbufs_per_lcore, idx, rte_strerror(rte_errno));
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "pmt_arps_%u", idx);
+	eng->arp_sync = rte_ring_create_elem(name, sizeof(struct pmt_arp_sync_msg),
+					     1024, socket, RING_F_SC_DEQ);
+	if (eng->arp_sync == NULL) {
+		RTE_LOG(ERR, USER1, "pmtcp: cannot create ring %s: %s\n",
+			name, rte_strerror(rte_errno));
+		goto fail;
+	}
+	pmt_wheel_init(&eng->wheel, now);
+	if (pmt_arp_init(eng, st->cfg.arp_entries) != 0) {
+		RTE_LOG(ERR, USER1, "pmtcp: no memory for ARP cache\n");
+		goto fail;
+	}
+	return eng;
+fail:
+	pmt_engine_free(eng);
+	return NULL;
+}
+
+void
+pmt_engine_free(struct pmt_engine *eng)
+{
+	unsigned int i;
+
+	if (eng == NULL)
+		return;
+	pmt_arp_fini(eng);
+	for (i = 0; i < PMT_MAX_PORTS; i++) {
+		rte_pktmbuf_free_bulk(eng->tx[i].pkts, eng->tx[i].n);
+		eng->tx[i].n = 0;
+	}
+	rte_ring_free(eng->arp_sync);
+	rte_mempool_free(eng->pool);
+	rte_free(eng);
+}
+
+uint64_t
+pmt_engine_clock(const struct pmt_engine *eng)
+{
+	return rte_rdtsc() / eng->tsc_per_us;
+}
+
+static void
+txbuf_flush(struct pmt_engine *eng, uint16_t iface)
+{
+	struct pmt_txbuf *b = &eng->tx[iface];
+	uint16_t sent = 0, n = b->n;
+	unsigned int tries = 0, i;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+	/* A full TX ring clears within microseconds; wait that long, no more. */
+	while (sent < n && tries++ < 8)
+		sent += pmt_port_tx(eng, iface, b->pkts + sent, n - sent);
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		rte_pktmbuf_free_bulk(b->pkts + sent, n - sent);
+		PMT_STAT_ADD(eng, tx_drop_full, n - sent);
+	}
+	PMT_STAT_ADD(eng, tx_pkts, sent);
+	PMT_STAT_ADD(eng, tx_bytes, bytes);
+	b->n = 0;
+}
+
+void
+pmt_engine_tx(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
+{
+	struct pmt_txbuf *b = &eng->tx[iface];
+
+	if (!eng->tx_pending) {
+		eng->tx_pending = true;
+		eng->tx_deadline = eng->now + eng->stack->cfg.tx_drain_us;
+	}
+	b->pkts[b->n++] = m;
+	if (b->n == PMT_TX_BURST)
+		txbuf_flush(eng, iface);
+}
+
+void
+pmt_engine_tx_flush(struct pmt_engine *eng)
+{
+	uint16_t i;
+
+	for (i = 0; i < eng->n_ifaces; i++)
+		if (eng->tx[i].n)
+			txbuf_flush(eng, i);
+	eng->tx_pending = false;
+}
+
+void
+pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
+		 struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int i;
+
+	PMT_STAT_ADD(eng, rx_pkts, n);
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		PMT_STAT_ADD(eng, rx_bytes, rte_pktmbuf_pkt_len(pkts[i]));
+		pmt_eth_input(eng, iface, pkts[i]);
+	}
+}
+
+unsigned int
+pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
+{
+	struct rte_mbuf *pkts[PMT_RX_BURST];
+	unsigned int total = 0;
+	bool busy = false;
+	uint16_t i, n;
+
+	eng->now = now;
+	pmt_arp_sync(eng);
+	for (i = 0; i < eng->n_ifaces; i++) {
+		n = pmt_port_rx(eng, i, pkts, PMT_RX_BURST);
+		if (n == 0)
+			continue;
+		pmt_engine_input(eng, i, pkts, n);
+		total += n;
+		busy |= n == PMT_RX_BURST;
+	}
+	pmt_wheel_advance(&eng->wheel, now);
+	/*
+	 * Drain when the queues ran dry (nothing to batch with: send now
+	 * for latency) or when the oldest buffered packet reached its
+	 * deadline (under load: batch, but bound the wait).
+	 */
+	if (eng->tx_pending &&
+	    (!busy || (int64_t)(now - eng->tx_deadline) >= 0))
+		pmt_engine_tx_flush(eng);
+	return total;
+}
+
+unsigned int
+pmt_engine_poll(struct pmt_engine *eng)
+{
+	return pmt_engine_turn(eng, pmt_engine_clock(eng));
+}

@@ -1,0 +1,115 @@
+/* pmt_engine.h: the stack, its interfaces and the per-lcore engine (internal). */
+#ifndef PMT_ENGINE_H
+#define PMT_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "pmtcp.h"
+#include "stats/pmt_stats.h"
+#include "timer/pmt_wheel.h"
+#include "net/pmt_arp.h"
+
+#define PMT_RX_BURST 32
+#define PMT_TX_BURST 32
+
+/* What the stack knows of one port: read-mostly after start-up. */
+struct pmt_iface {
+	uint16_t port_id;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	unsigned int n_addrs;
+	struct pmt_ipv4_prefix addrs[PMT_MAX_ADDRS_PER_PORT];
+	bool tx_ip_cksum;	/* port computes the IPv4 header checksum */
+	bool rx_ip_cksum;	/* port reports IPv4 checksum state in ol_flags */
+};
+
+struct pmt_engine;
+
+/* The process-wide stack: configuration and the engine table. */
+struct pmt_stack {
+	struct pmt_config cfg;
+	unsigned int n_ifaces;
+	struct pmt_iface ifaces[PMT_MAX_PORTS];
+	unsigned int n_engines;
+	struct pmt_engine *engines[RTE_MAX_LCORE];	/* by engine index */
+	struct pmt_engine *by_lcore[RTE_MAX_LCORE];
+	volatile bool stop;
+	bool ports_started;
+};
+
+struct pmt_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[PMT_TX_BURST];
+};
+
+/*
+ * One engine per lcore. Layout: the read-mostly fields a packet needs
+ * come first so they share the first cache lines; the counters, written
+ * on every packet, sit apart from them.
+ */
+struct pmt_engine {
+	/* read-mostly */
+	struct pmt_stack *stack;
+	struct rte_mempool *pool;
+	struct rte_ring *arp_sync;	/* ARP learnings from other engines */
+	uint64_t tsc_hz;
+	uint64_t tsc_per_us;
+	uint16_t idx;			/* engine index = queue id */
+	uint16_t lcore_id;
+	uint16_t n_ifaces;
+
+	/* per-packet mutable state */
+	uint64_t now;			/* microseconds, set by each turn */
+	uint64_t tx_deadline;		/* now value at which TX must drain */
+	uint16_t ip_id;
+	bool tx_pending;		/* some TX buffer holds packets */
+	struct pmt_txbuf tx[PMT_MAX_PORTS] __rte_cache_aligned;
+
+	struct pmt_wheel wheel __rte_cache_aligned;
+	struct pmt_arp_table arp;
+	struct pmt_stats stats __rte_cache_aligned;
+};
+
+#define PMT_STAT_INC(eng, name) ((eng)->stats.name++)
+#define PMT_STAT_ADD(eng, name, v) ((eng)->stats.name += (v))
+
+/* Create an engine for queue @idx on @lcore_id; NULL and a log on error. */
+struct pmt_engine *pmt_engine_create(struct pmt_stack *st, uint16_t idx,
+				     unsigned int lcore_id, uint64_t now);
+void pmt_engine_free(struct pmt_engine *eng);
+
+/* One turn at time @now (microseconds): the loop body, clock injected. */
+unsigned int pmt_engine_turn(struct pmt_engine *eng, uint64_t now);
+
+/* Classify and handle received frames (RX side of one turn). */
+void pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
+		      struct rte_mbuf **pkts, unsigned int n);
+
+/* Queue @m for transmission on @iface; drains when the buffer fills. */
+void pmt_engine_tx(struct pmt_engine *eng, uint16_t iface,
+		   struct rte_mbuf *m);
+
+/* Hand every buffered packet to the ports now. */
+void pmt_engine_tx_flush(struct pmt_engine *eng);
+
+/* Microseconds since an arbitrary epoch, from the TSC. */
+uint64_t pmt_engine_clock(const struct pmt_engine *eng);
+
+/* The process's stack (set by pmt_stack_init; tests set their own). */
+extern struct pmt_stack *pmt_the_stack;
+
+/* Port layer: the only code that touches rte_ethdev. */
+int pmt_port_setup(struct pmt_stack *st);
+void pmt_port_close(struct pmt_stack *st);
+uint16_t pmt_port_rx(struct pmt_engine *eng, uint16_t iface,
+		     struct rte_mbuf **pkts, uint16_t n);
+uint16_t pmt_port_tx(struct pmt_engine *eng, uint16_t iface,
+		     struct rte_mbuf **pkts, uint16_t n);
+
+#endif /* PMT_ENGINE_H */

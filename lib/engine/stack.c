@@ -1,0 +1,186 @@
+/* stack.c: the stack's life: bring engines and ports up, run them, report, tear down. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "engine/pmt_engine.h"
+#include "net/pmt_net.h"
+
+struct pmt_stack *pmt_the_stack;
+
+static int
+engine_loop(void *arg)
+{
+	struct pmt_engine *eng = pmt_the_stack->by_lcore[rte_lcore_id()];
+
+	RTE_SET_USED(arg);
+	if (eng == NULL)
+		return 0;
+	while (!pmt_the_stack->stop)
+		pmt_engine_poll(eng);
+	pmt_engine_tx_flush(eng);
+	return 0;
+}
+
+int
+pmt_stack_init(const struct pmt_config *cfg)
+{
+	char err[256];
+	struct pmt_stack *st;
+	unsigned int lcore, i;
+	uint64_t now;
+	int ret;
+
+	if (pmt_the_stack != NULL)
+		return -EALREADY;
+	ret = pmt_config_validate(cfg, err, sizeof(err));
+	if (ret != 0) {
+		RTE_LOG(ERR, USER1, "pmtcp: %s\n", err);
+		return ret;
+	}
+	st = rte_zmalloc("pmt_stack", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL)
+		return -ENOMEM;
+	st->cfg = *cfg;
+	pmt_the_stack = st;
+
+	RTE_LCORE_FOREACH(lcore) {
+		struct pmt_engine *eng;
+
+		/* The engines start on one clock so timers agree. */
+		eng = pmt_engine_create(st, (uint16_t)st->n_engines, lcore, 0);
+		if (eng == NULL) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		now = pmt_engine_clock(eng);
+		eng->now = now;
+		pmt_wheel_init(&eng->wheel, now);
+		st->engines[st->n_engines++] = eng;
+		st->by_lcore[lcore] = eng;
+	}
+	ret = pmt_port_setup(st);
+	if (ret != 0)
+		goto fail;
+
+	/* Announce our addresses and learn the gateway before traffic. */
+	for (i = 0; i < st->n_ifaces; i++)
+		pmt_arp_announce(st->engines[0], (uint16_t)i);
+	if (st->cfg.gateway != 0) {
+		struct pmt_engine *eng = st->engines[0];
+		uint32_t nh, src;
+		uint16_t ifc;
+
+		eng->now = pmt_engine_clock(eng);
+		if (pmt_route(eng, st->cfg.gateway, &ifc, &nh, &src) == 0)
+			pmt_arp_resolve(eng, ifc, nh);
+	}
+	pmt_engine_tx_flush(st->engines[0]);
+	return 0;
+fail:
+	pmt_stack_close();
+	return ret;
+}
+
+int
+pmt_stack_run(void)
+{
+	struct pmt_stack *st = pmt_the_stack;
+	int ret;
+
+	if (st == NULL)
+		return -EINVAL;
+	ret = rte_eal_mp_remote_launch(engine_loop, NULL, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+	return ret;
+}
+
+void
+pmt_stack_stop(void)
+{
+	if (pmt_the_stack != NULL)
+		pmt_the_stack->stop = true;
+}
+
+bool
+pmt_stack_stopping(void)
+{
+	return pmt_the_stack == NULL || pmt_the_stack->stop;
+}
+
+void
+pmt_stack_close(void)
+{
+	struct pmt_stack *st = pmt_the_stack;
+	unsigned int i;
+
+	if (st == NULL)
+		return;
+	/* Ports first: they hold mbufs of the engines' pools. */
+	pmt_port_close(st);
+	for (i = 0; i < st->n_engines; i++)
+		pmt_engine_free(st->engines[i]);
+	pmt_the_stack = NULL;
+	rte_free(st);
+}
+
+struct pmt_engine *
+pmt_engine_get(unsigned int lcore_id)
+{
+	if (pmt_the_stack == NULL || lcore_id >= RTE_MAX_LCORE)
+		return NULL;
+	return pmt_the_stack->by_lcore[lcore_id];
+}
+
+unsigned int
+pmt_stats_count(void)
+{
+	return PMT_STATS_N;
+}
+
+int
+pmt_stats_get(unsigned int i, const char **name, uint64_t *value)
+{
+	struct pmt_stack *st = pmt_the_stack;
+	uint64_t sum = 0;
+	unsigned int e;
+
+	if (i >= PMT_STATS_N)
+		return -ERANGE;
+	if (st != NULL)
+		for (e = 0; e < st->n_engines; e++) {
+			const volatile uint64_t *c =
+				(const volatile uint64_t *)&st->engines[e]->stats;
+
+			sum += c[i];
+		}
+	if (name != NULL)
+		*name = pmt_stats_names[i];
+	if (value != NULL)
+		*value = sum;
+	return 0;
+}
+
+void
+pmt_stats_print(FILE *f)
+{
+	struct pmt_stack *st = pmt_the_stack;
+	unsigned int i;
+
+	for (i = 0; i < PMT_STATS_N; i++) {
+		const char *name;
+		uint64_t v;
+
+		pmt_stats_get(i, &name, &v);
+		if (v != 0)
+			fprintf(f, "stat %s=%" PRIu64 "\n", name, v);
+	}
+	if (st != NULL)
+		for (i = 0; i < st->n_engines; i++)
+			pmt_arp_print(st->engines[i], f);
+}

@@ -1,0 +1,72 @@
+/* pmt_stats.h: the per-lcore counters, one per drop reason and event. */
+#ifndef PMT_STATS_H
+#define PMT_STATS_H
+
+#include <stdint.h>
+
+/*
+ * One X-macro list so the struct, the names printed at shutdown and the
+ * telemetry keys can never disagree. Every drop has its own reason.
+ */
+#define PMT_STATS_LIST(X) \
+	X(rx_pkts)			\
+	X(rx_bytes)			\
+	X(tx_pkts)			\
+	X(tx_bytes)			\
+	X(tx_drop_full)			\
+	X(mbuf_alloc_fail)		\
+	X(eth_rx_short)			\
+	X(eth_rx_not_ours)		\
+	X(eth_rx_vlan_unsupported)	\
+	X(eth_rx_bad_src)		\
+	X(eth_rx_unknown_type)		\
+	X(eth_rx_multiseg)		\
+	X(arp_rx_requests)		\
+	X(arp_rx_replies)		\
+	X(arp_rx_short)			\
+	X(arp_rx_bad_format)		\
+	X(arp_rx_bad_op)		\
+	X(arp_rx_bad_sender)		\
+	X(arp_rx_not_for_us)		\
+	X(arp_rx_conflict)		\
+	X(arp_tx_requests)		\
+	X(arp_tx_replies)		\
+	X(arp_tx_gratuitous)		\
+	X(arp_learned)			\
+	X(arp_expired)			\
+	X(arp_resolve_fail)		\
+	X(arp_pending_drop)		\
+	X(arp_table_full)		\
+	X(arp_sync_drop)		\
+	X(ip_rx_pkts)			\
+	X(ip_rx_short)			\
+	X(ip_rx_bad_version)		\
+	X(ip_rx_bad_ihl)		\
+	X(ip_rx_bad_len)		\
+	X(ip_rx_bad_cksum)		\
+	X(ip_rx_fragment)		\
+	X(ip_rx_options)		\
+	X(ip_rx_ttl_zero)		\
+	X(ip_rx_bad_src)		\
+	X(ip_rx_not_ours)		\
+	X(ip_rx_broadcast)		\
+	X(ip_rx_proto_unsupported)	\
+	X(ip_tx_no_route)		\
+	X(icmp_rx_short)		\
+	X(icmp_rx_bad_cksum)		\
+	X(icmp_rx_echo_requests)	\
+	X(icmp_rx_other)		\
+	X(icmp_tx_echo_replies)
+
+struct pmt_stats {
+#define PMT_STATS_FIELD(name) uint64_t name;
+	PMT_STATS_LIST(PMT_STATS_FIELD)
+#undef PMT_STATS_FIELD
+};
+
+#define PMT_STATS_N (sizeof(struct pmt_stats) / sizeof(uint64_t))
+
+/* Names in field order; index i names the i-th uint64_t of the struct. */
+extern const char *const pmt_stats_names[PMT_STATS_N];
+
+#endif /* PMT_STATS_H */

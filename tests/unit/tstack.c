@@ -1,0 +1,230 @@
+/* tstack.c: the unit-test stack harness (see tstack.h). */
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "tstack.h"
+
+const struct rte_ether_addr ts_peer_mac = {
+	.addr_bytes = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 } };
+const struct rte_ether_addr ts_our_mac = {
+	.addr_bytes = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 } };
+const struct rte_ether_addr ts_gw_mac = {
+	.addr_bytes = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe } };
+
+static unsigned int tstack_seq;
+
+void
+tstack_eal_init(const char *suite)
+{
+	char prefix[64];
+	char *argv[] = { "test", "--no-huge", "--no-pci", "-m", "256",
+			 "--file-prefix", prefix, "-l", "0",
+			 "--log-level=*:error", NULL };
+
+	snprintf(prefix, sizeof(prefix), "pmt-%s-%d", suite, (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		exit(1);
+	}
+}
+
+uint32_t
+ts_ip(const char *dotted)
+{
+	uint32_t a = 0;
+
+	ck_assert_int_eq(pmt_ipv4_parse_addr(dotted, &a), 0);
+	return a;
+}
+
+struct tstack *
+tstack_new(void (*cfg_fn)(struct pmt_config *cfg))
+{
+	struct tstack *t = calloc(1, sizeof(*t));
+	char name[32];
+	int ret;
+
+	ck_assert_ptr_nonnull(t);
+	t->now = TSTACK_T0;
+	snprintf(name, sizeof(name), "ts_rx%u", tstack_seq);
+	t->rx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "ts_tx%u", tstack_seq);
+	t->tx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	ck_assert(t->rx != NULL && t->tx != NULL);
+	snprintf(name, sizeof(name), "ts_port%u", tstack_seq++);
+	ret = rte_eth_from_rings(name, &t->rx, 1, &t->tx, 1, 0);
+	ck_assert_int_ge(ret, 0);
+	t->port = (uint16_t)ret;
+
+	t->st = rte_zmalloc("ts_stack", sizeof(*t->st), RTE_CACHE_LINE_SIZE);
+	ck_assert_ptr_nonnull(t->st);
+	pmt_config_defaults(&t->st->cfg);
+	/* Small pools keep the unit tests inside -m 256. */
+	t->st->cfg.mbufs_per_lcore = 4096;
+	t->st->cfg.rx_desc = 256;
+	t->st->cfg.tx_desc = 256;
+	t->st->cfg.link_wait_ms = 0;
+	ck_assert_int_eq(pmt_config_set(&t->st->cfg, NULL, "addr",
+					TS_OUR_IP "/24", NULL, 0), 0);
+	ck_assert_int_eq(pmt_config_set(&t->st->cfg, NULL, "gateway",
+					TS_GW_IP, NULL, 0), 0);
+	if (cfg_fn != NULL)
+		cfg_fn(&t->st->cfg);
+	ck_assert_int_eq(pmt_config_validate(&t->st->cfg, NULL, 0), 0);
+	pmt_the_stack = t->st;
+
+	t->eng = pmt_engine_create(t->st, 0, rte_lcore_id(), t->now);
+	ck_assert_ptr_nonnull(t->eng);
+	t->st->engines[0] = t->eng;
+	t->st->by_lcore[rte_lcore_id()] = t->eng;
+	t->st->n_engines = 1;
+	ck_assert_int_eq(pmt_port_setup(t->st), 0);
+	ck_assert_int_eq(t->st->ifaces[0].port_id, t->port);
+	/* net_ring reports a zero MAC; give the stack a real one. */
+	t->st->ifaces[0].mac = ts_our_mac;
+	return t;
+}
+
+void
+tstack_free(struct tstack *t)
+{
+	struct rte_mbuf *m;
+	unsigned int unread = 0;
+
+	pmt_engine_tx_flush(t->eng);
+	while (rte_ring_dequeue(t->tx, (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		unread++;
+	}
+	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread", unread);
+	/* Every mbuf is back, except what the ARP cache still holds. */
+	pmt_arp_fini(t->eng);
+	ck_assert_uint_eq(rte_mempool_in_use_count(t->eng->pool), 0);
+	pmt_stack_close();
+	rte_ring_free(t->rx);
+	rte_ring_free(t->tx);
+	free(t);
+}
+
+void
+tstack_inject(struct tstack *t, const void *frame, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(t->eng->pool);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(rte_pktmbuf_append(m, (uint16_t)len));
+	memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
+	ck_assert_int_eq(rte_ring_enqueue(t->rx, m), 0);
+	pmt_engine_turn(t->eng, t->now);
+}
+
+void
+tstack_advance(struct tstack *t, uint64_t us)
+{
+	t->now += us;
+	pmt_engine_turn(t->eng, t->now);
+}
+
+struct rte_mbuf *
+tstack_tx(struct tstack *t)
+{
+	struct rte_mbuf *m;
+
+	pmt_engine_tx_flush(t->eng);
+	if (rte_ring_dequeue(t->tx, (void **)&m) != 0)
+		return NULL;
+	return m;
+}
+
+void
+tstack_expect_nothing(struct tstack *t)
+{
+	struct rte_mbuf *m = tstack_tx(t);
+
+	if (m != NULL) {
+		rte_pktmbuf_free(m);
+		ck_abort_msg("unexpected frame transmitted");
+	}
+}
+
+uint64_t
+tstack_stat(struct tstack *t, const char *name)
+{
+	const uint64_t *c = (const uint64_t *)&t->eng->stats;
+	unsigned int i;
+
+	for (i = 0; i < PMT_STATS_N; i++)
+		if (strcmp(pmt_stats_names[i], name) == 0)
+			return c[i];
+	ck_abort_msg("no counter %s", name);
+	return 0;
+}
+
+const struct rte_ether_addr *
+tstack_mac(struct tstack *t)
+{
+	return &t->st->ifaces[0].mac;
+}
+
+size_t
+ts_arp(uint8_t *buf, const struct rte_ether_addr *eth_dst,
+       const struct rte_ether_addr *eth_src, uint16_t op,
+       const struct rte_ether_addr *sha, uint32_t spa,
+       const struct rte_ether_addr *tha, uint32_t tpa)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+
+	eh->dst_addr = *eth_dst;
+	eh->src_addr = *eth_src;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	a->arp_data.arp_sha = *sha;
+	a->arp_data.arp_sip = spa;
+	a->arp_data.arp_tha = *tha;
+	a->arp_data.arp_tip = tpa;
+	return sizeof(*eh) + sizeof(*a);
+}
+
+size_t
+ts_echo(uint8_t *buf, const struct rte_ether_addr *eth_dst,
+	const struct rte_ether_addr *eth_src, uint32_t src, uint32_t dst,
+	uint16_t id, uint16_t seq, const void *payload, size_t plen,
+	size_t opt_len)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_icmp_hdr *ic;
+	size_t icmp_len = sizeof(*ic) + plen;
+
+	ck_assert(opt_len % 4 == 0 && opt_len <= 40);
+	eh->dst_addr = *eth_dst;
+	eh->src_addr = *eth_src;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	pmt_ipv4_build(ip, src, dst, IPPROTO_ICMP,
+		       (uint16_t)(opt_len + icmp_len), 0x1234);
+	ip->version_ihl = (uint8_t)(0x40 | ((20 + opt_len) / 4));
+	memset(ip + 1, 1 /* NOP */, opt_len);
+	ip->hdr_checksum = pmt_inet_cksum(ip, (uint32_t)(20 + opt_len));
+	ic = (struct rte_icmp_hdr *)((uint8_t *)(ip + 1) + opt_len);
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	ic->icmp_code = 0;
+	ic->icmp_cksum = 0;
+	ic->icmp_ident = rte_cpu_to_be_16(id);
+	ic->icmp_seq_nb = rte_cpu_to_be_16(seq);
+	memcpy(ic + 1, payload, plen);
+	ic->icmp_cksum = pmt_inet_cksum(ic, (uint32_t)icmp_len);
+	return sizeof(*eh) + 20 + opt_len + icmp_len;
+}

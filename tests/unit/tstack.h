@@ -1,0 +1,79 @@
+/* tstack.h: the unit-test stack: one engine on a net_ring port, frames as bytes, a hand-driven clock. */
+#ifndef PMT_TSTACK_H
+#define PMT_TSTACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "engine/pmt_engine.h"
+#include "net/pmt_net.h"
+
+/* Start every test near the 2^64 wrap of the clock, as nothing else would. */
+#define TSTACK_T0 (UINT64_MAX - 5000000000ull)
+
+#define TS_OUR_IP "198.18.0.2"
+#define TS_PEER_IP "198.18.0.1"
+#define TS_GW_IP "198.18.0.254"
+
+extern const struct rte_ether_addr ts_peer_mac;
+extern const struct rte_ether_addr ts_gw_mac;
+extern const struct rte_ether_addr ts_our_mac;
+
+struct tstack {
+	struct pmt_stack *st;
+	struct pmt_engine *eng;
+	struct rte_ring *rx;		/* what the port "receives" */
+	struct rte_ring *tx;		/* what the port "sent" */
+	uint16_t port;
+	uint64_t now;
+};
+
+/* EAL once per process: --no-huge --no-pci -m 256 --file-prefix @suite. */
+void tstack_eal_init(const char *suite);
+
+/*
+ * A stack with one port addressed TS_OUR_IP/24, gateway TS_GW_IP; @cfg_fn
+ * may change the configuration first (NULL: defaults).
+ */
+struct tstack *tstack_new(void (*cfg_fn)(struct pmt_config *cfg));
+
+/* Teardown: asserts no TX left unread, no mbuf leaked; frees all. */
+void tstack_free(struct tstack *t);
+
+/* Put one frame on the wire towards the stack and run one turn. */
+void tstack_inject(struct tstack *t, const void *frame, size_t len);
+
+/* Move the clock by @us and run one turn. */
+void tstack_advance(struct tstack *t, uint64_t us);
+
+/* Next transmitted frame (caller frees), or NULL. */
+struct rte_mbuf *tstack_tx(struct tstack *t);
+
+/* Assert nothing (more) was transmitted. */
+void tstack_expect_nothing(struct tstack *t);
+
+/* Counter by name, summed over the stack's engine. */
+uint64_t tstack_stat(struct tstack *t, const char *name);
+
+/* Our MAC, as the port reports it. */
+const struct rte_ether_addr *tstack_mac(struct tstack *t);
+
+uint32_t ts_ip(const char *dotted);
+
+/* Frame builders: write into @buf, return the length. */
+size_t ts_arp(uint8_t *buf, const struct rte_ether_addr *eth_dst,
+	      const struct rte_ether_addr *eth_src, uint16_t op,
+	      const struct rte_ether_addr *sha, uint32_t spa,
+	      const struct rte_ether_addr *tha, uint32_t tpa);
+/* Ethernet + IPv4 (20 bytes + @opt_len bytes of NOP options) + ICMP echo request. */
+size_t ts_echo(uint8_t *buf, const struct rte_ether_addr *eth_dst,
+	       const struct rte_ether_addr *eth_src, uint32_t src, uint32_t dst,
+	       uint16_t id, uint16_t seq, const void *payload, size_t plen,
+	       size_t opt_len);
+
+#endif /* PMT_TSTACK_H */
