@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pmt_wheel.h"
+#include "timer/pmt_wheel.h"
 
 #define TW_CONTAINER_OF(p, type, member) \
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
