@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct rte_mbuf;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -63,6 +65,23 @@ struct pmt_config {
 	unsigned int arp_retries;	/**< requests before resolution fails */
 	unsigned int arp_pending_max;	/**< packets queued per unresolved entry, <= 16 */
 	unsigned int arp_entries;	/**< ARP cache entries per engine */
+	unsigned int tcp_max_sockets;	/**< TCBs (and descriptors) per engine */
+	unsigned int tcp_sndbuf;	/**< default SO_SNDBUF, bytes */
+	unsigned int tcp_rcvbuf;	/**< default SO_RCVBUF, bytes */
+	unsigned int tcp_rto_min_ms;	/**< RFC 6298 lower bound (200) */
+	unsigned int tcp_rto_max_ms;	/**< upper bound of backoff (60000) */
+	unsigned int tcp_rto_init_ms;	/**< RTO before any sample (1000) */
+	unsigned int tcp_syn_retries;	/**< SYN / SYN-ACK retransmissions */
+	unsigned int tcp_retries;	/**< data retransmissions before abort */
+	unsigned int tcp_time_wait_ms;	/**< 2MSL: TIME-WAIT duration */
+	unsigned int tcp_fin_wait2_ms;	/**< FIN-WAIT-2 limit after close */
+	unsigned int tcp_delack_ms;	/**< delayed-ACK timer */
+	unsigned int tcp_flush_us;	/**< delayed flush of a partial segment */
+	unsigned int tcp_keep_idle_s;	/**< keepalive: idle before probes */
+	unsigned int tcp_keep_intvl_s;	/**< keepalive: between probes */
+	unsigned int tcp_keep_probes;	/**< keepalive: probes before abort */
+	unsigned int tcp_port_min;	/**< ephemeral port range, inclusive */
+	unsigned int tcp_port_max;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };
@@ -153,6 +172,124 @@ struct pmt_engine *pmt_engine_get(unsigned int lcore_id);
  * @return the number of packets received.
  */
 unsigned int pmt_engine_poll(struct pmt_engine *eng);
+
+/**
+ * @name Sockets
+ * A non-blocking descriptor API after BSD sockets. Each engine has its
+ * own descriptors: call these only on the engine's lcore, with that
+ * engine. Addresses are network byte order, ports host byte order.
+ * Errors are negative errno values; -EAGAIN means "try after the next
+ * event".
+ * @{
+ */
+
+/** pmt_send() flag: more data follows; hold a partial segment (cork). */
+#define PMT_MSG_MORE 0x1
+
+/** Readiness events (struct pmt_event.events). Edge-triggered: each is
+ *  reported once per change; read or write until -EAGAIN. */
+#define PMT_EV_IN 0x1	/**< data, end of stream, or a connection to accept */
+#define PMT_EV_OUT 0x2	/**< connected, or send space freed */
+#define PMT_EV_HUP 0x4	/**< the peer closed its side (FIN received) */
+#define PMT_EV_ERR 0x8	/**< the connection failed; see PMT_SO_ERROR */
+
+/** Socket options for pmt_setsockopt() / pmt_getsockopt(). */
+enum pmt_sockopt {
+	PMT_TCP_NODELAY = 1,	/**< 1: send each write at once (Nagle off) */
+	PMT_SO_SNDBUF,		/**< send buffer, bytes */
+	PMT_SO_RCVBUF,		/**< receive buffer, bytes */
+	PMT_SO_LINGER,		/**< seconds; 0 = close with RST; -1 = off */
+	PMT_SO_KEEPALIVE,	/**< 1: send keepalive probes when idle */
+	PMT_SO_REUSEADDR,	/**< 1: bind even if TIME-WAIT sockets hold the port */
+	PMT_SO_ERROR,		/**< get only: errno the connection ended with (cleared) */
+	PMT_TCP_MAXSEG,		/**< get only: the effective send MSS */
+	PMT_TCP_CORK,		/**< 1: hold partial segments until uncorked or flushed */
+	PMT_TCP_STATE,		/**< get only: RFC 9293 state, 0 CLOSED .. 10 TIME-WAIT */
+};
+
+/** One readiness event. */
+struct pmt_event {
+	int fd;			/**< descriptor */
+	uint32_t events;	/**< PMT_EV_* */
+	void *udata;		/**< what pmt_set_udata() attached */
+};
+
+/** A new TCP socket. @return a descriptor >= 0, or -EMFILE. */
+int pmt_socket(struct pmt_engine *eng);
+
+/** Bind to @p addr (0 = any of ours) and @p port (0 = ephemeral). */
+int pmt_bind(struct pmt_engine *eng, int fd, uint32_t addr, uint16_t port);
+
+/** Listen with room for @p backlog connections not yet accepted. */
+int pmt_listen(struct pmt_engine *eng, int fd, int backlog);
+
+/**
+ * Take an established connection. @p addr / @p port (may be NULL)
+ * receive the peer. @return a descriptor, or -EAGAIN.
+ */
+int pmt_accept(struct pmt_engine *eng, int fd, uint32_t *addr,
+	       uint16_t *port);
+
+/**
+ * Open a connection. @return -EINPROGRESS: PMT_EV_OUT follows when
+ * established, PMT_EV_ERR when refused (-ECONNREFUSED) or timed out.
+ */
+int pmt_connect(struct pmt_engine *eng, int fd, uint32_t addr,
+		uint16_t port);
+
+/**
+ * Copy up to @p len bytes into the send queue (one copy, into mbufs).
+ * @return bytes queued (may be short), -EAGAIN when the buffer is full,
+ * -EPIPE after shutdown or close, -ENOTCONN before the connection opens.
+ */
+long pmt_send(struct pmt_engine *eng, int fd, const void *buf, size_t len,
+	      int flags);
+
+/**
+ * Zero-copy send: the stack takes the whole mbuf chain @p m (it must
+ * not be modified afterwards) and transmits windows into it.
+ * @return bytes queued (the chain's length), or an error and @p m is
+ * still the caller's (-EAGAIN when the chain does not fit).
+ */
+long pmt_send_mbuf(struct pmt_engine *eng, int fd, struct rte_mbuf *m,
+		   int flags);
+
+/** Copy out up to @p len bytes. @return bytes, 0 at end of stream, -EAGAIN. */
+long pmt_recv(struct pmt_engine *eng, int fd, void *buf, size_t len);
+
+/**
+ * Zero-copy receive: take what has arrived as one mbuf chain (the
+ * caller frees it). @return its length, 0 at end of stream, -EAGAIN.
+ */
+long pmt_recv_mbuf(struct pmt_engine *eng, int fd, struct rte_mbuf **m);
+
+/** SHUT_RD, SHUT_WR or SHUT_RDWR (from <sys/socket.h>). */
+int pmt_shutdown(struct pmt_engine *eng, int fd, int how);
+
+/** Release the descriptor; the connection closes gracefully (FIN),
+ *  or with RST if unread data remains or SO_LINGER is 0. */
+int pmt_close(struct pmt_engine *eng, int fd);
+
+int pmt_setsockopt(struct pmt_engine *eng, int fd, enum pmt_sockopt opt,
+		   int value);
+int pmt_getsockopt(struct pmt_engine *eng, int fd, enum pmt_sockopt opt,
+		   int *value);
+int pmt_getsockname(struct pmt_engine *eng, int fd, uint32_t *addr,
+		    uint16_t *port);
+int pmt_getpeername(struct pmt_engine *eng, int fd, uint32_t *addr,
+		    uint16_t *port);
+
+/** Attach an application pointer, returned with every event. */
+int pmt_set_udata(struct pmt_engine *eng, int fd, void *udata);
+
+/**
+ * Collect up to @p max pending events of this engine's sockets (does not
+ * poll the ports: call pmt_engine_poll() in the same loop).
+ * @return the number written to @p ev.
+ */
+int pmt_events(struct pmt_engine *eng, struct pmt_event *ev, int max);
+
+/** @} */
 
 /** Number of counters pmt_stats_get() reports. */
 unsigned int pmt_stats_count(void);

@@ -148,8 +148,18 @@ parse_options(int argc, char **argv, struct pmt_config *cfg,
 				 argv[optind - 1]);
 			return usage_error(err);
 		case '?':
-			snprintf(err, sizeof(err), "unknown option '%s'",
-				 argv[optind - 1]);
+			/*
+			 * optopt is an unknown short option, which may stand
+			 * inside "-xq" with optind still on that word; it is
+			 * 0 for an unknown long option, 'h' for "--help=x".
+			 */
+			if (optopt != 0 && optopt != 'h')
+				snprintf(err, sizeof(err),
+					 "unknown option '-%c'", optopt);
+			else
+				snprintf(err, sizeof(err),
+					 "unknown option '%s'",
+					 argv[optind - 1]);
 			return usage_error(err);
 		default:
 			break;

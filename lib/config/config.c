@@ -40,6 +40,23 @@ pmt_config_defaults(struct pmt_config *cfg)
 	cfg->arp_retries = 3;
 	cfg->arp_pending_max = 8;
 	cfg->arp_entries = 1024;
+	cfg->tcp_max_sockets = 16384;
+	cfg->tcp_sndbuf = 256 * 1024;
+	cfg->tcp_rcvbuf = 256 * 1024;
+	cfg->tcp_rto_min_ms = 200;
+	cfg->tcp_rto_max_ms = 60000;
+	cfg->tcp_rto_init_ms = 1000;	/* RFC 6298 2.1 */
+	cfg->tcp_syn_retries = 6;
+	cfg->tcp_retries = 15;
+	cfg->tcp_time_wait_ms = 60000;	/* 2MSL as Linux: MSL 30 s */
+	cfg->tcp_fin_wait2_ms = 60000;
+	cfg->tcp_delack_ms = 40;
+	cfg->tcp_flush_us = 200;
+	cfg->tcp_keep_idle_s = 7200;	/* RFC 1122 4.2.3.6 */
+	cfg->tcp_keep_intvl_s = 75;
+	cfg->tcp_keep_probes = 9;
+	cfg->tcp_port_min = 32768;
+	cfg->tcp_port_max = 60999;
 }
 
 int
@@ -77,8 +94,9 @@ pmt_ipv4_parse_prefix(const char *s, struct pmt_ipv4_prefix *p)
 		return -EINVAL;
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
+	/* Digits only, and as for the octets no leading zero ("010"). */
 	if (errno || *end != '\0' || len > 32 || slash[1] < '0' ||
-	    slash[1] > '9')
+	    slash[1] > '9' || (slash[1] == '0' && slash[2] != '\0'))
 		return -EINVAL;
 	p->len = (uint8_t)len;
 	return 0;
@@ -102,6 +120,14 @@ parse_uint(const char *v, unsigned long min, unsigned long max,
 }
 
 static int
+bad_addr(char *err, size_t errlen, const char *v)
+{
+	return fail(err, errlen, -EINVAL,
+		    "bad address '%s': want IPv4/PREFIX, e.g. 198.18.0.2/24",
+		    v ? v : "");
+}
+
+static int
 port_add_addr(struct pmt_config *cfg, unsigned int port, const char *v,
 	      char *err, size_t errlen)
 {
@@ -109,9 +135,7 @@ port_add_addr(struct pmt_config *cfg, unsigned int port, const char *v,
 	struct pmt_ipv4_prefix p;
 
 	if (pmt_ipv4_parse_prefix(v, &p) != 0)
-		return fail(err, errlen, -EINVAL,
-			    "bad address '%s': want IPv4/PREFIX, e.g. 198.18.0.2/24",
-			    v ? v : "");
+		return bad_addr(err, errlen, v);
 	if (pc->n_addrs == PMT_MAX_ADDRS_PER_PORT)
 		return fail(err, errlen, -EINVAL,
 			    "port %u: more than %u addresses", port,
@@ -139,6 +163,23 @@ static const struct {
 	{ "arp-retries", offsetof(struct pmt_config, arp_retries), 1, 100 },
 	{ "arp-pending", offsetof(struct pmt_config, arp_pending_max), 1, 16 },
 	{ "arp-entries", offsetof(struct pmt_config, arp_entries), 16, 1u << 20 },
+	{ "tcp-max-sockets", offsetof(struct pmt_config, tcp_max_sockets), 16, 1u << 24 },
+	{ "tcp-sndbuf", offsetof(struct pmt_config, tcp_sndbuf), 4096, 1u << 30 },
+	{ "tcp-rcvbuf", offsetof(struct pmt_config, tcp_rcvbuf), 4096, 1u << 30 },
+	{ "tcp-rto-min-ms", offsetof(struct pmt_config, tcp_rto_min_ms), 1, 60000 },
+	{ "tcp-rto-max-ms", offsetof(struct pmt_config, tcp_rto_max_ms), 100, 600000 },
+	{ "tcp-rto-init-ms", offsetof(struct pmt_config, tcp_rto_init_ms), 1, 60000 },
+	{ "tcp-syn-retries", offsetof(struct pmt_config, tcp_syn_retries), 1, 127 },
+	{ "tcp-retries", offsetof(struct pmt_config, tcp_retries), 1, 127 },
+	{ "tcp-time-wait-ms", offsetof(struct pmt_config, tcp_time_wait_ms), 0, 600000 },
+	{ "tcp-fin-wait2-ms", offsetof(struct pmt_config, tcp_fin_wait2_ms), 1, 600000 },
+	{ "tcp-delack-ms", offsetof(struct pmt_config, tcp_delack_ms), 1, 500 },
+	{ "tcp-flush-us", offsetof(struct pmt_config, tcp_flush_us), 1, 1000000 },
+	{ "tcp-keep-idle-s", offsetof(struct pmt_config, tcp_keep_idle_s), 1, 86400 },
+	{ "tcp-keep-intvl-s", offsetof(struct pmt_config, tcp_keep_intvl_s), 1, 3600 },
+	{ "tcp-keep-probes", offsetof(struct pmt_config, tcp_keep_probes), 1, 127 },
+	{ "tcp-port-min", offsetof(struct pmt_config, tcp_port_min), 1024, 65535 },
+	{ "tcp-port-max", offsetof(struct pmt_config, tcp_port_max), 1024, 65535 },
 };
 
 int
@@ -165,17 +206,25 @@ pmt_config_set(struct pmt_config *cfg, const char *section, const char *key,
 			    section);
 
 	if (strcmp(key, "addr") == 0) {
+		struct pmt_ipv4_prefix p;
+		int ret;
+
+		if (cfg->n_addr_set >= PMT_MAX_PORTS)
+			return fail(err, errlen, -EINVAL,
+				    "more than %u --addr: one per port",
+				    PMT_MAX_PORTS);
+		/* A bad value neither wipes the file's ports nor uses a port. */
+		if (pmt_ipv4_parse_prefix(value, &p) != 0)
+			return bad_addr(err, errlen, value);
 		/* The first "addr" replaces what a file said: flags win. */
 		if (cfg->n_addr_set == 0) {
 			memset(cfg->ports, 0, sizeof(cfg->ports));
 			cfg->n_ports = 0;
 		}
-		if (cfg->n_addr_set >= PMT_MAX_PORTS)
-			return fail(err, errlen, -EINVAL,
-				    "more than %u --addr: one per port",
-				    PMT_MAX_PORTS);
-		return port_add_addr(cfg, cfg->n_addr_set++, value, err,
-				     errlen);
+		ret = port_add_addr(cfg, cfg->n_addr_set, value, err, errlen);
+		if (ret == 0)
+			cfg->n_addr_set++;
+		return ret;
 	}
 	if (strcmp(key, "gateway") == 0) {
 		if (pmt_ipv4_parse_addr(value, &cfg->gateway) != 0)
@@ -205,7 +254,52 @@ struct load_ctx {
 	char *err;
 	size_t errlen;
 	int ret;
+	FILE *f;
+	int line;		/* lines read so far */
+	int bad_line;		/* the line whose key or value failed */
+	int long_line;		/* a line too long for inih, or 0 */
+	int line_max;		/* the longest inih takes */
+	int read_errno;		/* the file could not be read */
 };
+
+/*
+ * inih's reader. It counts lines, so that a reason is reported with its
+ * own line, and ends the file after the first bad line: inih itself goes
+ * on, applying later lines and keeping the first line number but not
+ * its reason. inih also cuts a line longer than its buffer in two and
+ * parses the tail as a line of its own: a long comment is only cut
+ * short, any other long line is an error.
+ */
+static char *
+load_read(char *str, int num, void *stream)
+{
+	struct load_ctx *c = stream;
+	size_t n;
+	int ch;
+
+	if (c->ret != 0 || c->long_line != 0)
+		return NULL;
+	if (fgets(str, num, c->f) == NULL) {
+		if (ferror(c->f))
+			c->read_errno = errno;
+		return NULL;
+	}
+	c->line++;
+	n = strlen(str);
+	if (n == 0 || str[n - 1] == '\n')
+		return str;
+	ch = getc(c->f);
+	if (ch == '\n' || ch == EOF)
+		return str;
+	while (ch != '\n' && ch != EOF)
+		ch = getc(c->f);
+	n = strspn(str, " \t");
+	if (str[n] == ';' || str[n] == '#')
+		return str;
+	c->long_line = c->line;
+	c->line_max = num - 1;
+	return NULL;
+}
 
 static int
 load_line(void *user, const char *section, const char *key, const char *value)
@@ -216,8 +310,17 @@ load_line(void *user, const char *section, const char *key, const char *value)
 	ret = pmt_config_set(c->cfg, section, key, value, c->err, c->errlen);
 	if (ret == -ENOENT && c->other != NULL)
 		ret = c->other(c->arg, section, key, value, c->err, c->errlen);
+	if (ret == -ENOENT) {
+		/* Whoever knows the section, name the key. */
+		if (section[0] != '\0')
+			fail(c->err, c->errlen, 0, "unknown key '%s' in [%s]",
+			     key, section);
+		else
+			fail(c->err, c->errlen, 0, "unknown key '%s'", key);
+	}
 	if (ret != 0) {
 		c->ret = ret == -ENOENT ? -EINVAL : ret;
+		c->bad_line = c->line;
 		return 0;	/* inih: stop here, report the line */
 	}
 	return 1;
@@ -227,22 +330,31 @@ int
 pmt_config_load(struct pmt_config *cfg, const char *path,
 		pmt_config_other_fn other, void *arg, char *err, size_t errlen)
 {
-	struct load_ctx c = { cfg, other, arg, err, errlen, 0 };
+	struct load_ctx c = { .cfg = cfg, .other = other, .arg = arg };
 	char why[200] = "";
-	FILE *f;
 	int line;
 
-	f = fopen(path, "r");
-	if (f == NULL)
+	c.f = fopen(path, "r");
+	if (c.f == NULL)
 		return fail(err, errlen, -ENOENT, "%s: %s", path,
 			    strerror(errno));
 	c.err = why;
 	c.errlen = sizeof(why);
-	line = ini_parse_file(f, load_line, &c);
-	fclose(f);
-	if (line != 0)
+	line = ini_parse_stream(load_read, &c, load_line, &c);
+	fclose(c.f);
+	/* The file's addresses were "set earlier": an "addr" flag replaces them. */
+	cfg->n_addr_set = 0;
+	if (c.read_errno != 0)
+		return fail(err, errlen, -ENOENT, "%s: %s", path,
+			    strerror(c.read_errno));
+	/* The first bad line: a syntax error, a bad key, or a long line. */
+	if (line != 0 && (c.long_line == 0 || line < c.long_line))
 		return fail(err, errlen, -EINVAL, "%s:%d: %s", path, line,
-			    why[0] ? why : "syntax error");
+			    line == c.bad_line ? why : "syntax error");
+	if (c.long_line != 0)
+		return fail(err, errlen, -EINVAL,
+			    "%s:%d: line longer than %d characters", path,
+			    c.long_line, c.line_max);
 	return 0;
 }
 
@@ -296,6 +408,13 @@ pmt_config_validate(const struct pmt_config *cfg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL,
 			    "gateway %s is on none of the ports' subnets",
 			    inet_ntoa((struct in_addr){ cfg->gateway }));
+	if (cfg->tcp_port_min > cfg->tcp_port_max)
+		return fail(err, errlen, -EINVAL,
+			    "tcp-port-min (%u) above tcp-port-max (%u)",
+			    cfg->tcp_port_min, cfg->tcp_port_max);
+	if (cfg->tcp_rto_min_ms > cfg->tcp_rto_max_ms)
+		return fail(err, errlen, -EINVAL,
+			    "tcp-rto-min-ms above tcp-rto-max-ms");
 	if (cfg->arp_pending_max > 16)
 		return fail(err, errlen, -EINVAL, "arp-pending above 16");
 	/* Every port's RX ring is filled from the pool at start. */

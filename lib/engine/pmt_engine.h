@@ -14,6 +14,7 @@
 #include "stats/pmt_stats.h"
 #include "timer/pmt_wheel.h"
 #include "net/pmt_arp.h"
+#include "tcp/pmt_tcp.h"
 
 #define PMT_RX_BURST 32
 #define PMT_TX_BURST 32
@@ -73,6 +74,7 @@ struct pmt_engine {
 
 	struct pmt_wheel wheel __rte_cache_aligned;
 	struct pmt_arp_table arp;
+	struct pmt_tcp_engine tcp;
 	struct pmt_stats stats __rte_cache_aligned;
 };
 

@@ -21,7 +21,8 @@ engine_loop(void *arg)
 	RTE_SET_USED(arg);
 	if (eng == NULL)
 		return 0;
-	while (!pmt_the_stack->stop)
+	/* The loop reads only its engine; the stop flag is one shared load. */
+	while (!eng->stack->stop)
 		pmt_engine_poll(eng);
 	pmt_engine_tx_flush(eng);
 	return 0;

@@ -143,17 +143,21 @@ pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	struct pmt_ipv4_info ip;
 	uint32_t len = rte_pktmbuf_data_len(m);
+	enum pmt_ipv4_verdict v;
 
 	PMT_STAT_INC(eng, ip_rx_pkts);
-	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
-		/* The port saw a bad checksum; still tell short from bad. */
-		if (len >= sizeof(struct rte_ipv4_hdr)) {
-			PMT_STAT_INC(eng, ip_rx_bad_cksum);
-			goto drop;
-		}
-	}
-	switch (pmt_ipv4_parse(rte_pktmbuf_mtod(m, void *), len,
-			       ck == RTE_MBUF_F_RX_IP_CKSUM_GOOD, &ip)) {
+	/*
+	 * GOOD and NONE (header verified, sum wrong) skip our check. BAD
+	 * is applied where the parser would check the sum, after the
+	 * length checks, so a frame with several faults counts under the
+	 * same reason with or without the offload.
+	 */
+	v = pmt_ipv4_parse(rte_pktmbuf_mtod(m, void *), len,
+			   ck != RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, &ip);
+	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD &&
+	    (v == PMT_IPV4_OK || v == PMT_IPV4_FRAGMENT || v == PMT_IPV4_BAD_SRC))
+		v = PMT_IPV4_BAD_CKSUM;
+	switch (v) {
 	case PMT_IPV4_OK:
 		break;
 	case PMT_IPV4_SHORT:
@@ -175,6 +179,14 @@ pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 		PMT_STAT_INC(eng, ip_rx_fragment);
 		goto drop;
 	case PMT_IPV4_BAD_SRC:
+		PMT_STAT_INC(eng, ip_rx_bad_src);
+		goto drop;
+	}
+	/*
+	 * RFC 1122 3.2.1.3: a host MUST silently discard a datagram whose
+	 * source is invalid, and a subnet's broadcast address is one.
+	 */
+	if (pmt_iface_is_broadcast(ifc, ip.src)) {
 		PMT_STAT_INC(eng, ip_rx_bad_src);
 		goto drop;
 	}

@@ -56,7 +56,43 @@
 	X(icmp_rx_bad_cksum)		\
 	X(icmp_rx_echo_requests)	\
 	X(icmp_rx_other)		\
-	X(icmp_tx_echo_replies)
+	X(icmp_tx_echo_replies)		\
+	X(tcp_rx_segs)			\
+	X(tcp_rx_short)			\
+	X(tcp_rx_bad_off)		\
+	X(tcp_rx_bad_opt)		\
+	X(tcp_rx_bad_cksum)		\
+	X(tcp_rx_no_socket)		\
+	X(tcp_rx_unacceptable)		\
+	X(tcp_rx_paws_drop)		\
+	X(tcp_rx_bad_ack)		\
+	X(tcp_rx_dupacks)		\
+	X(tcp_rx_ooo_segs)		\
+	X(tcp_rx_ooo_drop)		\
+	X(tcp_rx_after_close)		\
+	X(tcp_rx_rst)			\
+	X(tcp_rx_syn_in_window)		\
+	X(tcp_challenge_acks)		\
+	X(tcp_tx_segs)			\
+	X(tcp_tx_data_segs)		\
+	X(tcp_tx_rst)			\
+	X(tcp_tx_rexmit_segs)		\
+	X(tcp_tx_rexmit_bytes)		\
+	X(tcp_tx_fast_rexmit)		\
+	X(tcp_tx_window_probes)		\
+	X(tcp_tx_keepalives)		\
+	X(tcp_tx_no_mbuf)		\
+	X(tcp_rto_timeouts)		\
+	X(tcp_conn_attempts)		\
+	X(tcp_conn_accepts)		\
+	X(tcp_conn_established)		\
+	X(tcp_conn_refused)		\
+	X(tcp_conn_resets)		\
+	X(tcp_conn_timeouts)		\
+	X(tcp_conn_closed)		\
+	X(tcp_listen_overflow)		\
+	X(tcp_no_tcb)			\
+	X(tcp_time_wait_reuse)
 
 struct pmt_stats {
 #define PMT_STATS_FIELD(name) uint64_t name;

@@ -1,4 +1,6 @@
 /* tstack.c: the unit-test stack harness (see tstack.h). */
+#include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +22,8 @@ const struct rte_ether_addr ts_gw_mac = {
 	.addr_bytes = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe } };
 
 static unsigned int tstack_seq;
+/* The stack of the running test, for tstack_reap(). */
+static struct tstack *tstack_live;
 
 void
 tstack_eal_init(const char *suite)
@@ -90,40 +94,81 @@ tstack_new(void (*cfg_fn)(struct pmt_config *cfg))
 	ck_assert_int_eq(t->st->ifaces[0].port_id, t->port);
 	/* net_ring reports a zero MAC; give the stack a real one. */
 	t->st->ifaces[0].mac = ts_our_mac;
+	tstack_live = t;
 	return t;
+}
+
+/* Give everything back; what the stack still held goes with its pool. */
+static void
+tstack_release(struct tstack *t)
+{
+	pmt_stack_close();
+	rte_ring_free(t->rx);
+	rte_ring_free(t->tx);
+	if (tstack_live == t)
+		tstack_live = NULL;
+	free(t);
 }
 
 void
 tstack_free(struct tstack *t)
 {
 	struct rte_mbuf *m;
-	unsigned int unread = 0;
+	unsigned int unread = 0, unseen = 0, in_use;
 
 	pmt_engine_tx_flush(t->eng);
 	while (rte_ring_dequeue(t->tx, (void **)&m) == 0) {
 		rte_pktmbuf_free(m);
 		unread++;
 	}
-	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread", unread);
+	while (rte_ring_dequeue(t->rx, (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		unseen++;
+	}
 	/* Every mbuf is back, except what the ARP cache still holds. */
 	pmt_arp_fini(t->eng);
-	ck_assert_uint_eq(rte_mempool_in_use_count(t->eng->pool), 0);
-	pmt_stack_close();
-	rte_ring_free(t->rx);
-	rte_ring_free(t->tx);
-	free(t);
+	in_use = rte_mempool_in_use_count(t->eng->pool);
+	/* Release before asserting, so a failure here cannot cascade. */
+	tstack_release(t);
+	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread",
+		      unread);
+	ck_assert_msg(unseen == 0, "%u injected frame(s) never received",
+		      unseen);
+	ck_assert_msg(in_use == 0, "%u mbuf(s) leaked", in_use);
 }
 
 void
-tstack_inject(struct tstack *t, const void *frame, size_t len)
+tstack_reap(void)
+{
+	if (tstack_live != NULL)
+		tstack_release(tstack_live);
+}
+
+void
+tstack_enqueue(struct tstack *t, const void *frame, size_t len,
+	       uint64_t ol_flags)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(t->eng->pool);
 
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_nonnull(rte_pktmbuf_append(m, (uint16_t)len));
 	memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
+	m->ol_flags = ol_flags;
 	ck_assert_int_eq(rte_ring_enqueue(t->rx, m), 0);
+}
+
+void
+tstack_inject_flags(struct tstack *t, const void *frame, size_t len,
+		    uint64_t ol_flags)
+{
+	tstack_enqueue(t, frame, len, ol_flags);
 	pmt_engine_turn(t->eng, t->now);
+}
+
+void
+tstack_inject(struct tstack *t, const void *frame, size_t len)
+{
+	tstack_inject_flags(t, frame, len, 0);
 }
 
 void
@@ -166,6 +211,49 @@ tstack_stat(struct tstack *t, const char *name)
 			return c[i];
 	ck_abort_msg("no counter %s", name);
 	return 0;
+}
+
+void
+tstack_mark(struct tstack *t)
+{
+	t->mark = t->eng->stats;
+}
+
+void
+tstack_expect_stats_at(struct tstack *t, const char *where,
+		       const struct tstack_count *c, size_t n)
+{
+	const uint64_t *now = (const uint64_t *)&t->eng->stats;
+	const uint64_t *then = (const uint64_t *)&t->mark;
+	unsigned int i;
+	size_t j;
+
+	for (j = 0; j < n && c[j].name != NULL; j++) {
+		for (i = 0; i < PMT_STATS_N; i++)
+			if (strcmp(pmt_stats_names[i], c[j].name) == 0)
+				break;
+		ck_assert_msg(i < PMT_STATS_N, "%s: no counter %s", where,
+			      c[j].name);
+	}
+	for (i = 0; i < PMT_STATS_N; i++) {
+		const char *name = pmt_stats_names[i];
+		uint64_t want = 0;
+		bool listed = false;
+
+		for (j = 0; j < n && c[j].name != NULL; j++)
+			if (strcmp(name, c[j].name) == 0) {
+				want = c[j].delta;
+				listed = true;
+			}
+		if (!listed && (strcmp(name, "rx_bytes") == 0 ||
+				strcmp(name, "tx_bytes") == 0))
+			continue;
+		ck_assert_msg(now[i] - then[i] == want,
+			      "%s: counter %s moved by %" PRIu64
+			      ", want %" PRIu64, where, name,
+			      now[i] - then[i], want);
+	}
+	tstack_mark(t);
 }
 
 const struct rte_ether_addr *

@@ -31,6 +31,13 @@ struct tstack {
 	struct rte_ring *tx;		/* what the port "sent" */
 	uint16_t port;
 	uint64_t now;
+	struct pmt_stats mark;		/* counters at the last mark */
+};
+
+/* A counter and how much it must have moved since the mark. */
+struct tstack_count {
+	const char *name;
+	uint64_t delta;
 };
 
 /* EAL once per process: --no-huge --no-pci -m 256 --file-prefix @suite. */
@@ -42,11 +49,28 @@ void tstack_eal_init(const char *suite);
  */
 struct tstack *tstack_new(void (*cfg_fn)(struct pmt_config *cfg));
 
-/* Teardown: asserts no TX left unread, no mbuf leaked; frees all. */
+/*
+ * Teardown: asserts no TX left unread, no injected frame left unreceived
+ * and no mbuf leaked; frees all.
+ */
 void tstack_free(struct tstack *t);
+
+/*
+ * Checked-fixture teardown: frees the stack of a test that failed before
+ * its tstack_free() (Check runs in-process), so one failure stays one.
+ */
+void tstack_reap(void);
 
 /* Put one frame on the wire towards the stack and run one turn. */
 void tstack_inject(struct tstack *t, const void *frame, size_t len);
+
+/* Put one frame on the wire with RX offload flags @ol_flags; run one turn. */
+void tstack_inject_flags(struct tstack *t, const void *frame, size_t len,
+			 uint64_t ol_flags);
+
+/* Put one frame on the wire without running a turn (for bursts). */
+void tstack_enqueue(struct tstack *t, const void *frame, size_t len,
+		    uint64_t ol_flags);
 
 /* Move the clock by @us and run one turn. */
 void tstack_advance(struct tstack *t, uint64_t us);
@@ -59,6 +83,23 @@ void tstack_expect_nothing(struct tstack *t);
 
 /* Counter by name, summed over the stack's engine. */
 uint64_t tstack_stat(struct tstack *t, const char *name);
+
+/* Remember every counter; tstack_expect_stats() compares against it. */
+void tstack_mark(struct tstack *t);
+
+/*
+ * Assert that since the mark each listed counter moved by exactly its
+ * delta and every other counter did not move (rx_bytes and tx_bytes are
+ * exempt unless listed); then mark again. @where names the caller. The
+ * list ends after @n entries or at a NULL name.
+ */
+void tstack_expect_stats_at(struct tstack *t, const char *where,
+			    const struct tstack_count *c, size_t n);
+#define tstack_expect_stats(t, ...) do {				\
+	const struct tstack_count tstack_c_[] = { __VA_ARGS__ };	\
+	tstack_expect_stats_at((t), __FILE__ ":" RTE_STR(__LINE__),	\
+			       tstack_c_, RTE_DIM(tstack_c_));		\
+} while (0)
 
 /* Our MAC, as the port reports it. */
 const struct rte_ether_addr *tstack_mac(struct tstack *t);

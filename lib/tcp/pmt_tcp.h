@@ -1,0 +1,287 @@
+/* pmt_tcp.h: the TCP control block, its states and the TCP layer's internal API. */
+#ifndef PMT_TCP_H
+#define PMT_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "sock/pmt_sockt.h"
+#include "tcp/pmt_tcp_subr.h"
+#include "tcp/pmt_tcp_wire.h"
+#include "timer/pmt_wheel.h"
+
+struct pmt_engine;
+struct pmt_ipv4_info;
+
+/*
+ * States ordered as in FreeBSD's tcp_fsm.h, so "has reached
+ * ESTABLISHED" and "has received a FIN" are comparisons.
+ */
+enum pmt_tcp_state {
+	PMT_TCPS_CLOSED = 0,
+	PMT_TCPS_LISTEN,
+	PMT_TCPS_SYN_SENT,
+	PMT_TCPS_SYN_RECEIVED,
+	PMT_TCPS_ESTABLISHED,
+	PMT_TCPS_CLOSE_WAIT,
+	PMT_TCPS_FIN_WAIT_1,
+	PMT_TCPS_CLOSING,
+	PMT_TCPS_LAST_ACK,
+	PMT_TCPS_FIN_WAIT_2,
+	PMT_TCPS_TIME_WAIT,
+	PMT_TCPS_N
+};
+
+#define PMT_TCPS_HAVE_ESTABLISHED(s) ((s) >= PMT_TCPS_ESTABLISHED)
+/* We have received the peer's FIN: no more data will arrive. */
+#define PMT_TCPS_HAVE_RCVD_FIN(s) \
+	((s) == PMT_TCPS_CLOSE_WAIT || (s) == PMT_TCPS_CLOSING || \
+	 (s) == PMT_TCPS_LAST_ACK || (s) == PMT_TCPS_TIME_WAIT)
+/* Our FIN is queued or sent: no more data may be queued. */
+#define PMT_TCPS_HAVE_SENT_FIN(s) ((s) > PMT_TCPS_CLOSE_WAIT)
+
+extern const char *const pmt_tcp_state_names[PMT_TCPS_N];
+
+/* Timer kinds multiplexed on the TCB's single wheel node. */
+enum pmt_tcpt {
+	PMT_TCPT_REXMT = 0,	/* retransmission, SYN retries, persist */
+	PMT_TCPT_DELACK,	/* delayed ACK */
+	PMT_TCPT_FLUSH,		/* Nagle/cork delayed flush */
+	PMT_TCPT_KEEP,		/* keepalive, connection-establishment limit */
+	PMT_TCPT_2MSL,		/* TIME-WAIT, FIN-WAIT-2 limit */
+	PMT_TCPT_N
+};
+
+/* TCB flags (t_flags). */
+#define PMT_TF_ACKNOW 0x0001	/* send an ACK at the next output */
+#define PMT_TF_DELACK 0x0002	/* an ACK is owed, delayed */
+#define PMT_TF_NODELAY 0x0004	/* TCP_NODELAY: Nagle off */
+#define PMT_TF_MORE 0x0008	/* cork: more data follows */
+#define PMT_TF_SACK_PERMIT 0x0010 /* both sides offered SACK */
+#define PMT_TF_TS 0x0020	/* timestamps negotiated */
+#define PMT_TF_WS 0x0040	/* window scaling negotiated */
+#define PMT_TF_FIN_QUEUED 0x0080 /* the application closed or shut down writes */
+#define PMT_TF_FIN_SENT 0x0100	/* a FIN occupies snd_max - 1 */
+#define PMT_TF_RCVD_FIN 0x0200	/* the peer's FIN was accepted */
+#define PMT_TF_APP_CLOSED 0x0400 /* the descriptor is gone */
+#define PMT_TF_IN_RECOVERY 0x0800 /* NewReno fast recovery */
+#define PMT_TF_RTT_TIMING 0x1000 /* t_rtseq is being timed */
+#define PMT_TF_KEEPALIVE 0x2000	/* SO_KEEPALIVE */
+#define PMT_TF_PERSIST 0x4000	/* the REXMT timer is the persist timer */
+#define PMT_TF_SHUT_RD 0x8000	/* shutdown(SHUT_RD): discard input */
+#define PMT_TF_WANT_OUT 0x10000	/* a send found the buffer full */
+#define PMT_TF_REUSEADDR 0x20000 /* SO_REUSEADDR */
+#define PMT_TF_BOUND 0x40000	/* bind() chose the local end */
+#define PMT_TF_CORK 0x80000	/* TCP_CORK */
+
+/* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
+
+/*
+ * The TCB: the socket's control information. One per connection, from
+ * the engine's TCB pool. Layout by cache line:
+ *  0: what every arriving segment reads (state, tuple, receive and send
+ *     sequence variables);
+ *  1: send side and congestion control;
+ *  2: queues, timers, RTT;
+ *  3: ownership and application glue.
+ */
+struct pmt_tcb {
+	/* --- line 0: input --- */
+	uint8_t state;
+	uint8_t snd_wscale;		/* shift we apply to the peer's window */
+	uint8_t rcv_wscale;		/* shift the peer applies to ours */
+	uint8_t iface;
+	uint32_t flags;			/* PMT_TF_* */
+	struct pmt_flow_key key;
+	uint32_t rcv_nxt;
+	uint32_t rcv_wnd;		/* what we advertise (bytes) */
+	uint32_t rcv_adv;		/* rcv_nxt + window last advertised */
+	uint32_t irs;
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max;		/* highest sequence sent + 1 */
+	uint32_t snd_wnd;		/* peer's window, scaled */
+	uint32_t snd_wl1;
+	uint32_t snd_wl2;
+	uint32_t iss;
+	uint32_t ts_recent;
+	uint32_t ts_recent_age;		/* ms of ts_recent */
+	uint32_t ts_offset;		/* per-connection TSval offset */
+	uint16_t peer_mss;		/* from the SYN, 536 by default */
+	uint16_t t_maxseg;		/* effective send MSS, options excluded */
+	uint8_t dupacks;
+	uint8_t rxtshift;		/* retransmissions of snd_una */
+
+	/* --- line 1: send side, congestion control --- */
+	uint32_t cwnd __rte_cache_aligned;
+	uint32_t ssthresh;
+	uint32_t recover;		/* NewReno: snd_max at loss */
+	uint32_t snd_q_len;		/* bytes queued (unacked + unsent) */
+	uint32_t snd_buf;		/* SO_SNDBUF */
+	uint32_t rcv_buf;		/* SO_RCVBUF */
+	uint32_t rcv_q_len;		/* in-order bytes waiting for recv */
+	uint32_t ooo_len;		/* bytes in the out-of-order queue */
+	uint32_t max_sndwnd;		/* largest window the peer offered */
+	uint32_t rtseq;			/* sequence being timed (Karn) */
+	uint64_t rttime;		/* when rtseq was sent (us) */
+	uint32_t srtt;			/* smoothed RTT, us << 3 */
+	uint32_t rttvar;		/* RTT variance, us << 2 */
+	uint32_t rto;			/* us */
+	uint16_t ooo_n;			/* segments in the out-of-order queue */
+	uint8_t keep_probes;
+	uint8_t err;			/* errno the connection ended with */
+
+	/* --- line 2: queues and timers --- */
+	struct rte_mbuf *snd_head __rte_cache_aligned; /* at snd_una */
+	struct rte_mbuf *snd_tail;
+	struct rte_mbuf *rcv_head;	/* in-order, linked by next */
+	struct rte_mbuf *rcv_tail;
+	struct rte_mbuf *ooo_head;	/* sorted, seq in hash.usr */
+	struct pmt_timer timer;
+	uint64_t tmr[PMT_TCPT_N];	/* deadline per kind, 0 = off */
+
+	/* --- line 3+: ownership and glue --- */
+	struct pmt_engine *eng __rte_cache_aligned;
+	struct pmt_tcb *parent;		/* listener of a child not yet accepted */
+	struct pmt_tcb *q_next;		/* listener's accept/half-open list */
+	struct pmt_tcb *ev_next;	/* engine's ready list */
+	void *udata;			/* application's per-socket pointer */
+	int32_t fd;			/* descriptor, -1 for children not accepted */
+	uint16_t ev_mask;		/* events pending report */
+	uint16_t backlog;		/* listener: max queued children */
+	uint16_t q_len;			/* listener: children queued */
+	uint16_t linger_s;		/* SO_LINGER seconds; 0xffff = off */
+	uint8_t tbl;			/* PMT_TBL_*: socket-table membership */
+	uint8_t ev_queued;		/* on the ready list */
+	struct pmt_tcb *acc_head;	/* listener: established, not accepted */
+	struct pmt_tcb *acc_tail;
+};
+
+#define PMT_TCP_MAX_LISTEN 64
+
+/* Engine-side TCP state, embedded in struct pmt_engine. */
+struct pmt_tcp_engine {
+	struct rte_mempool *tcb_pool;
+	struct rte_mempool *clone_pool;	/* indirect mbufs: zero-copy TX */
+	struct pmt_sockt *table;
+	struct pmt_tcb **fds;		/* descriptor -> TCB */
+	uint32_t n_fds;
+	uint32_t fd_free;		/* head of the free list, index + 1 */
+	uint32_t *fd_next;		/* free list links */
+	uint16_t n_listen;
+	struct pmt_tcb *listen[PMT_TCP_MAX_LISTEN];
+	struct pmt_tcb *ev_head;	/* ready list */
+	struct pmt_tcb *ev_tail;
+	struct pmt_tcb *reap;		/* out of the table, grace period over */
+	struct pmt_tcp_secret secret;
+	struct pmt_port_alloc ports;
+	uint32_t n_tcbs;		/* TCBs allocated (table or not) */
+};
+
+/* Socket-table membership of a TCB. */
+enum {
+	PMT_TBL_NONE = 0,	/* never entered, or grace period over */
+	PMT_TBL_IN,		/* in the table */
+	PMT_TBL_LEAVING,	/* deleted; readers may still see it */
+};
+
+/* --- control-block life (tcp_tcb.c) --- */
+int pmt_tcp_engine_init(struct pmt_engine *eng);
+void pmt_tcp_engine_fini(struct pmt_engine *eng);
+struct pmt_tcb *pmt_tcb_alloc(struct pmt_engine *eng);
+/* Enter the socket table under tcb->key. 0 or -EEXIST/-ENOSPC. */
+int pmt_tcb_hash(struct pmt_tcb *tcb);
+/* The connection is over: leave the table, drop queues and timers;
+ * the TCB itself goes when the application has closed it too. */
+void pmt_tcb_close(struct pmt_tcb *tcb, int err);
+/* Free the TCB once closed and released by the application. */
+void pmt_tcb_release(struct pmt_tcb *tcb);
+/* Free what waits to be read. */
+void pmt_tcb_flush_rcvq(struct pmt_tcb *tcb);
+/* Free every queued mbuf of @tcb. */
+void pmt_tcb_flush_queues(struct pmt_tcb *tcb);
+/* Return TCBs whose grace period ended and that nobody holds. */
+void pmt_tcp_reap(struct pmt_engine *eng);
+/* pmt_events() popped @tcb after its descriptor was closed. */
+void pmt_tcb_release_popped(struct pmt_tcb *tcb);
+/* Socket layer (sock/socket.c): unlink a child from its listener;
+ * destroy a TCB at engine shutdown. */
+void pmt_listen_unlink(struct pmt_tcb *tcb);
+void pmt_sock_destroy(struct pmt_tcb *tcb);
+/* Listener side of an arriving SYN: make the child. */
+struct pmt_tcb *pmt_listen_child(struct pmt_tcb *listener,
+				 const struct pmt_flow_key *k);
+/* A child reached ESTABLISHED: queue it for accept(). */
+void pmt_listen_established(struct pmt_tcb *tcb);
+/* Abort: send RST (if synchronized) and close with @err. */
+void pmt_tcb_drop(struct pmt_tcb *tcb, int err);
+/* Queue readiness events for the application. */
+void pmt_tcb_event(struct pmt_tcb *tcb, uint16_t ev);
+/* Listener for a SYN to @laddr:@lport (network order), or NULL. */
+struct pmt_tcb *pmt_tcp_listener(struct pmt_engine *eng, uint32_t laddr,
+				 uint16_t lport);
+
+/* --- input (tcp_input.c) --- */
+/* @m starts at the IP header; consumes it. */
+void pmt_tcp_input(struct pmt_engine *eng, uint16_t iface,
+		   struct rte_mbuf *m, const struct pmt_ipv4_info *ip);
+
+/* --- output (tcp_output.c) --- */
+/* Send what the state, windows and queues allow. 0 or negative errno. */
+int pmt_tcp_output(struct pmt_tcb *tcb);
+/* Send @len bytes at @off from SND.UNA as sequence @seq (retransmission). */
+void pmt_tcp_send_data(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
+		       uint32_t len);
+/* Free @n acknowledged bytes from the head of the send queue. */
+void pmt_tcp_sndq_drop(struct pmt_tcb *tcb, uint32_t n);
+/* The window shift we offer for our receive buffer. */
+uint8_t pmt_tcp_rcv_wscale(const struct pmt_tcb *tcb);
+/* Zero-window probe: one byte past the window, or a bare ACK. */
+void pmt_tcp_output_probe(struct pmt_tcb *tcb);
+/* The flush timer fired: send a held partial segment despite Nagle/cork. */
+void pmt_tcp_output_flush(struct pmt_tcb *tcb);
+/* A bare segment on @tcb's connection with its options (keepalive, challenge ACK). */
+void pmt_tcp_respond_tcb(struct pmt_tcb *tcb, uint32_t seq, uint8_t flags);
+/* A bare control segment (RST or ACK) without a TCB. */
+void pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
+		     uint32_t seq, uint32_t ack, uint8_t flags);
+/* Our MSS to announce on @iface: MTU - 40. */
+uint16_t pmt_tcp_mss_of(const struct pmt_engine *eng, uint16_t iface);
+/* The window we can offer now (bytes). */
+uint32_t pmt_tcp_rcv_space(const struct pmt_tcb *tcb);
+/* Milliseconds for our TSval. */
+uint32_t pmt_tcp_ts_now(const struct pmt_tcb *tcb);
+
+/* --- timers (tcp_timer.c) --- */
+void pmt_tcp_timer_init(struct pmt_tcb *tcb);
+void pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind,
+		       uint64_t delay_us);
+void pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind);
+void pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb);
+static inline bool
+pmt_tcp_timer_on(const struct pmt_tcb *tcb, enum pmt_tcpt kind)
+{
+	return tcb->tmr[kind] != 0;
+}
+/* RFC 6298 2: RTO from SRTT/RTTVAR, clamped to [rto_min, rto_max]. */
+void pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us);
+uint32_t pmt_tcp_rto_backoff(const struct pmt_tcb *tcb);
+
+/* --- congestion control (tcp_cc.c): NewReno, RFC 5681 / 6582 --- */
+void pmt_cc_init(struct pmt_tcb *tcb);
+void pmt_cc_ack(struct pmt_tcb *tcb, uint32_t acked);
+void pmt_cc_dupack(struct pmt_tcb *tcb);	/* third dupack and later */
+void pmt_cc_partial_ack(struct pmt_tcb *tcb, uint32_t acked);
+void pmt_cc_recovery_done(struct pmt_tcb *tcb);
+void pmt_cc_timeout(struct pmt_tcb *tcb);
+
+/* Bytes in flight. */
+static inline uint32_t
+pmt_tcp_flight(const struct pmt_tcb *tcb)
+{
+	return tcb->snd_max - tcb->snd_una;
+}
+
+#endif /* PMT_TCP_H */

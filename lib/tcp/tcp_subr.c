@@ -1,0 +1,110 @@
+/* tcp_subr.c: initial sequence numbers (RFC 6528) and ephemeral port choice (RFC 6056 algorithm 3). */
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "pmt_tcp_subr.h"
+
+_Static_assert(crypto_shorthash_siphash24_KEYBYTES ==
+	       sizeof(((struct pmt_tcp_secret *)0)->isn_key),
+	       "SipHash-2-4 takes a 128-bit key");
+
+/* SipHash-2-4 of @len bytes under @key, as the 64-bit integer it defines. */
+static uint64_t
+siphash(const uint8_t key[16], const uint8_t *in, size_t len)
+{
+	uint8_t out[crypto_shorthash_siphash24_BYTES];
+	uint64_t h = 0;
+	int i;
+
+	crypto_shorthash_siphash24(out, in, len, key);
+	/* The output is little-endian by definition, whatever the host. */
+	for (i = 7; i >= 0; i--)
+		h = h << 8 | out[i];
+	return h;
+}
+
+int
+pmt_tcp_secret_init(struct pmt_tcp_secret *s)
+{
+	/* Seeds libsodium's CSPRNG; safe to call more than once. */
+	if (sodium_init() < 0)
+		return -EIO;
+	randombytes_buf(s, sizeof(*s));
+	return 0;
+}
+
+uint32_t
+pmt_tcp_isn(const struct pmt_tcp_secret *s, const struct pmt_flow_key *k,
+	    uint64_t now_us)
+{
+	uint8_t in[12];
+
+	/*
+	 * RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+	 * secretkey), "M is the 4 microsecond timer". The fields go in that
+	 * order, in network byte order as on the wire.
+	 */
+	memcpy(in, &k->laddr, 4);
+	memcpy(in + 4, &k->lport, 2);
+	memcpy(in + 6, &k->raddr, 4);
+	memcpy(in + 10, &k->rport, 2);
+	return (uint32_t)(now_us / 4) +
+		(uint32_t)siphash(s->isn_key, in, sizeof(in));
+}
+
+void
+pmt_port_alloc_init(struct pmt_port_alloc *pa, uint16_t min, uint16_t max,
+		    uint32_t start)
+{
+	pa->min = min;
+	pa->max = max;
+	/* RFC 6056 3.3.3: "next_ephemeral = 0; Could be random". */
+	pa->next = start;
+}
+
+uint16_t
+pmt_port_pick(struct pmt_port_alloc *pa, const struct pmt_tcp_secret *s,
+	      const struct pmt_flow_key *k,
+	      bool (*usable)(void *arg, uint16_t port), void *arg)
+{
+	uint32_t num, offset, count, port;
+	uint8_t in[10];
+
+	if (pa->min > pa->max)
+		return 0;
+	num = (uint32_t)pa->max - pa->min + 1;
+	/* RFC 6056 3.3.3: offset = F(local_IP, remote_IP, remote_port, secret_key). */
+	memcpy(in, &k->laddr, 4);
+	memcpy(in + 4, &k->raddr, 4);
+	memcpy(in + 8, &k->rport, 2);
+	offset = (uint32_t)(siphash(s->port_key, in, sizeof(in)) % num);
+	/*
+	 * Only next_ephemeral mod num matters: keeping it reduced makes the
+	 * sequence wrap exactly (a raw 32-bit counter would jump at 2^32).
+	 */
+	pa->next %= num;
+	/*
+	 * RFC 6056 3.3.3, algorithm 3:
+	 *	count = num_ephemeral;
+	 *	do {
+	 *		port = min_ephemeral + (next_ephemeral + offset)
+	 *			% num_ephemeral;
+	 *		next_ephemeral++;
+	 *		if (check_suitable_port(port))
+	 *			return port;
+	 *		count--;
+	 *	} while (count > 0);
+	 * Successive connections to one remote end take successive ports;
+	 * different remote ends start at unrelated points of the range.
+	 */
+	for (count = num; count > 0; count--) {
+		port = pa->min + (pa->next + offset) % num;
+		pa->next = (pa->next + 1) % num;
+		/* Port 0 is never a source port (RFC 6335 6). */
+		if (port != 0 && usable(arg, (uint16_t)port))
+			return (uint16_t)port;
+	}
+	return 0;
+}
