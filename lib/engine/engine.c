@@ -68,6 +68,8 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 		RTE_LOG(ERR, USER1, "pmtcp: no memory for ARP cache\n");
 		goto fail;
 	}
+	if (pmt_tcp_engine_init(eng) != 0)
+		goto fail;
 	return eng;
 fail:
 	pmt_engine_free(eng);
@@ -81,6 +83,7 @@ pmt_engine_free(struct pmt_engine *eng)
 
 	if (eng == NULL)
 		return;
+	pmt_tcp_engine_fini(eng);
 	pmt_arp_fini(eng);
 	for (i = 0; i < PMT_MAX_PORTS; i++) {
 		rte_pktmbuf_free_bulk(eng->tx[i].pkts, eng->tx[i].n);
@@ -180,6 +183,7 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 		busy |= n == PMT_RX_BURST;
 	}
 	pmt_wheel_advance(&eng->wheel, now);
+	pmt_tcp_reap(eng);
 	/*
 	 * Drain when the queues ran dry (nothing to batch with: send now
 	 * for latency) or when the oldest buffered packet reached its

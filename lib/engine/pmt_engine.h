@@ -28,6 +28,8 @@ struct pmt_iface {
 	struct pmt_ipv4_prefix addrs[PMT_MAX_ADDRS_PER_PORT];
 	bool tx_ip_cksum;	/* port computes the IPv4 header checksum */
 	bool rx_ip_cksum;	/* port reports IPv4 checksum state in ol_flags */
+	bool tx_tcp_cksum;	/* port computes the TCP checksum */
+	bool rx_tcp_cksum;	/* port reports TCP checksum state in ol_flags */
 };
 
 struct pmt_engine;

@@ -78,6 +78,14 @@ port_configure(struct pmt_stack *st, struct pmt_iface *ifc)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 		ifc->tx_ip_cksum = true;
 	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) {
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+		ifc->rx_tcp_cksum = true;
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		ifc->tx_tcp_cksum = true;
+	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 

@@ -213,6 +213,9 @@ pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 	case IPPROTO_ICMP:
 		pmt_icmp_input(eng, iface, m, &ip);
 		return;
+	case IPPROTO_TCP:
+		pmt_tcp_input(eng, iface, m, &ip);
+		return;
 	default:
 		PMT_STAT_INC(eng, ip_rx_proto_unsupported);
 		break;

@@ -52,12 +52,12 @@ _Static_assert(PMT_SOCKT_BULK_MAX <= RTE_HASH_LOOKUP_BULK_MAX,
 struct pmt_sockt {
 	struct rte_hash *h;
 	struct rte_rcu_qsbr *v;		/* readers' quiescent states */
-	struct rte_rcu_qsbr_dq *dq;	/* deleted entries awaiting a grace period */
+	struct rte_rcu_qsbr_dq *dq;	/* deleted, awaiting a grace period */
 	pmt_sockt_free_fn free_fn;
 	void *ctx;
-	uint32_t entries;		/* the caller's limit on live entries */
-	uint32_t count;			/* live entries; owner writes */
-	uint32_t pending;		/* deleted, not yet freed; owner only */
+	uint32_t entries;	/* the caller's limit on live entries */
+	uint32_t count;		/* live entries; owner writes */
+	uint32_t pending;	/* deleted, not yet freed; owner only */
 };
 
 /* What the defer queue remembers of a deleted entry. */
@@ -97,6 +97,7 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	struct pmt_sockt *t;
 	uint32_t seed;
 	size_t sz;
+	int err;
 
 	if (name == NULL || free_fn == NULL || entries == 0 ||
 	    entries > RTE_HASH_ENTRIES_MAX) {
@@ -112,6 +113,8 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 		rte_errno = EIO;
 		return NULL;
 	}
+	/* Some DPDK failures leave rte_errno as it was. */
+	rte_errno = 0;
 	/* A table with no registered reader still needs one QSBR slot. */
 	if (max_readers == 0)
 		max_readers = 1;
@@ -169,7 +172,8 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	 */
 	snprintf(dq_name, sizeof(dq_name), "SKT_DQ_%s", name);
 	dqp.name = dq_name;
-	dqp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;	/* the owner alone enqueues */
+	/* The owner alone enqueues. */
+	dqp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;
 	dqp.size = hp.entries;
 	dqp.esize = sizeof(struct sockt_dq_elem);
 	dqp.trigger_reclaim_limit = SOCKT_DQ_TRIGGER;
@@ -183,14 +187,11 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	return t;
 
 fail:
-	{
-		int err = rte_errno;
-
-		rte_hash_free(t->h);
-		rte_free(t->v);
-		rte_free(t);
-		rte_errno = err;
-	}
+	err = rte_errno != 0 ? rte_errno : ENOMEM;
+	rte_hash_free(t->h);
+	rte_free(t->v);
+	rte_free(t);
+	rte_errno = err;
 	return NULL;
 }
 

@@ -80,15 +80,16 @@ enum pmt_tcpt {
 
 /*
  * The TCB: the socket's control information. One per connection, from
- * the engine's TCB pool. Layout by cache line:
- *  0: what every arriving segment reads (state, tuple, receive and send
- *     sequence variables);
- *  1: send side and congestion control;
- *  2: queues, timers, RTT;
- *  3: ownership and application glue.
+ * the engine's TCB pool. Layout by cache line (checked in tcp_tcb.c):
+ *  0: what every arriving segment reads (state, tuple, sequence
+ *     variables, the timestamp to echo);
+ *  1: send side, congestion control, RTT estimator;
+ *  2-3: queues and the timer node with its deadlines;
+ *  4: ownership and application glue, touched on events and accept.
+ * 320 bytes in all.
  */
 struct pmt_tcb {
-	/* --- line 0: input --- */
+	/* --- line 0: what every arriving segment reads --- */
 	uint8_t state;
 	uint8_t snd_wscale;		/* shift we apply to the peer's window */
 	uint8_t rcv_wscale;		/* shift the peer applies to ours */
@@ -96,32 +97,26 @@ struct pmt_tcb {
 	uint32_t flags;			/* PMT_TF_* */
 	struct pmt_flow_key key;
 	uint32_t rcv_nxt;
-	uint32_t rcv_wnd;		/* what we advertise (bytes) */
 	uint32_t rcv_adv;		/* rcv_nxt + window last advertised */
-	uint32_t irs;
 	uint32_t snd_una;
 	uint32_t snd_nxt;
 	uint32_t snd_max;		/* highest sequence sent + 1 */
 	uint32_t snd_wnd;		/* peer's window, scaled */
 	uint32_t snd_wl1;
 	uint32_t snd_wl2;
-	uint32_t iss;
 	uint32_t ts_recent;
-	uint32_t ts_recent_age;		/* ms of ts_recent */
-	uint32_t ts_offset;		/* per-connection TSval offset */
-	uint16_t peer_mss;		/* from the SYN, 536 by default */
 	uint16_t t_maxseg;		/* effective send MSS, options excluded */
 	uint8_t dupacks;
 	uint8_t rxtshift;		/* retransmissions of snd_una */
+	uint32_t rcv_q_len;		/* in-order bytes waiting for recv */
 
-	/* --- line 1: send side, congestion control --- */
+	/* --- line 1: send side, congestion control, RTT --- */
 	uint32_t cwnd __rte_cache_aligned;
 	uint32_t ssthresh;
 	uint32_t recover;		/* NewReno: snd_max at loss */
 	uint32_t snd_q_len;		/* bytes queued (unacked + unsent) */
 	uint32_t snd_buf;		/* SO_SNDBUF */
 	uint32_t rcv_buf;		/* SO_RCVBUF */
-	uint32_t rcv_q_len;		/* in-order bytes waiting for recv */
 	uint32_t ooo_len;		/* bytes in the out-of-order queue */
 	uint32_t max_sndwnd;		/* largest window the peer offered */
 	uint32_t rtseq;			/* sequence being timed (Karn) */
@@ -133,30 +128,42 @@ struct pmt_tcb {
 	uint8_t keep_probes;
 	uint8_t err;			/* errno the connection ended with */
 
-	/* --- line 2: queues and timers --- */
-	struct rte_mbuf *snd_head __rte_cache_aligned; /* at snd_una */
-	struct rte_mbuf *snd_tail;
+	/* --- lines 2-3: queues and timers --- */
+	RTE_MARKER line2 __rte_cache_aligned;
+	union {
+		struct {		/* connections */
+			struct rte_mbuf *snd_head; /* at snd_una */
+			struct rte_mbuf *snd_tail;
+		};
+		struct {		/* listeners: established, not accepted */
+			struct pmt_tcb *acc_head;
+			struct pmt_tcb *acc_tail;
+		};
+	};
 	struct rte_mbuf *rcv_head;	/* in-order, linked by next */
 	struct rte_mbuf *rcv_tail;
-	struct rte_mbuf *ooo_head;	/* sorted, seq in hash.usr */
+	struct rte_mbuf *ooo_head;	/* sorted, seq in hash.fdir.lo */
 	struct pmt_timer timer;
 	uint64_t tmr[PMT_TCPT_N];	/* deadline per kind, 0 = off */
+	uint32_t irs;
+	uint32_t iss;
+	uint32_t ts_recent_age;		/* ms of ts_recent */
+	uint32_t ts_offset;		/* per-connection TSval offset */
 
-	/* --- line 3+: ownership and glue --- */
+	/* --- line 4: ownership and application glue --- */
 	struct pmt_engine *eng __rte_cache_aligned;
 	struct pmt_tcb *parent;		/* listener of a child not yet accepted */
-	struct pmt_tcb *q_next;		/* listener's accept/half-open list */
+	struct pmt_tcb *q_next;		/* half-open list / accept list / reap */
 	struct pmt_tcb *ev_next;	/* engine's ready list */
 	void *udata;			/* application's per-socket pointer */
 	int32_t fd;			/* descriptor, -1 for children not accepted */
+	uint16_t peer_mss;		/* from the SYN, 536 by default */
 	uint16_t ev_mask;		/* events pending report */
 	uint16_t backlog;		/* listener: max queued children */
 	uint16_t q_len;			/* listener: children queued */
 	uint16_t linger_s;		/* SO_LINGER seconds; 0xffff = off */
 	uint8_t tbl;			/* PMT_TBL_*: socket-table membership */
 	uint8_t ev_queued;		/* on the ready list */
-	struct pmt_tcb *acc_head;	/* listener: established, not accepted */
-	struct pmt_tcb *acc_tail;
 };
 
 #define PMT_TCP_MAX_LISTEN 64

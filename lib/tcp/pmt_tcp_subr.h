@@ -27,7 +27,7 @@ uint32_t pmt_tcp_isn(const struct pmt_tcp_secret *s,
 struct pmt_port_alloc {
 	uint16_t min;		/* host order, inclusive */
 	uint16_t max;		/* host order, inclusive */
-	uint32_t next;		/* the algorithm's "next_ephemeral", kept mod range */
+	uint32_t next;		/* "next_ephemeral", kept mod the range */
 };
 
 void pmt_port_alloc_init(struct pmt_port_alloc *pa, uint16_t min,

@@ -75,7 +75,10 @@ pmt_port_pick(struct pmt_port_alloc *pa, const struct pmt_tcp_secret *s,
 	if (pa->min > pa->max)
 		return 0;
 	num = (uint32_t)pa->max - pa->min + 1;
-	/* RFC 6056 3.3.3: offset = F(local_IP, remote_IP, remote_port, secret_key). */
+	/*
+	 * RFC 6056 3.3.3:
+	 *	offset = F(local_IP, remote_IP, remote_port, secret_key);
+	 */
 	memcpy(in, &k->laddr, 4);
 	memcpy(in + 4, &k->raddr, 4);
 	memcpy(in + 8, &k->rport, 2);

@@ -22,8 +22,13 @@
 
 #include "pmtcp.h"
 
+/* DPDK 22.11's RTE_IPV4 shifts a signed int (UB for 128 and up): ours is unsigned. */
+#define PMT_T_IPV4(a, b, c, d) \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | \
+	 (uint32_t)(d))
+
 /* Network-order address from dotted parts. */
-#define IP(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
+#define IP(a, b, c, d) rte_cpu_to_be_32(PMT_T_IPV4(a, b, c, d))
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -124,9 +129,9 @@ START_TEST(parse_addr_good)
 		const char *s;
 		uint32_t want;
 	} cases[] = {
-		{ "198.18.0.2", RTE_IPV4(198, 18, 0, 2) },
-		{ "198.19.255.255", RTE_IPV4(198, 19, 255, 255) },
-		{ "198.18.0.0", RTE_IPV4(198, 18, 0, 0) },
+		{ "198.18.0.2", PMT_T_IPV4(198, 18, 0, 2) },
+		{ "198.19.255.255", PMT_T_IPV4(198, 19, 255, 255) },
+		{ "198.18.0.0", PMT_T_IPV4(198, 18, 0, 0) },
 		{ "0.0.0.0", 0 },
 	};
 	uint32_t a;
@@ -172,13 +177,13 @@ START_TEST(parse_prefix_good)
 		uint32_t addr;
 		uint8_t len;
 	} cases[] = {
-		{ "198.18.0.2/24", RTE_IPV4(198, 18, 0, 2), 24 },
-		{ "198.18.0.2/0", RTE_IPV4(198, 18, 0, 2), 0 },
-		{ "198.18.0.2/8", RTE_IPV4(198, 18, 0, 2), 8 },
-		{ "198.19.0.1/15", RTE_IPV4(198, 19, 0, 1), 15 },
-		{ "198.18.0.1/31", RTE_IPV4(198, 18, 0, 1), 31 },
-		{ "198.18.0.1/32", RTE_IPV4(198, 18, 0, 1), 32 },
-		{ "255.255.255.255/32", RTE_IPV4(255, 255, 255, 255), 32 },
+		{ "198.18.0.2/24", PMT_T_IPV4(198, 18, 0, 2), 24 },
+		{ "198.18.0.2/0", PMT_T_IPV4(198, 18, 0, 2), 0 },
+		{ "198.18.0.2/8", PMT_T_IPV4(198, 18, 0, 2), 8 },
+		{ "198.19.0.1/15", PMT_T_IPV4(198, 19, 0, 1), 15 },
+		{ "198.18.0.1/31", PMT_T_IPV4(198, 18, 0, 1), 31 },
+		{ "198.18.0.1/32", PMT_T_IPV4(198, 18, 0, 1), 32 },
+		{ "255.255.255.255/32", PMT_T_IPV4(255, 255, 255, 255), 32 },
 	};
 	struct pmt_ipv4_prefix p;
 	unsigned int i;

@@ -159,7 +159,7 @@ END_TEST
 struct probe {
 	unsigned int calls;
 	uint16_t last;
-	int mode;		/* 0 all usable, 1 only odd, 2 none, 3 one port */
+	int mode;	/* 0 all usable, 1 only odd, 2 none, 3 only @only */
 	uint16_t only;
 };
 

@@ -14,8 +14,13 @@
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
 
+/* DPDK 22.11's RTE_IPV4 shifts a signed int (UB for 128 and up): ours is unsigned. */
+#define PMT_T_IPV4(a, b, c, d) \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | \
+	 (uint32_t)(d))
+
 /* Network-order address from dotted parts. */
-#define IP(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
+#define IP(a, b, c, d) rte_cpu_to_be_32(PMT_T_IPV4(a, b, c, d))
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -342,8 +347,8 @@ ip_pkt(uint8_t *b, unsigned int ihl, unsigned int payload)
 	put16(b, 4, IP_ID);
 	b[8] = 64;
 	b[9] = IPPROTO_ICMP;
-	put32(b, 12, RTE_IPV4(198, 18, 0, 1));
-	put32(b, 16, RTE_IPV4(198, 18, 0, 2));
+	put32(b, 12, PMT_T_IPV4(198, 18, 0, 1));
+	put32(b, 16, PMT_T_IPV4(198, 18, 0, 2));
 	if (ihl > 5)
 		memset(b + 20, 0x01, ihl * 4 - 20);
 	memset(b + ihl * 4, 0xa5, payload);
@@ -628,11 +633,11 @@ END_TEST
 START_TEST(ipv4_bad_source)
 {
 	static const uint32_t bad[] = {
-		RTE_IPV4(0, 0, 0, 0), RTE_IPV4(0, 1, 2, 3),
-		RTE_IPV4(0, 255, 255, 255), RTE_IPV4(127, 0, 0, 1),
-		RTE_IPV4(127, 255, 255, 254), RTE_IPV4(224, 0, 0, 1),
-		RTE_IPV4(239, 255, 255, 250), RTE_IPV4(240, 0, 0, 1),
-		RTE_IPV4(255, 255, 255, 254), RTE_IPV4(255, 255, 255, 255),
+		PMT_T_IPV4(0, 0, 0, 0), PMT_T_IPV4(0, 1, 2, 3),
+		PMT_T_IPV4(0, 255, 255, 255), PMT_T_IPV4(127, 0, 0, 1),
+		PMT_T_IPV4(127, 255, 255, 254), PMT_T_IPV4(224, 0, 0, 1),
+		PMT_T_IPV4(239, 255, 255, 250), PMT_T_IPV4(240, 0, 0, 1),
+		PMT_T_IPV4(255, 255, 255, 254), PMT_T_IPV4(255, 255, 255, 255),
 	};
 	struct pmt_ipv4_info info;
 	uint8_t b[64];
@@ -648,7 +653,7 @@ START_TEST(ipv4_bad_source)
 	}
 	/* The destination is the input function's business. */
 	n = ip_pkt(b, 5, 8);
-	put32(b, 16, RTE_IPV4(255, 255, 255, 255));
+	put32(b, 16, PMT_T_IPV4(255, 255, 255, 255));
 	ip_fix(b);
 	ck_assert_int_eq(ip_parse(b, n, &info), PMT_IPV4_OK);
 	ck_assert_uint_eq(info.dst, UINT32_MAX);
@@ -725,21 +730,21 @@ START_TEST(ipv4_unicast)
 		uint32_t a;
 		bool unicast;
 	} cases[] = {
-		{ RTE_IPV4(198, 18, 0, 1), true },
-		{ RTE_IPV4(198, 19, 255, 255), true },
+		{ PMT_T_IPV4(198, 18, 0, 1), true },
+		{ PMT_T_IPV4(198, 19, 255, 255), true },
 		/* The class boundaries around each excluded block. */
-		{ RTE_IPV4(0, 0, 0, 0), false },
-		{ RTE_IPV4(0, 255, 255, 255), false },
-		{ RTE_IPV4(1, 0, 0, 0), true },
-		{ RTE_IPV4(126, 255, 255, 255), true },
-		{ RTE_IPV4(127, 0, 0, 0), false },
-		{ RTE_IPV4(127, 255, 255, 255), false },
-		{ RTE_IPV4(128, 0, 0, 0), true },
-		{ RTE_IPV4(223, 255, 255, 255), true },
-		{ RTE_IPV4(224, 0, 0, 0), false },
-		{ RTE_IPV4(239, 255, 255, 255), false },
-		{ RTE_IPV4(240, 0, 0, 0), false },
-		{ RTE_IPV4(255, 255, 255, 255), false },
+		{ PMT_T_IPV4(0, 0, 0, 0), false },
+		{ PMT_T_IPV4(0, 255, 255, 255), false },
+		{ PMT_T_IPV4(1, 0, 0, 0), true },
+		{ PMT_T_IPV4(126, 255, 255, 255), true },
+		{ PMT_T_IPV4(127, 0, 0, 0), false },
+		{ PMT_T_IPV4(127, 255, 255, 255), false },
+		{ PMT_T_IPV4(128, 0, 0, 0), true },
+		{ PMT_T_IPV4(223, 255, 255, 255), true },
+		{ PMT_T_IPV4(224, 0, 0, 0), false },
+		{ PMT_T_IPV4(239, 255, 255, 255), false },
+		{ PMT_T_IPV4(240, 0, 0, 0), false },
+		{ PMT_T_IPV4(255, 255, 255, 255), false },
 	};
 	unsigned int i;
 
@@ -780,7 +785,7 @@ START_TEST(iface_addr_index)
 	ck_assert_int_eq(pmt_iface_addr_index(&ifc, 0), -1);
 	ck_assert_int_eq(pmt_iface_addr_index(&ifc, UINT32_MAX), -1);
 	/* Byte order matters: the host-order value is another address. */
-	ck_assert_int_eq(pmt_iface_addr_index(&ifc, RTE_IPV4(198, 18, 0, 2)),
+	ck_assert_int_eq(pmt_iface_addr_index(&ifc, PMT_T_IPV4(198, 18, 0, 2)),
 			 -1);
 	ifc.n_addrs = 0;
 	ck_assert_int_eq(pmt_iface_addr_index(&ifc, IP(198, 18, 0, 2)), -1);
@@ -793,19 +798,19 @@ START_TEST(iface_is_broadcast)
 		uint32_t a;
 		bool bcast;
 	} cases[] = {
-		{ RTE_IPV4(255, 255, 255, 255), true },	/* limited */
-		{ RTE_IPV4(198, 18, 0, 255), true },	/* of the /24 */
-		{ RTE_IPV4(198, 18, 0, 0), false },	/* its network */
-		{ RTE_IPV4(198, 18, 0, 254), false },
-		{ RTE_IPV4(198, 18, 0, 2), false },
-		{ RTE_IPV4(198, 18, 1, 1), false },	/* /31: no broadcast */
-		{ RTE_IPV4(198, 18, 1, 0), false },
-		{ RTE_IPV4(198, 18, 4, 9), false },	/* /32 */
-		{ RTE_IPV4(198, 18, 3, 255), true },	/* of the /23 */
-		{ RTE_IPV4(198, 18, 2, 255), false },	/* inside the /23 */
-		{ RTE_IPV4(198, 19, 1, 255), false },	/* beyond n_addrs */
-		{ RTE_IPV4(198, 18, 5, 255), false },	/* not our subnet */
-		{ RTE_IPV4(198, 19, 255, 255), false },
+		{ PMT_T_IPV4(255, 255, 255, 255), true },	/* limited */
+		{ PMT_T_IPV4(198, 18, 0, 255), true },	/* of the /24 */
+		{ PMT_T_IPV4(198, 18, 0, 0), false },	/* its network */
+		{ PMT_T_IPV4(198, 18, 0, 254), false },
+		{ PMT_T_IPV4(198, 18, 0, 2), false },
+		{ PMT_T_IPV4(198, 18, 1, 1), false },	/* /31: no broadcast */
+		{ PMT_T_IPV4(198, 18, 1, 0), false },
+		{ PMT_T_IPV4(198, 18, 4, 9), false },	/* /32 */
+		{ PMT_T_IPV4(198, 18, 3, 255), true },	/* of the /23 */
+		{ PMT_T_IPV4(198, 18, 2, 255), false },	/* inside the /23 */
+		{ PMT_T_IPV4(198, 19, 1, 255), false },	/* beyond n_addrs */
+		{ PMT_T_IPV4(198, 18, 5, 255), false },	/* not our subnet */
+		{ PMT_T_IPV4(198, 19, 255, 255), false },
 	};
 	struct pmt_iface ifc;
 	unsigned int i;

@@ -1,0 +1,820 @@
+/* tcp_input.c: segment arrival (RFC 9293 3.10.7): input -> lookup -> listen / syn-sent / synchronized processing. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "engine/pmt_engine.h"
+#include "net/pmt_net.h"
+#include "tcp/pmt_tcp.h"
+
+/*
+ * The chain: pmt_tcp_input() checks and parses the segment into a
+ * struct pmt_tcp_seg and finds the TCB; then tcp_closed() (no socket),
+ * tcp_listen() (a SYN for a listener), tcp_syn_sent(), or
+ * tcp_synchronized(), which takes the RFC's checks in order: sequence
+ * number, RST, SYN, ACK, text, FIN. Output happens once at the end.
+ */
+
+#define OOO_MAX_SEGS 64
+
+/* Out-of-order segments keep their sequence number and FIN in the mbuf. */
+#define OOO_SEQ(m) ((m)->hash.fdir.lo)
+#define OOO_FIN(m) ((m)->hash.fdir.hi)
+
+static inline uint32_t
+seg_space(const struct pmt_tcp_seg *seg)
+{
+	return seg->len + ((seg->flags & PMT_TH_SYN) ? 1 : 0) +
+		((seg->flags & PMT_TH_FIN) ? 1 : 0);
+}
+
+/* The smallest shift that lets our whole buffer be offered (RFC 7323 2.3). */
+static uint8_t
+wscale_for(uint32_t buf)
+{
+	uint8_t s = 0;
+
+	while (s < PMT_TCP_MAX_WSCALE && (buf >> s) > UINT16_MAX)
+		s++;
+	return s;
+}
+
+uint8_t
+pmt_tcp_rcv_wscale(const struct pmt_tcb *tcb)
+{
+	return wscale_for(tcb->rcv_buf);
+}
+
+/* Options of a SYN: RFC 9293 3.7.1 (MSS), RFC 7323, RFC 2018. */
+static void
+syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg, bool active)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint16_t ours = pmt_tcp_mss_of(eng, tcb->iface);
+
+	tcb->peer_mss = 536;
+	if (seg->opts & PMT_TO_MSS)
+		/* A tiny MSS only makes us slow and busy: clamp it. */
+		tcb->peer_mss = RTE_MAX(seg->mss, (uint16_t)64);
+	tcb->t_maxseg = RTE_MIN(tcb->peer_mss, ours);
+	/* Scaling needs both sides' option; an active open offered ours. */
+	if (seg->opts & PMT_TO_WSCALE) {
+		tcb->flags |= PMT_TF_WS;
+		tcb->snd_wscale = seg->wscale;
+		if (!active)
+			tcb->rcv_wscale = wscale_for(tcb->rcv_buf);
+	} else {
+		tcb->flags &= ~(uint32_t)PMT_TF_WS;
+		tcb->snd_wscale = 0;
+		tcb->rcv_wscale = 0;
+	}
+	if (seg->opts & PMT_TO_TS) {
+		tcb->flags |= PMT_TF_TS;
+		tcb->ts_recent = seg->tsval;
+		tcb->ts_recent_age = (uint32_t)(eng->now / 1000);
+		/* RFC 9293 3.7.1: options come out of the MSS. */
+		tcb->t_maxseg = (uint16_t)(tcb->t_maxseg - 12);
+	} else {
+		tcb->flags &= ~(uint32_t)PMT_TF_TS;
+	}
+	if (seg->opts & PMT_TO_SACK_PERM)
+		tcb->flags |= PMT_TF_SACK_PERMIT;
+	else
+		tcb->flags &= ~(uint32_t)PMT_TF_SACK_PERMIT;
+}
+
+/* RFC 9293 3.10.7.1: no socket. */
+static void
+tcp_closed(struct pmt_engine *eng, const struct pmt_flow_key *k,
+	   const struct pmt_tcp_seg *seg)
+{
+	PMT_STAT_INC(eng, tcp_rx_no_socket);
+	if (seg->flags & PMT_TH_RST)
+		return;
+	if (seg->flags & PMT_TH_ACK)
+		pmt_tcp_respond(eng, k, seg->ack, 0, PMT_TH_RST);
+	else
+		pmt_tcp_respond(eng, k, 0, seg->seq + seg_space(seg),
+				PMT_TH_RST | PMT_TH_ACK);
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listener. */
+static void
+tcp_listen(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
+	   const struct pmt_flow_key *k, const struct pmt_tcp_seg *seg)
+{
+	struct pmt_tcb *tcb;
+
+	if (seg->flags & PMT_TH_RST)
+		return;
+	if (seg->flags & PMT_TH_ACK) {
+		pmt_tcp_respond(eng, k, seg->ack, 0, PMT_TH_RST);
+		return;
+	}
+	if (!(seg->flags & PMT_TH_SYN))
+		return;
+	if (l->q_len >= l->backlog) {
+		/* As Linux: drop the SYN; the peer tries again. */
+		PMT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	tcb = pmt_listen_child(l, k);
+	if (tcb == NULL)
+		return;
+	tcb->iface = (uint8_t)iface;
+	tcb->irs = seg->seq;
+	tcb->rcv_nxt = seg->seq + 1;
+	tcb->rcv_adv = tcb->rcv_nxt;
+	syn_options(tcb, seg, false);
+	tcb->iss = pmt_tcp_isn(&eng->tcp.secret, k, eng->now);
+	tcb->ts_offset = tcb->iss;
+	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	tcb->snd_wnd = seg->wnd;
+	tcb->max_sndwnd = seg->wnd;
+	tcb->snd_wl1 = seg->seq;
+	tcb->snd_wl2 = tcb->iss;
+	tcb->state = PMT_TCPS_SYN_RECEIVED;
+	pmt_cc_init(tcb);
+	/* Data on the SYN is not taken (no TFO); the peer sends it again. */
+	pmt_tcp_output(tcb);
+}
+
+/* RFC 9293 3.10.7.3. */
+static void
+tcp_syn_sent(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	struct pmt_engine *eng = tcb->eng;
+	bool ack = seg->flags & PMT_TH_ACK;
+
+	if (ack && (pmt_seq_leq(seg->ack, tcb->iss) ||
+		    pmt_seq_gt(seg->ack, tcb->snd_max))) {
+		if (!(seg->flags & PMT_TH_RST))
+			pmt_tcp_respond(eng, &tcb->key, seg->ack, 0, PMT_TH_RST);
+		PMT_STAT_INC(eng, tcp_rx_bad_ack);
+		return;
+	}
+	if (seg->flags & PMT_TH_RST) {
+		/* "error: connection reset": only with an acceptable ACK. */
+		if (ack) {
+			PMT_STAT_INC(eng, tcp_conn_refused);
+			pmt_tcb_close(tcb, ECONNREFUSED);
+		}
+		return;
+	}
+	if (!(seg->flags & PMT_TH_SYN))
+		return;
+	tcb->irs = seg->seq;
+	tcb->rcv_nxt = seg->seq + 1;
+	tcb->rcv_adv = tcb->rcv_nxt;
+	syn_options(tcb, seg, true);
+	if (tcb->flags & PMT_TF_TS)
+		tcb->ts_recent = seg->tsval;
+	if (ack) {
+		if ((tcb->flags & PMT_TF_RTT_TIMING) && tcb->rxtshift == 0)
+			pmt_tcp_rtt_update(tcb, (uint32_t)(eng->now - tcb->rttime));
+		tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
+		tcb->snd_una = seg->ack;
+		if (pmt_seq_lt(tcb->snd_nxt, tcb->snd_una))
+			tcb->snd_nxt = tcb->snd_una;
+		tcb->rxtshift = 0;
+		pmt_tcp_timer_cancel(tcb, PMT_TCPT_REXMT);
+		tcb->snd_wnd = seg->wnd;	/* a SYN's window is not scaled */
+		tcb->max_sndwnd = seg->wnd;
+		tcb->snd_wl1 = seg->seq;
+		tcb->snd_wl2 = seg->ack;
+		tcb->state = PMT_TCPS_ESTABLISHED;
+		pmt_cc_init(tcb);
+		PMT_STAT_INC(eng, tcp_conn_established);
+		if (tcb->flags & PMT_TF_KEEPALIVE)
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP,
+					  (uint64_t)eng->stack->cfg.tcp_keep_idle_s * 1000000);
+		pmt_tcb_event(tcb, PMT_EV_OUT);
+		tcb->flags |= PMT_TF_ACKNOW;
+	} else {
+		/* Simultaneous open: our SYN goes again, now with an ACK. */
+		tcb->state = PMT_TCPS_SYN_RECEIVED;
+		tcb->snd_nxt = tcb->iss;
+		tcb->snd_wnd = seg->wnd;
+		tcb->snd_wl1 = seg->seq;
+	}
+	pmt_tcp_output(tcb);
+}
+
+static void
+rcv_append(struct pmt_tcb *tcb, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->next = NULL;
+	if (tcb->rcv_tail != NULL)
+		tcb->rcv_tail->next = m;
+	else
+		tcb->rcv_head = m;
+	tcb->rcv_tail = m;
+	tcb->rcv_q_len += len;
+	tcb->rcv_nxt += len;
+}
+
+static void
+ooo_unlink_free(struct pmt_tcb *tcb, struct rte_mbuf **pp)
+{
+	struct rte_mbuf *m = *pp;
+
+	*pp = m->next;
+	m->next = NULL;
+	tcb->ooo_len -= rte_pktmbuf_data_len(m);
+	tcb->ooo_n--;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Keep an out-of-order segment, sorted by sequence, trimmed so no byte
+ * is held twice. Bounded in segments and by the receive buffer.
+ */
+static bool
+ooo_insert(struct pmt_tcb *tcb, struct rte_mbuf *m, uint32_t seq, bool fin)
+{
+	struct rte_mbuf **pp = &tcb->ooo_head, *prev = NULL;
+	uint32_t len = rte_pktmbuf_data_len(m), end = seq + len;
+
+	if (tcb->ooo_n >= OOO_MAX_SEGS ||
+	    tcb->rcv_q_len + tcb->ooo_len + len > tcb->rcv_buf)
+		return false;
+	while (*pp != NULL && pmt_seq_leq(OOO_SEQ(*pp), seq)) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (prev != NULL) {
+		uint32_t pend = OOO_SEQ(prev) + rte_pktmbuf_data_len(prev);
+
+		if (pmt_seq_geq(pend, end) && !(fin && pend == end &&
+						!OOO_FIN(prev)))
+			return false;	/* all of it is here already */
+		if (pmt_seq_gt(pend, seq)) {
+			rte_pktmbuf_adj(m, (uint16_t)(pend - seq));
+			seq = pend;
+			len = end - seq;
+		}
+	}
+	while (*pp != NULL) {
+		struct rte_mbuf *n = *pp;
+		uint32_t nend = OOO_SEQ(n) + rte_pktmbuf_data_len(n);
+
+		if (pmt_seq_leq(nend, end) && !(OOO_FIN(n) && nend == end && !fin)) {
+			ooo_unlink_free(tcb, pp);	/* covered by the new one */
+			continue;
+		}
+		if (pmt_seq_lt(OOO_SEQ(n), end)) {
+			rte_pktmbuf_trim(m, (uint16_t)(end - OOO_SEQ(n)));
+			len = OOO_SEQ(n) - seq;
+			fin = false;
+		}
+		break;
+	}
+	OOO_SEQ(m) = seq;
+	OOO_FIN(m) = fin;
+	m->next = *pp;
+	*pp = m;
+	tcb->ooo_len += len;
+	tcb->ooo_n++;
+	return true;
+}
+
+/* Move what became in-order to the receive queue; true if a FIN did. */
+static bool
+ooo_pull(struct pmt_tcb *tcb)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tcb->ooo_head) != NULL &&
+	       pmt_seq_leq(OOO_SEQ(m), tcb->rcv_nxt)) {
+		uint32_t len = rte_pktmbuf_data_len(m);
+		uint32_t end = OOO_SEQ(m) + len;
+		bool fin = OOO_FIN(m);
+
+		tcb->ooo_head = m->next;
+		m->next = NULL;
+		tcb->ooo_len -= len;
+		tcb->ooo_n--;
+		if (pmt_seq_lt(end, tcb->rcv_nxt) ||
+		    (end == tcb->rcv_nxt && !fin)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)(tcb->rcv_nxt - OOO_SEQ(m)));
+		rcv_append(tcb, m);
+		if (fin)
+			return true;
+	}
+	return false;
+}
+
+static void
+challenge_ack(struct pmt_tcb *tcb)
+{
+	/* RFC 5961 3.2 / 4.2: make a blind attacker's guess cost a round trip. */
+	PMT_STAT_INC(tcb->eng, tcp_challenge_acks);
+	tcb->flags |= PMT_TF_ACKNOW;
+}
+
+/* RFC 9293 3.10.7.4 eighth: the FIN, once everything before it arrived. */
+static void
+fin_received(struct pmt_tcb *tcb)
+{
+	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
+
+	tcb->rcv_nxt++;
+	tcb->flags |= PMT_TF_ACKNOW | PMT_TF_RCVD_FIN;
+	switch (tcb->state) {
+	case PMT_TCPS_SYN_RECEIVED:
+	case PMT_TCPS_ESTABLISHED:
+		tcb->state = PMT_TCPS_CLOSE_WAIT;
+		break;
+	case PMT_TCPS_FIN_WAIT_1:
+		/* Our FIN is not acked yet (else FIN-WAIT-2). */
+		tcb->state = PMT_TCPS_CLOSING;
+		break;
+	case PMT_TCPS_FIN_WAIT_2:
+		tcb->state = PMT_TCPS_TIME_WAIT;
+		pmt_tcp_timer_cancel_all(tcb);
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+				  (uint64_t)cfg->tcp_time_wait_ms * 1000);
+		break;
+	default:
+		break;
+	}
+	pmt_tcb_event(tcb, PMT_EV_IN | PMT_EV_HUP);
+}
+
+/* Fifth check, SND side: returns false if the segment must be dropped. */
+static bool
+ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
+	     bool *closed)
+{
+	struct pmt_engine *eng = tcb->eng;
+	const struct pmt_config *cfg = &eng->stack->cfg;
+	uint32_t swnd = (uint32_t)seg->wnd << tcb->snd_wscale;
+	uint32_t acked, data_acked;
+	bool fin_acked = false;
+
+	*closed = false;
+	if (pmt_seq_gt(seg->ack, tcb->snd_max)) {
+		/* RFC 9293: ACK for something not yet sent: ACK, drop. */
+		PMT_STAT_INC(eng, tcp_rx_bad_ack);
+		tcb->flags |= PMT_TF_ACKNOW;
+		return false;
+	}
+	if (pmt_seq_lt(seg->ack, tcb->snd_una - tcb->max_sndwnd)) {
+		/* RFC 5961 5.2: too old to be real. */
+		PMT_STAT_INC(eng, tcp_rx_bad_ack);
+		challenge_ack(tcb);
+		return false;
+	}
+
+	if (pmt_seq_leq(seg->ack, tcb->snd_una)) {
+		/* RFC 5681 2: a duplicate acknowledgment. */
+		if (seg->ack == tcb->snd_una && seg->len == 0 &&
+		    !(seg->flags & (PMT_TH_SYN | PMT_TH_FIN)) &&
+		    swnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una) {
+			PMT_STAT_INC(eng, tcp_rx_dupacks);
+			if (++tcb->dupacks == 3 &&
+			    !(tcb->flags & PMT_TF_IN_RECOVERY)) {
+				/* RFC 5681 3.2 / RFC 6582: fast retransmit. */
+				uint32_t len = RTE_MIN((uint32_t)tcb->t_maxseg,
+						       tcb->snd_q_len);
+
+				pmt_cc_dupack(tcb);
+				tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
+				PMT_STAT_INC(eng, tcp_tx_fast_rexmit);
+				if (len > 0) {
+					PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+					PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+					pmt_tcp_send_data(tcb, tcb->snd_una, 0, len);
+				}
+				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT,
+						  pmt_tcp_rto_backoff(tcb));
+			} else if (tcb->dupacks > 3 &&
+				   (tcb->flags & PMT_TF_IN_RECOVERY)) {
+				pmt_cc_dupack(tcb);
+			}
+		} else if (seg->ack != tcb->snd_una || seg->len != 0) {
+			tcb->dupacks = 0;
+		}
+		goto window;
+	}
+
+	/* New data acknowledged. */
+	acked = seg->ack - tcb->snd_una;
+	if ((tcb->flags & PMT_TF_RTT_TIMING) && pmt_seq_gt(seg->ack, tcb->rtseq)) {
+		pmt_tcp_rtt_update(tcb, (uint32_t)(eng->now - tcb->rttime));
+		tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
+	}
+	tcb->rxtshift = 0;
+	if (tcb->flags & PMT_TF_IN_RECOVERY) {
+		if (pmt_seq_geq(seg->ack, tcb->recover)) {
+			pmt_cc_recovery_done(tcb);
+		} else {
+			/* RFC 6582 3.2 step 5: partial ACK, next hole goes now. */
+			pmt_cc_partial_ack(tcb, acked);
+		}
+	} else {
+		pmt_cc_ack(tcb, acked);
+		tcb->dupacks = 0;
+	}
+
+	data_acked = acked;
+	if (tcb->snd_una == tcb->iss && data_acked > 0)
+		data_acked--;		/* our SYN */
+	if (data_acked > tcb->snd_q_len) {
+		fin_acked = (tcb->flags & PMT_TF_FIN_SENT) != 0;
+		data_acked = tcb->snd_q_len;
+	}
+	pmt_tcp_sndq_drop(tcb, data_acked);
+	tcb->snd_una = seg->ack;
+	if (pmt_seq_lt(tcb->snd_nxt, tcb->snd_una))
+		tcb->snd_nxt = tcb->snd_una;
+	if (data_acked > 0 && (tcb->flags & PMT_TF_WANT_OUT)) {
+		tcb->flags &= ~(uint32_t)PMT_TF_WANT_OUT;
+		pmt_tcb_event(tcb, PMT_EV_OUT);
+	}
+	/* RFC 6298 5.2 / 5.3. */
+	if (tcb->snd_una == tcb->snd_max)
+		pmt_tcp_timer_cancel(tcb, PMT_TCPT_REXMT);
+	else
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
+	if ((tcb->flags & PMT_TF_IN_RECOVERY) && tcb->snd_q_len > 0) {
+		uint32_t len = RTE_MIN((uint32_t)tcb->t_maxseg, tcb->snd_q_len);
+
+		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+		pmt_tcp_send_data(tcb, tcb->snd_una, 0, len);
+	}
+
+	if (fin_acked) {
+		switch (tcb->state) {
+		case PMT_TCPS_FIN_WAIT_1:
+			tcb->state = PMT_TCPS_FIN_WAIT_2;
+			/* Nobody can read what might still come: bound it. */
+			if (tcb->flags & PMT_TF_APP_CLOSED)
+				pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+						  (uint64_t)cfg->tcp_fin_wait2_ms * 1000);
+			break;
+		case PMT_TCPS_CLOSING:
+			tcb->state = PMT_TCPS_TIME_WAIT;
+			pmt_tcp_timer_cancel_all(tcb);
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+					  (uint64_t)cfg->tcp_time_wait_ms * 1000);
+			break;
+		case PMT_TCPS_LAST_ACK:
+			pmt_tcb_close(tcb, 0);
+			*closed = true;
+			return false;
+		default:
+			break;
+		}
+	}
+
+window:
+	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
+	if (pmt_seq_lt(tcb->snd_wl1, seg->seq) ||
+	    (tcb->snd_wl1 == seg->seq && pmt_seq_leq(tcb->snd_wl2, seg->ack))) {
+		tcb->snd_wnd = swnd;
+		tcb->snd_wl1 = seg->seq;
+		tcb->snd_wl2 = seg->ack;
+		if (swnd > tcb->max_sndwnd)
+			tcb->max_sndwnd = swnd;
+		if (swnd > 0 && (tcb->flags & PMT_TF_PERSIST)) {
+			tcb->flags &= ~(uint32_t)PMT_TF_PERSIST;
+			tcb->rxtshift = 0;
+			pmt_tcp_timer_cancel(tcb, PMT_TCPT_REXMT);
+			if (tcb->snd_una != tcb->snd_max)
+				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
+		}
+	}
+	return true;
+}
+
+/* Seventh check: text. Returns true if an in-order FIN is now due. */
+static bool
+text_received(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
+	      struct rte_mbuf **mp)
+{
+	struct pmt_engine *eng = tcb->eng;
+	bool fin = (seg->flags & PMT_TH_FIN) != 0;
+	struct rte_mbuf *m = *mp;
+
+	if (seg->len == 0)
+		return fin && seg->seq == tcb->rcv_nxt;
+	if (seg->seq == tcb->rcv_nxt && tcb->ooo_head == NULL) {
+		*mp = NULL;
+		rcv_append(tcb, m);
+		/* RFC 5681 4.2: ACK at least every second segment. */
+		if (tcb->flags & PMT_TF_DELACK) {
+			tcb->flags |= PMT_TF_ACKNOW;
+		} else {
+			tcb->flags |= PMT_TF_DELACK;
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_DELACK,
+					  (uint64_t)eng->stack->cfg.tcp_delack_ms * 1000);
+		}
+		pmt_tcb_event(tcb, PMT_EV_IN);
+		return fin;
+	}
+	/* Out of order, or filling a hole: ACK at once (RFC 5681 4.2). */
+	tcb->flags |= PMT_TF_ACKNOW;
+	if (seg->seq == tcb->rcv_nxt) {
+		*mp = NULL;
+		rcv_append(tcb, m);
+		if (fin) {
+			/* Anything queued beyond a FIN is garbage. */
+			while (tcb->ooo_head != NULL)
+				ooo_unlink_free(tcb, &tcb->ooo_head);
+		}
+		fin = ooo_pull(tcb) || fin;
+		pmt_tcb_event(tcb, PMT_EV_IN);
+		return fin;
+	}
+	PMT_STAT_INC(eng, tcp_rx_ooo_segs);
+	if (ooo_insert(tcb, m, seg->seq, fin))
+		*mp = NULL;
+	else
+		PMT_STAT_INC(eng, tcp_rx_ooo_drop);
+	return false;
+}
+
+/* RFC 9293 3.10.7.4: SYN-RECEIVED and every synchronized state. */
+static void
+tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
+		 struct rte_mbuf **mp)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint32_t wnd, space, adv;
+	bool ok, closed, fin_due;
+
+	/* SYN-RECEIVED: the peer repeats its SYN: repeat our SYN-ACK. */
+	if (tcb->state == PMT_TCPS_SYN_RECEIVED &&
+	    (seg->flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&
+	    seg->seq == tcb->irs) {
+		tcb->snd_nxt = tcb->iss;
+		pmt_tcp_output(tcb);
+		return;
+	}
+
+	/* RFC 7323 5.3 PAWS: an older timestamp is an old duplicate. */
+	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
+	    !(seg->flags & PMT_TH_RST) &&
+	    (int32_t)(seg->tsval - tcb->ts_recent) < 0 &&
+	    (uint32_t)(eng->now / 1000) - tcb->ts_recent_age < 24u * 86400 * 1000) {
+		PMT_STAT_INC(eng, tcp_rx_paws_drop);
+		tcb->flags |= PMT_TF_ACKNOW;
+		goto out;
+	}
+
+	/* First: is the segment in the window (RFC 9293 3.10.7.4 table)? */
+	adv = pmt_seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+	space = pmt_tcp_rcv_space(tcb);
+	wnd = RTE_MAX(adv, space);
+	{
+		uint32_t slen = seg_space(seg);
+
+		if (slen == 0)
+			ok = wnd == 0 ? seg->seq == tcb->rcv_nxt :
+				pmt_seq_geq(seg->seq, tcb->rcv_nxt) &&
+				pmt_seq_lt(seg->seq, tcb->rcv_nxt + wnd);
+		else
+			ok = wnd != 0 &&
+				((pmt_seq_geq(seg->seq, tcb->rcv_nxt) &&
+				  pmt_seq_lt(seg->seq, tcb->rcv_nxt + wnd)) ||
+				 (pmt_seq_geq(seg->seq + slen - 1, tcb->rcv_nxt) &&
+				  pmt_seq_lt(seg->seq + slen - 1, tcb->rcv_nxt + wnd)));
+	}
+	if (!ok) {
+		PMT_STAT_INC(eng, tcp_rx_unacceptable);
+		if (seg->flags & PMT_TH_RST)
+			return;
+		if (tcb->state == PMT_TCPS_TIME_WAIT && (seg->flags & PMT_TH_FIN))
+			/* A repeated FIN: ACK it and wait 2MSL again. */
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+					  (uint64_t)eng->stack->cfg.tcp_time_wait_ms * 1000);
+		tcb->flags |= PMT_TF_ACKNOW;
+		goto out;
+	}
+	/* Record the timestamp to echo (RFC 7323 4.3, simplified: on the
+	 * segment at the left edge). */
+	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
+	    pmt_seq_leq(seg->seq, tcb->rcv_nxt)) {
+		tcb->ts_recent = seg->tsval;
+		tcb->ts_recent_age = (uint32_t)(eng->now / 1000);
+	}
+	/* Trim what we already have from the front... */
+	if (pmt_seq_lt(seg->seq, tcb->rcv_nxt)) {
+		uint32_t todrop = tcb->rcv_nxt - seg->seq;
+
+		if (seg->flags & PMT_TH_SYN) {
+			seg->flags &= (uint8_t)~PMT_TH_SYN;
+			seg->seq++;
+			todrop--;
+		}
+		if (todrop >= seg->len) {
+			if (todrop > seg->len)
+				seg->flags &= (uint8_t)~PMT_TH_FIN;
+			todrop = seg->len;
+			tcb->flags |= PMT_TF_ACKNOW;	/* a duplicate */
+		}
+		if (todrop) {
+			rte_pktmbuf_adj(*mp, (uint16_t)todrop);
+			seg->seq += todrop;
+			seg->len -= todrop;
+		}
+	}
+	/* ...and what lies beyond the window from the back. */
+	if (pmt_seq_gt(seg->seq + seg->len, tcb->rcv_nxt + wnd)) {
+		uint32_t excess = seg->seq + seg->len - (tcb->rcv_nxt + wnd);
+
+		if (excess > seg->len)
+			excess = seg->len;
+		rte_pktmbuf_trim(*mp, (uint16_t)excess);
+		seg->len -= excess;
+		seg->flags &= (uint8_t)~PMT_TH_FIN;
+		tcb->flags |= PMT_TF_ACKNOW;
+	}
+
+	/* Second: RST (RFC 5961 3.2: only an exact match resets). */
+	if (seg->flags & PMT_TH_RST) {
+		PMT_STAT_INC(eng, tcp_rx_rst);
+		if (seg->seq != tcb->rcv_nxt) {
+			challenge_ack(tcb);
+			goto out;
+		}
+		switch (tcb->state) {
+		case PMT_TCPS_SYN_RECEIVED:
+			/* Passive: back to LISTEN, i.e. the child goes.
+			 * Active (simultaneous open): refused. */
+			pmt_tcb_close(tcb, tcb->parent ? 0 : ECONNREFUSED);
+			return;
+		case PMT_TCPS_ESTABLISHED:
+		case PMT_TCPS_FIN_WAIT_1:
+		case PMT_TCPS_FIN_WAIT_2:
+		case PMT_TCPS_CLOSE_WAIT:
+			PMT_STAT_INC(eng, tcp_conn_resets);
+			pmt_tcb_close(tcb, ECONNRESET);
+			return;
+		default:
+			pmt_tcb_close(tcb, 0);
+			return;
+		}
+	}
+	/* Fourth: a SYN in a synchronized state (RFC 5961 4.2). */
+	if (seg->flags & PMT_TH_SYN) {
+		PMT_STAT_INC(eng, tcp_rx_syn_in_window);
+		challenge_ack(tcb);
+		goto out;
+	}
+	/* Fifth: ACK. */
+	if (!(seg->flags & PMT_TH_ACK))
+		goto out;
+	if (tcb->state == PMT_TCPS_SYN_RECEIVED) {
+		if (!(pmt_seq_lt(tcb->snd_una, seg->ack) &&
+		      pmt_seq_leq(seg->ack, tcb->snd_max))) {
+			pmt_tcp_respond(eng, &tcb->key, seg->ack, 0, PMT_TH_RST);
+			return;
+		}
+		tcb->state = PMT_TCPS_ESTABLISHED;
+		/* Take the window from this ACK (its window is scaled). */
+		tcb->snd_wl1 = seg->seq - 1;
+		PMT_STAT_INC(eng, tcp_conn_established);
+		if (tcb->flags & PMT_TF_KEEPALIVE)
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP,
+					  (uint64_t)eng->stack->cfg.tcp_keep_idle_s * 1000000);
+		if (tcb->parent != NULL)
+			pmt_listen_established(tcb);
+		else
+			pmt_tcb_event(tcb, PMT_EV_OUT);
+	}
+	if (!ack_received(tcb, seg, &closed)) {
+		if (closed)
+			return;
+		goto out;
+	}
+	if ((tcb->flags & PMT_TF_KEEPALIVE) && tcb->state <= PMT_TCPS_CLOSE_WAIT) {
+		tcb->keep_probes = 0;
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP,
+				  (uint64_t)eng->stack->cfg.tcp_keep_idle_s * 1000000);
+	}
+
+	/* Seventh: text. Sixth (URG) is not implemented (RFC 6093). */
+	fin_due = false;
+	switch (tcb->state) {
+	case PMT_TCPS_ESTABLISHED:
+	case PMT_TCPS_FIN_WAIT_1:
+	case PMT_TCPS_FIN_WAIT_2:
+		if (seg->len > 0 && (tcb->flags & PMT_TF_APP_CLOSED)) {
+			/* Nobody will read it: RFC 9293 3.10.7.4 allows a
+			 * reset, and it frees the peer at once (as Linux). */
+			PMT_STAT_INC(eng, tcp_rx_after_close);
+			pmt_tcb_drop(tcb, 0);
+			return;
+		}
+		fin_due = text_received(tcb, seg, mp);
+		break;
+	case PMT_TCPS_CLOSE_WAIT:
+	case PMT_TCPS_CLOSING:
+	case PMT_TCPS_LAST_ACK:
+	case PMT_TCPS_TIME_WAIT:
+		/* The peer's FIN came already: ignore text and FIN,
+		 * but a repeated FIN in TIME-WAIT restarts 2MSL. */
+		if ((seg->flags & PMT_TH_FIN) && tcb->state == PMT_TCPS_TIME_WAIT) {
+			tcb->flags |= PMT_TF_ACKNOW;
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+					  (uint64_t)eng->stack->cfg.tcp_time_wait_ms * 1000);
+		}
+		break;
+	default:
+		break;
+	}
+	/* Eighth: FIN. */
+	if (fin_due)
+		fin_received(tcb);
+	if (tcb->state == PMT_TCPS_TIME_WAIT &&
+	    eng->stack->cfg.tcp_time_wait_ms == 0) {
+		pmt_tcp_output(tcb);
+		pmt_tcb_close(tcb, 0);
+		return;
+	}
+out:
+	pmt_tcp_output(tcb);
+}
+
+void
+pmt_tcp_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
+	      const struct pmt_ipv4_info *ip)
+{
+	struct rte_ipv4_hdr *iph = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint32_t tcp_len = (uint32_t)ip->total_len - ip->hdr_len;
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const uint8_t *th = (const uint8_t *)iph + ip->hdr_len;
+	struct pmt_flow_key k;
+	struct pmt_tcp_seg seg;
+	struct pmt_tcb *tcb;
+
+	PMT_STAT_INC(eng, tcp_rx_segs);
+	switch (pmt_tcp_parse(th, tcp_len, &seg)) {
+	case PMT_TCP_OK:
+		break;
+	case PMT_TCP_SHORT:
+		PMT_STAT_INC(eng, tcp_rx_short);
+		goto drop;
+	case PMT_TCP_BAD_OFF:
+		PMT_STAT_INC(eng, tcp_rx_bad_off);
+		goto drop;
+	case PMT_TCP_BAD_OPT:
+		/* RFC 9293 3.1: survive it; use what parsed. */
+		PMT_STAT_INC(eng, tcp_rx_bad_opt);
+		break;
+	}
+	if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	     !pmt_tcp_cksum_ok(iph, th, tcp_len))) {
+		PMT_STAT_INC(eng, tcp_rx_bad_cksum);
+		goto drop;
+	}
+	k.laddr = ip->dst;
+	k.raddr = ip->src;
+	k.lport = rte_cpu_to_be_16(seg.dport);
+	k.rport = rte_cpu_to_be_16(seg.sport);
+	/* From here on the mbuf holds only the payload. */
+	rte_pktmbuf_adj(m, (uint16_t)(ip->hdr_len + seg.payload_off));
+
+	tcb = pmt_sockt_lookup(eng->tcp.table, &k);
+	if (tcb != NULL && tcb->state == PMT_TCPS_TIME_WAIT &&
+	    (seg.flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&
+	    pmt_seq_gt(seg.seq, tcb->rcv_nxt)) {
+		/* RFC 6191 / RFC 1122 4.2.2.13: a new incarnation may take
+		 * a TIME-WAIT pair when its SYN is past the old sequence. */
+		PMT_STAT_INC(eng, tcp_time_wait_reuse);
+		pmt_tcb_close(tcb, 0);
+		tcb = NULL;
+	}
+	if (tcb == NULL) {
+		struct pmt_tcb *l = pmt_tcp_listener(eng, k.laddr, k.lport);
+
+		if (l != NULL)
+			tcp_listen(eng, l, iface, &k, &seg);
+		else
+			tcp_closed(eng, &k, &seg);
+		goto drop;
+	}
+	if (tcb->state == PMT_TCPS_SYN_SENT)
+		tcp_syn_sent(tcb, &seg);
+	else
+		tcp_synchronized(tcb, &seg, &m);
+drop:
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}

@@ -1,0 +1,449 @@
+/* tcp_output.c: the only place segments are built: what to send now, the zero-copy segmenter, bare replies. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "engine/pmt_engine.h"
+#include "net/pmt_net.h"
+#include "tcp/pmt_tcp.h"
+
+/*
+ * tcp_output() decides, tcp_send_segment() builds. A data segment is a
+ * header mbuf (IP + TCP, Ethernet prepended later) chained to indirect
+ * mbufs attached to the send queue's mbufs and windowed onto the bytes
+ * [off, off + len) from SND.UNA: no payload byte is copied, and a
+ * retransmission cuts again from the same queue.
+ */
+
+uint16_t
+pmt_tcp_mss_of(const struct pmt_engine *eng, uint16_t iface)
+{
+	/* RFC 9293 3.7.1: MTU minus the fixed IP and TCP headers. */
+	return (uint16_t)(eng->stack->ifaces[iface].mtu - 40);
+}
+
+uint32_t
+pmt_tcp_rcv_space(const struct pmt_tcb *tcb)
+{
+	uint32_t used = tcb->rcv_q_len + tcb->ooo_len;
+
+	return tcb->rcv_buf > used ? tcb->rcv_buf - used : 0;
+}
+
+uint32_t
+pmt_tcp_ts_now(const struct pmt_tcb *tcb)
+{
+	/* RFC 7323 5.4: a 1 ms clock with a per-connection offset. */
+	return (uint32_t)(tcb->eng->now / 1000) + tcb->ts_offset;
+}
+
+/* The window to advertise now, in bytes, and the field that carries it. */
+static uint16_t
+rcv_window(struct pmt_tcb *tcb, bool syn, uint32_t *adv)
+{
+	uint32_t space = pmt_tcp_rcv_space(tcb);
+	uint8_t shift = syn ? 0 : tcb->rcv_wscale;
+	uint32_t max = (uint32_t)UINT16_MAX << shift;
+
+	/* RFC 1122 4.2.3.3: no window a sliver wide (receiver SWS). */
+	if (space < tcb->rcv_buf / 4 && space < tcb->t_maxseg)
+		space = 0;
+	if (space > max)
+		space = max;
+	/* RFC 9293 3.8.6.2.2: never take back window already offered. */
+	if (!syn && pmt_seq_lt(tcb->rcv_nxt + space, tcb->rcv_adv))
+		space = tcb->rcv_adv - tcb->rcv_nxt;
+	space = (space >> shift) << shift;
+	*adv = tcb->rcv_nxt + space;
+	return (uint16_t)(space >> shift);
+}
+
+/* Chain indirect mbufs windowing bytes [off, off + len) of the send queue. */
+static int
+attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
+	       uint32_t len)
+{
+	struct rte_mempool *cp = tcb->eng->tcp.clone_pool;
+	struct rte_mbuf *s = tcb->snd_head, *last = hdr;
+	uint32_t pos = 0;
+
+	while (s != NULL && pos + s->data_len <= off) {
+		pos += s->data_len;
+		s = s->next;
+	}
+	while (len > 0) {
+		struct rte_mbuf *mi;
+		uint32_t skip, n;
+
+		if (s == NULL)
+			return -EINVAL;	/* the caller asked past the queue */
+		skip = off - pos;
+		n = RTE_MIN(s->data_len - skip, len);
+		mi = rte_pktmbuf_alloc(cp);
+		if (mi == NULL)
+			return -ENOBUFS;
+		rte_pktmbuf_attach(mi, s);
+		mi->data_off = (uint16_t)(mi->data_off + skip);
+		mi->data_len = (uint16_t)n;
+		mi->pkt_len = n;
+		last->next = mi;
+		last = mi;
+		hdr->nb_segs++;
+		hdr->pkt_len += n;
+		off += n;
+		len -= n;
+		pos += s->data_len;
+		s = s->next;
+	}
+	return 0;
+}
+
+static void
+fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
+{
+	o->opts = 0;
+	if (flags & PMT_TH_SYN) {
+		bool active = tcb->state == PMT_TCPS_SYN_SENT;
+
+		o->opts |= PMT_TO_MSS;
+		o->mss = pmt_tcp_mss_of(tcb->eng, tcb->iface);
+		/* A passive open answers only what the peer offered. */
+		if (active || (tcb->flags & PMT_TF_WS)) {
+			o->opts |= PMT_TO_WSCALE;
+			o->wscale = tcb->rcv_wscale;
+		}
+		if (active || (tcb->flags & PMT_TF_SACK_PERMIT))
+			o->opts |= PMT_TO_SACK_PERM;
+		if (active || (tcb->flags & PMT_TF_TS))
+			o->opts |= PMT_TO_TS;
+	} else if (tcb->flags & PMT_TF_TS) {
+		o->opts |= PMT_TO_TS;
+	}
+	if (o->opts & PMT_TO_TS) {
+		o->tsval = pmt_tcp_ts_now(tcb);
+		/* RFC 7323 3.2: TSecr is 0 unless ACK is set. */
+		o->tsecr = (flags & PMT_TH_ACK) ? tcb->ts_recent : 0;
+	}
+}
+
+/* Put IP header and checksum on a segment and hand it to IP output. */
+static void
+finish_and_send(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
+		const struct pmt_flow_key *k, uint16_t tcp_hlen)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint32_t tcp_len = m->pkt_len - sizeof(*ip);
+
+	pmt_ipv4_build(ip, k->laddr, k->raddr, IPPROTO_TCP, (uint16_t)tcp_len,
+		       eng->ip_id++);
+	m->l3_len = sizeof(*ip);
+	m->l4_len = tcp_hlen;
+	th->cksum = 0;
+	if (eng->stack->ifaces[iface].tx_tcp_cksum) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else if (m->nb_segs == 1) {
+		th->cksum = pmt_tcp_cksum(ip, th, tcp_len);
+	} else {
+		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(*ip));
+	}
+	PMT_STAT_INC(eng, tcp_tx_segs);
+	pmt_ipv4_output(eng, m, k->raddr);
+}
+
+static int
+tcp_send_segment(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
+		 uint32_t len, uint8_t flags)
+{
+	struct pmt_engine *eng = tcb->eng;
+	struct pmt_tcp_out_opts o;
+	struct rte_mbuf *m;
+	uint16_t olen, hlen, win;
+	uint32_t adv;
+	char *p;
+
+	m = rte_pktmbuf_alloc(eng->pool);
+	if (m == NULL) {
+		PMT_STAT_INC(eng, tcp_tx_no_mbuf);
+		return -ENOBUFS;
+	}
+	fill_options(tcb, flags, &o);
+	olen = pmt_tcp_opts_len(&o);
+	p = rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ipv4_hdr) +
+					     sizeof(struct rte_tcp_hdr) + olen));
+	win = rcv_window(tcb, (flags & PMT_TH_SYN) != 0, &adv);
+	hlen = pmt_tcp_build(p + sizeof(struct rte_ipv4_hdr),
+			     rte_be_to_cpu_16(tcb->key.lport),
+			     rte_be_to_cpu_16(tcb->key.rport), seq,
+			     (flags & PMT_TH_ACK) ? tcb->rcv_nxt : 0, flags,
+			     win, &o);
+	if (len > 0) {
+		int ret = attach_payload(tcb, m, off, len);
+
+		if (ret != 0) {
+			PMT_STAT_INC(eng, tcp_tx_no_mbuf);
+			rte_pktmbuf_free(m);
+			return ret;
+		}
+		PMT_STAT_INC(eng, tcp_tx_data_segs);
+	}
+	if (flags & PMT_TH_ACK) {
+		if (pmt_seq_gt(adv, tcb->rcv_adv))
+			tcb->rcv_adv = adv;
+		/* This segment carries the ACK we owed. */
+		tcb->flags &= ~(uint32_t)(PMT_TF_ACKNOW | PMT_TF_DELACK);
+		pmt_tcp_timer_cancel(tcb, PMT_TCPT_DELACK);
+	}
+	finish_and_send(eng, tcb->iface, m, &tcb->key, hlen);
+	return 0;
+}
+
+/* One decision of RFC 9293 3.10 SEND / 3.8.6: returns 1 if data went out. */
+static int
+output_one(struct pmt_tcb *tcb, bool force)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint32_t off = tcb->snd_nxt - tcb->snd_una;
+	uint32_t data = tcb->snd_q_len, win, len = 0, mss = tcb->t_maxseg;
+	uint8_t flags = PMT_TH_ACK;
+	bool syn = false, fin = false, idle, send = false;
+	uint32_t seq;
+
+	switch (tcb->state) {
+	case PMT_TCPS_CLOSED:
+	case PMT_TCPS_LISTEN:
+		return 0;
+	case PMT_TCPS_SYN_SENT:
+		if (tcb->snd_nxt != tcb->iss)
+			return 0;
+		flags = PMT_TH_SYN;
+		syn = true;
+		break;
+	case PMT_TCPS_SYN_RECEIVED:
+		if (tcb->snd_nxt == tcb->iss) {
+			flags = PMT_TH_SYN | PMT_TH_ACK;
+			syn = true;
+		}
+		break;
+	default:
+		break;
+	}
+
+	idle = tcb->snd_max == tcb->snd_una;
+	win = RTE_MIN(tcb->snd_wnd, tcb->cwnd);
+	if (!syn && PMT_TCPS_HAVE_ESTABLISHED(tcb->state)) {
+		if (tcb->snd_wnd == 0 && data > 0) {
+			/*
+			 * Zero window: go back to SND.UNA (a probe byte may
+			 * be out) and let the persist timer probe.
+			 */
+			tcb->snd_nxt = tcb->snd_una;
+			off = 0;
+			if (!(tcb->flags & PMT_TF_PERSIST)) {
+				tcb->flags |= PMT_TF_PERSIST;
+				tcb->rxtshift = 0;
+				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT,
+						  pmt_tcp_rto_backoff(tcb));
+			}
+		}
+		if (RTE_MIN(data, win) > off)
+			len = RTE_MIN(data, win) - off;
+		if (len > mss)
+			len = mss;
+		/*
+		 * Our FIN rides on the segment that ends the data, until
+		 * it is acknowledged (the states that follow those three).
+		 */
+		if ((tcb->flags & PMT_TF_FIN_QUEUED) &&
+		    (tcb->state == PMT_TCPS_FIN_WAIT_1 ||
+		     tcb->state == PMT_TCPS_CLOSING ||
+		     tcb->state == PMT_TCPS_LAST_ACK) &&
+		    tcb->snd_nxt + len == tcb->snd_una + data)
+			fin = true;
+	}
+
+	if (syn || fin)
+		send = true;
+	if (len > 0) {
+		bool all = off + len >= data;
+
+		if (len == mss)
+			send = true;
+		/* Nagle (RFC 896, RFC 1122 4.2.3.4): small segments only
+		 * when nothing is outstanding, unless NODELAY; never while
+		 * corked. The flush timer overrides both. */
+		else if (all && !(tcb->flags & (PMT_TF_MORE | PMT_TF_CORK)) &&
+			 (idle || (tcb->flags & PMT_TF_NODELAY)))
+			send = true;
+		else if (force)
+			send = true;
+		/* Sender SWS avoidance: half the peer's largest window. */
+		else if (tcb->max_sndwnd && len >= tcb->max_sndwnd / 2)
+			send = true;
+		else if (pmt_seq_lt(tcb->snd_nxt, tcb->snd_max))
+			send = true;
+	}
+	if (!send && PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
+	    !PMT_TCPS_HAVE_RCVD_FIN(tcb->state)) {
+		/* A window update worth sending (RFC 1122 4.2.3.3). */
+		uint32_t adv = tcb->rcv_nxt + pmt_tcp_rcv_space(tcb);
+		uint32_t inc = pmt_seq_gt(adv, tcb->rcv_adv) ?
+			adv - tcb->rcv_adv : 0;
+
+		if (inc >= 2 * mss || 2 * inc >= tcb->rcv_buf)
+			send = true;
+	}
+	if (tcb->flags & PMT_TF_ACKNOW)
+		send = true;
+	if (!send) {
+		/* Held by Nagle or cork: the flush timer bounds the wait. */
+		if (len > 0 && !pmt_tcp_timer_on(tcb, PMT_TCPT_FLUSH))
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_FLUSH,
+					  eng->stack->cfg.tcp_flush_us);
+		return 0;
+	}
+
+	seq = tcb->snd_nxt;
+	if (fin)
+		flags |= PMT_TH_FIN;
+	if (len > 0 && off + len == data)
+		flags |= PMT_TH_PSH;
+	if (tcp_send_segment(tcb, seq, off, len, flags) != 0) {
+		/* Out of mbufs: a timer brings us back. */
+		if (!pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT))
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
+		return 0;
+	}
+	if (len > 0 && pmt_seq_lt(seq, tcb->snd_max)) {
+		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+	}
+	tcb->snd_nxt += len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	if (fin)
+		tcb->flags |= PMT_TF_FIN_SENT;
+	if (pmt_seq_gt(tcb->snd_nxt, tcb->snd_max)) {
+		/* RFC 6298 / Karn: time one new segment per RTT. */
+		if (!(tcb->flags & PMT_TF_RTT_TIMING)) {
+			tcb->flags |= PMT_TF_RTT_TIMING;
+			tcb->rtseq = seq;
+			tcb->rttime = eng->now;
+		}
+		tcb->snd_max = tcb->snd_nxt;
+	}
+	if ((len > 0 || syn || fin) && !pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT)) {
+		/* RFC 6298 5.1. */
+		tcb->flags &= ~(uint32_t)PMT_TF_PERSIST;
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+	}
+	if (len > 0)
+		pmt_tcp_timer_cancel(tcb, PMT_TCPT_FLUSH);
+	return len > 0 ? 1 : 0;
+}
+
+static int
+tcp_output(struct pmt_tcb *tcb, bool force)
+{
+	/* Bounded: each pass sends one segment of the queue. */
+	while (output_one(tcb, force) > 0)
+		;
+	return 0;
+}
+
+int
+pmt_tcp_output(struct pmt_tcb *tcb)
+{
+	return tcp_output(tcb, false);
+}
+
+void
+pmt_tcp_output_flush(struct pmt_tcb *tcb)
+{
+	tcp_output(tcb, true);
+}
+
+void
+pmt_tcp_output_probe(struct pmt_tcb *tcb)
+{
+	if (tcb->snd_q_len > 0 && tcb->snd_wnd == 0) {
+		/* RFC 9293 3.8.6.1: one byte at SND.UNA, past the window. */
+		if (tcp_send_segment(tcb, tcb->snd_una, 0, 1, PMT_TH_ACK) != 0)
+			return;
+		if (pmt_seq_lt(tcb->snd_nxt, tcb->snd_una + 1))
+			tcb->snd_nxt = tcb->snd_una + 1;
+		if (pmt_seq_lt(tcb->snd_max, tcb->snd_nxt))
+			tcb->snd_max = tcb->snd_nxt;
+		return;
+	}
+	tcb->flags |= PMT_TF_ACKNOW;
+	pmt_tcp_output(tcb);
+}
+
+void
+pmt_tcp_respond_tcb(struct pmt_tcb *tcb, uint32_t seq, uint8_t flags)
+{
+	tcp_send_segment(tcb, seq, 0, 0, flags);
+}
+
+void
+pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
+		uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct rte_mbuf *m;
+	uint32_t nh, src;
+	uint16_t iface;
+	char *p;
+
+	if (pmt_route(eng, k->raddr, &iface, &nh, &src) != 0) {
+		PMT_STAT_INC(eng, ip_tx_no_route);
+		return;
+	}
+	m = rte_pktmbuf_alloc(eng->pool);
+	if (m == NULL) {
+		PMT_STAT_INC(eng, tcp_tx_no_mbuf);
+		return;
+	}
+	p = rte_pktmbuf_append(m, sizeof(struct rte_ipv4_hdr) +
+				  sizeof(struct rte_tcp_hdr));
+	pmt_tcp_build(p + sizeof(struct rte_ipv4_hdr),
+		      rte_be_to_cpu_16(k->lport), rte_be_to_cpu_16(k->rport),
+		      seq, ack, flags, 0, NULL);
+	if (flags & PMT_TH_RST)
+		PMT_STAT_INC(eng, tcp_tx_rst);
+	finish_and_send(eng, iface, m, k, sizeof(struct rte_tcp_hdr));
+}
+
+void
+pmt_tcp_send_data(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
+		  uint32_t len)
+{
+	uint8_t flags = PMT_TH_ACK;
+
+	if (off + len == tcb->snd_q_len)
+		flags |= PMT_TH_PSH;
+	tcp_send_segment(tcb, seq, off, len, flags);
+}
+
+void
+pmt_tcp_sndq_drop(struct pmt_tcb *tcb, uint32_t n)
+{
+	struct rte_mbuf *m;
+
+	tcb->snd_q_len -= n;
+	while (n > 0 && (m = tcb->snd_head) != NULL) {
+		if (m->data_len > n) {
+			/* Clones in flight keep their own window on the data. */
+			m->data_off = (uint16_t)(m->data_off + n);
+			m->data_len = (uint16_t)(m->data_len - n);
+			return;
+		}
+		n -= m->data_len;
+		tcb->snd_head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	if (tcb->snd_head == NULL)
+		tcb->snd_tail = NULL;
+}

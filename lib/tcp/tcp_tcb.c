@@ -1,0 +1,327 @@
+/* tcp_tcb.c: control-block life: the engine's TCP state, TCB create, hash, close, release, events. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "engine/pmt_engine.h"
+#include "tcp/pmt_tcp.h"
+
+/*
+ * A TCB is reused only when two owners are done with it: the protocol
+ * (it left the socket table and every lock-free reader has passed a
+ * quiescent state) and the application (its descriptor is closed, or it
+ * never had one). Whichever finishes second returns it to the pool, and
+ * never from inside input or timer processing: the grace-period
+ * callback only links the TCB on the engine's reap list, drained at the
+ * end of each turn.
+ */
+
+_Static_assert(offsetof(struct pmt_tcb, cwnd) == RTE_CACHE_LINE_SIZE,
+	       "TCB line 0 holds exactly what every arriving segment reads");
+_Static_assert(offsetof(struct pmt_tcb, snd_head) == 2 * RTE_CACHE_LINE_SIZE,
+	       "TCB line 1: send side and congestion control");
+_Static_assert(offsetof(struct pmt_tcb, eng) == 4 * RTE_CACHE_LINE_SIZE,
+	       "TCB lines 2-3: queues and timers");
+_Static_assert(sizeof(struct pmt_tcb) == 5 * RTE_CACHE_LINE_SIZE,
+	       "TCB budget: five cache lines, 320 bytes");
+
+const char *const pmt_tcp_state_names[PMT_TCPS_N] = {
+	[PMT_TCPS_CLOSED] = "CLOSED",
+	[PMT_TCPS_LISTEN] = "LISTEN",
+	[PMT_TCPS_SYN_SENT] = "SYN-SENT",
+	[PMT_TCPS_SYN_RECEIVED] = "SYN-RECEIVED",
+	[PMT_TCPS_ESTABLISHED] = "ESTABLISHED",
+	[PMT_TCPS_CLOSE_WAIT] = "CLOSE-WAIT",
+	[PMT_TCPS_FIN_WAIT_1] = "FIN-WAIT-1",
+	[PMT_TCPS_CLOSING] = "CLOSING",
+	[PMT_TCPS_LAST_ACK] = "LAST-ACK",
+	[PMT_TCPS_FIN_WAIT_2] = "FIN-WAIT-2",
+	[PMT_TCPS_TIME_WAIT] = "TIME-WAIT",
+};
+
+static void
+tcb_put(struct pmt_tcb *tcb)
+{
+	struct pmt_engine *eng = tcb->eng;
+
+	eng->tcp.n_tcbs--;
+	rte_mempool_put(eng->tcp.tcb_pool, tcb);
+}
+
+/* Grace period over (owner lcore, from pmt_sockt_reclaim). */
+static void
+tcb_grace_over(void *ctx, void *value)
+{
+	struct pmt_engine *eng = ctx;
+	struct pmt_tcb *tcb = value;
+
+	tcb->q_next = eng->tcp.reap;
+	eng->tcp.reap = tcb;
+}
+
+static bool
+tcb_app_done(const struct pmt_tcb *tcb)
+{
+	return (tcb->flags & PMT_TF_APP_CLOSED) != 0;
+}
+
+void
+pmt_tcp_reap(struct pmt_engine *eng)
+{
+	struct pmt_tcb *tcb, *next;
+
+	pmt_sockt_reclaim(eng->tcp.table);
+	tcb = eng->tcp.reap;
+	eng->tcp.reap = NULL;
+	for (; tcb != NULL; tcb = next) {
+		next = tcb->q_next;
+		tcb->q_next = NULL;
+		tcb->tbl = PMT_TBL_NONE;
+		/* On the ready list, pmt_events() puts it when it pops it. */
+		if (tcb_app_done(tcb) && !tcb->ev_queued)
+			tcb_put(tcb);
+	}
+}
+
+int
+pmt_tcp_engine_init(struct pmt_engine *eng)
+{
+	const struct pmt_config *cfg = &eng->stack->cfg;
+	int socket = (int)rte_lcore_to_socket_id(eng->lcore_id);
+	struct pmt_tcp_engine *te = &eng->tcp;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t n = cfg->tcp_max_sockets, i;
+
+	snprintf(name, sizeof(name), "pmt_tcb_%u", eng->idx);
+	te->tcb_pool = rte_mempool_create(name, n, sizeof(struct pmt_tcb),
+					  n >= 1024 ? 64 : 0, 0, NULL, NULL,
+					  NULL, NULL, socket, 0);
+	snprintf(name, sizeof(name), "pmt_clone_%u", eng->idx);
+	/* Indirect mbufs carry no data: a zero data room. */
+	te->clone_pool = rte_pktmbuf_pool_create(name, cfg->mbufs_per_lcore,
+						 256, 0, 0, socket);
+	snprintf(name, sizeof(name), "pmt_sockt_%u", eng->idx);
+	te->table = pmt_sockt_create(name, n, socket, 4, tcb_grace_over, eng);
+	te->fds = rte_zmalloc_socket("pmt_fds", n * sizeof(*te->fds),
+				     RTE_CACHE_LINE_SIZE, socket);
+	te->fd_next = rte_zmalloc_socket("pmt_fds", n * sizeof(uint32_t),
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (te->tcb_pool == NULL || te->clone_pool == NULL ||
+	    te->table == NULL || te->fds == NULL || te->fd_next == NULL) {
+		RTE_LOG(ERR, USER1,
+			"pmtcp: engine %u: no memory for %u sockets: %s\n",
+			eng->idx, n, rte_strerror(rte_errno));
+		pmt_tcp_engine_fini(eng);
+		return -ENOMEM;
+	}
+	te->n_fds = n;
+	for (i = 0; i < n; i++)
+		te->fd_next[i] = i + 2 <= n ? i + 2 : 0;
+	te->fd_free = 1;
+	if (pmt_tcp_secret_init(&te->secret) != 0) {
+		pmt_tcp_engine_fini(eng);
+		return -EIO;
+	}
+	/* Every engine starts at its own point of the port sequence. */
+	pmt_port_alloc_init(&te->ports, (uint16_t)cfg->tcp_port_min,
+			    (uint16_t)cfg->tcp_port_max,
+			    (uint32_t)rte_rand());
+	return 0;
+}
+
+void
+pmt_tcp_engine_fini(struct pmt_engine *eng)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+	uint32_t i;
+
+	/* Drop every connection without a word on the wire: we are exiting. */
+	if (te->fds != NULL)
+		for (i = 0; i < te->n_fds; i++)
+			if (te->fds[i] != NULL)
+				pmt_sock_destroy(te->fds[i]);
+	pmt_sockt_free(te->table);
+	rte_mempool_free(te->tcb_pool);
+	rte_mempool_free(te->clone_pool);
+	rte_free(te->fds);
+	rte_free(te->fd_next);
+	memset(te, 0, sizeof(*te));
+}
+
+struct pmt_tcb *
+pmt_tcb_alloc(struct pmt_engine *eng)
+{
+	const struct pmt_config *cfg = &eng->stack->cfg;
+	struct pmt_tcb *tcb;
+
+	if (rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) != 0) {
+		PMT_STAT_INC(eng, tcp_no_tcb);
+		return NULL;
+	}
+	memset(tcb, 0, sizeof(*tcb));
+	eng->tcp.n_tcbs++;
+	tcb->eng = eng;
+	tcb->fd = -1;
+	tcb->state = PMT_TCPS_CLOSED;
+	tcb->snd_buf = cfg->tcp_sndbuf;
+	tcb->rcv_buf = cfg->tcp_rcvbuf;
+	tcb->rto = cfg->tcp_rto_init_ms * 1000;
+	tcb->peer_mss = 536;	/* RFC 9293 3.7.1: without the option */
+	tcb->t_maxseg = 536;
+	tcb->linger_s = 0xffff;
+	pmt_tcp_timer_init(tcb);
+	return tcb;
+}
+
+int
+pmt_tcb_hash(struct pmt_tcb *tcb)
+{
+	int ret = pmt_sockt_add(tcb->eng->tcp.table, &tcb->key, tcb);
+
+	if (ret == 0)
+		tcb->tbl = PMT_TBL_IN;
+	return ret;
+}
+
+static void
+free_chain_list(struct rte_mbuf *m)
+{
+	struct rte_mbuf *next;
+
+	for (; m != NULL; m = next) {
+		next = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+}
+
+void
+pmt_tcb_flush_rcvq(struct pmt_tcb *tcb)
+{
+	free_chain_list(tcb->rcv_head);
+	tcb->rcv_head = tcb->rcv_tail = NULL;
+	tcb->rcv_q_len = 0;
+}
+
+void
+pmt_tcb_flush_queues(struct pmt_tcb *tcb)
+{
+	free_chain_list(tcb->snd_head);
+	free_chain_list(tcb->rcv_head);
+	free_chain_list(tcb->ooo_head);
+	tcb->snd_head = tcb->snd_tail = NULL;
+	tcb->rcv_head = tcb->rcv_tail = NULL;
+	tcb->ooo_head = NULL;
+	tcb->snd_q_len = tcb->rcv_q_len = tcb->ooo_len = 0;
+	tcb->ooo_n = 0;
+}
+
+void
+pmt_tcb_close(struct pmt_tcb *tcb, int err)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint8_t was = tcb->state;
+
+	if (was == PMT_TCPS_CLOSED)
+		return;
+	tcb->state = PMT_TCPS_CLOSED;
+	if (err && !tcb->err)
+		tcb->err = (uint8_t)err;
+	pmt_tcp_timer_cancel_all(tcb);
+	/* Keep received data for the application to read; drop the rest. */
+	free_chain_list(tcb->snd_head);
+	free_chain_list(tcb->ooo_head);
+	tcb->snd_head = tcb->snd_tail = NULL;
+	tcb->ooo_head = NULL;
+	tcb->snd_q_len = tcb->ooo_len = 0;
+	tcb->ooo_n = 0;
+	if (tcb->tbl == PMT_TBL_IN) {
+		pmt_sockt_del(eng->tcp.table, &tcb->key);
+		tcb->tbl = PMT_TBL_LEAVING;
+	}
+	PMT_STAT_INC(eng, tcp_conn_closed);
+	if (tcb->parent != NULL) {
+		/* A child nobody accepted: the listener lets go of it. */
+		pmt_listen_unlink(tcb);
+		tcb->flags |= PMT_TF_APP_CLOSED;
+		pmt_tcb_release(tcb);
+		return;
+	}
+	pmt_tcb_event(tcb, err ? PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT | PMT_EV_HUP :
+		      PMT_EV_IN | PMT_EV_HUP);
+}
+
+void
+pmt_tcb_release(struct pmt_tcb *tcb)
+{
+	tcb->flags |= PMT_TF_APP_CLOSED;
+	if (tcb->state != PMT_TCPS_CLOSED)
+		return;
+	pmt_tcb_flush_queues(tcb);
+	if (tcb->ev_queued)
+		return;		/* pmt_events() puts it when it pops it */
+	if (tcb->tbl == PMT_TBL_NONE)
+		tcb_put(tcb);
+}
+
+/* pmt_events() popped a released, closed TCB. */
+void
+pmt_tcb_release_popped(struct pmt_tcb *tcb)
+{
+	if (tcb->state == PMT_TCPS_CLOSED && tcb->tbl == PMT_TBL_NONE &&
+	    tcb_app_done(tcb))
+		tcb_put(tcb);
+}
+
+void
+pmt_tcb_drop(struct pmt_tcb *tcb, int err)
+{
+	if (tcb->state >= PMT_TCPS_SYN_RECEIVED &&
+	    tcb->state != PMT_TCPS_TIME_WAIT) {
+		/* RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>. */
+		pmt_tcp_respond(tcb->eng, &tcb->key, tcb->snd_nxt, 0,
+				PMT_TH_RST);
+	}
+	pmt_tcb_close(tcb, err);
+}
+
+void
+pmt_tcb_event(struct pmt_tcb *tcb, uint16_t ev)
+{
+	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+
+	tcb->ev_mask |= ev;
+	if (tcb->ev_queued || tcb->fd < 0)
+		return;
+	tcb->ev_queued = 1;
+	tcb->ev_next = NULL;
+	if (te->ev_tail != NULL)
+		te->ev_tail->ev_next = tcb;
+	else
+		te->ev_head = tcb;
+	te->ev_tail = tcb;
+}
+
+struct pmt_tcb *
+pmt_tcp_listener(struct pmt_engine *eng, uint32_t laddr, uint16_t lport)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+	struct pmt_tcb *any = NULL;
+	unsigned int i;
+
+	for (i = 0; i < te->n_listen; i++) {
+		struct pmt_tcb *l = te->listen[i];
+
+		if (l->key.lport != lport)
+			continue;
+		if (l->key.laddr == laddr)
+			return l;
+		if (l->key.laddr == 0)
+			any = l;
+	}
+	return any;
+}

@@ -1,0 +1,209 @@
+/* tcp_timer.c: TCP timers on one wheel node per TCB: retransmit, persist, delayed ACK, flush, keepalive, 2MSL. */
+#include <errno.h>
+
+#include "engine/pmt_engine.h"
+#include "tcp/pmt_tcp.h"
+
+/*
+ * Each TCB has one wheel timer armed for the earliest of its deadlines
+ * (as FreeBSD 14 does with its single callout): arming is O(1), a
+ * cancel only clears the deadline (the node fires early at worst and
+ * re-arms), and an idle connection costs one node.
+ */
+
+static void tcp_timer_fire(struct pmt_timer *t, uint64_t now);
+
+void
+pmt_tcp_timer_init(struct pmt_tcb *tcb)
+{
+	pmt_timer_init(&tcb->timer, tcp_timer_fire);
+}
+
+static void
+resched(struct pmt_tcb *tcb)
+{
+	uint64_t first = 0;
+	unsigned int k;
+
+	for (k = 0; k < PMT_TCPT_N; k++)
+		if (tcb->tmr[k] != 0 &&
+		    (first == 0 || (int64_t)(tcb->tmr[k] - first) < 0))
+			first = tcb->tmr[k];
+	if (first == 0)
+		pmt_wheel_cancel(&tcb->eng->wheel, &tcb->timer);
+	else if (!pmt_timer_armed(&tcb->timer) || tcb->timer.expires != first)
+		pmt_wheel_arm(&tcb->eng->wheel, &tcb->timer, first);
+}
+
+void
+pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind, uint64_t delay_us)
+{
+	uint64_t when = tcb->eng->now + delay_us;
+
+	tcb->tmr[kind] = when ? when : 1;	/* 0 means "off" */
+	if (!pmt_timer_armed(&tcb->timer) ||
+	    (int64_t)(tcb->tmr[kind] - tcb->timer.expires) < 0)
+		pmt_wheel_arm(&tcb->eng->wheel, &tcb->timer, tcb->tmr[kind]);
+}
+
+void
+pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
+{
+	tcb->tmr[kind] = 0;
+}
+
+void
+pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb)
+{
+	unsigned int k;
+
+	for (k = 0; k < PMT_TCPT_N; k++)
+		tcb->tmr[k] = 0;
+	pmt_wheel_cancel(&tcb->eng->wheel, &tcb->timer);
+}
+
+void
+pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us)
+{
+	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
+	uint64_t rto;
+
+	if (rtt_us == 0)
+		rtt_us = 1;
+	if (tcb->srtt == 0) {
+		/* RFC 6298 2.2: SRTT = R, RTTVAR = R/2. */
+		tcb->srtt = rtt_us << 3;
+		tcb->rttvar = rtt_us << 1;
+	} else {
+		/* RFC 6298 2.3, alpha = 1/8, beta = 1/4, in fixed point. */
+		int32_t delta = (int32_t)rtt_us - (int32_t)(tcb->srtt >> 3);
+
+		tcb->srtt = (uint32_t)((int32_t)tcb->srtt + delta);
+		if (delta < 0)
+			delta = -delta;
+		tcb->rttvar = (uint32_t)((int32_t)tcb->rttvar +
+					 (delta - (int32_t)(tcb->rttvar >> 2)));
+	}
+	/* RTO = SRTT + max(G, 4 * RTTVAR); G is our 1 us clock. */
+	rto = (tcb->srtt >> 3) + RTE_MAX((uint32_t)1, tcb->rttvar);
+	rto = RTE_MAX(rto, (uint64_t)cfg->tcp_rto_min_ms * 1000);
+	rto = RTE_MIN(rto, (uint64_t)cfg->tcp_rto_max_ms * 1000);
+	tcb->rto = (uint32_t)rto;
+}
+
+uint32_t
+pmt_tcp_rto_backoff(const struct pmt_tcb *tcb)
+{
+	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
+	uint64_t rto = (uint64_t)tcb->rto << RTE_MIN(tcb->rxtshift, 30);
+
+	/* RFC 6298 5.5: double, up to the maximum. */
+	return (uint32_t)RTE_MIN(rto, (uint64_t)cfg->tcp_rto_max_ms * 1000);
+}
+
+static void
+timer_rexmt(struct pmt_tcb *tcb)
+{
+	struct pmt_engine *eng = tcb->eng;
+	const struct pmt_config *cfg = &eng->stack->cfg;
+	unsigned int limit;
+
+	if (tcb->flags & PMT_TF_PERSIST) {
+		/*
+		 * RFC 9293 3.8.6.1: probe a zero window, backing off like
+		 * the RTO, for as long as the peer keeps answering.
+		 */
+		if (tcb->rxtshift < 30)
+			tcb->rxtshift++;
+		tcb->flags |= PMT_TF_ACKNOW;
+		PMT_STAT_INC(eng, tcp_tx_window_probes);
+		pmt_tcp_output_probe(tcb);
+		if (tcb->state != PMT_TCPS_CLOSED &&
+		    (tcb->flags & PMT_TF_PERSIST))
+			pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT,
+					  pmt_tcp_rto_backoff(tcb));
+		return;
+	}
+	PMT_STAT_INC(eng, tcp_rto_timeouts);
+	limit = tcb->state < PMT_TCPS_ESTABLISHED ? cfg->tcp_syn_retries :
+		cfg->tcp_retries;
+	if (++tcb->rxtshift > limit) {
+		/* RFC 9293 3.8.3: R2 reached; tell the application why. */
+		PMT_STAT_INC(eng, tcp_conn_timeouts);
+		pmt_tcb_drop(tcb, ETIMEDOUT);
+		return;
+	}
+	/* RFC 6298 5.4-5.6: back off, go back to SND.UNA. */
+	pmt_cc_timeout(tcb);
+	tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;	/* Karn */
+	tcb->snd_nxt = tcb->snd_una;
+	tcb->dupacks = 0;
+	/* A FIN already sent goes again with the data before it. */
+	tcb->flags &= ~(uint32_t)PMT_TF_FIN_SENT;
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+	pmt_tcp_output(tcb);
+}
+
+static void
+timer_keep(struct pmt_tcb *tcb)
+{
+	struct pmt_engine *eng = tcb->eng;
+	const struct pmt_config *cfg = &eng->stack->cfg;
+
+	if (!(tcb->flags & PMT_TF_KEEPALIVE) ||
+	    tcb->state < PMT_TCPS_ESTABLISHED ||
+	    tcb->state > PMT_TCPS_CLOSE_WAIT)
+		return;
+	if (tcb->keep_probes >= cfg->tcp_keep_probes) {
+		PMT_STAT_INC(eng, tcp_conn_timeouts);
+		pmt_tcb_drop(tcb, ETIMEDOUT);
+		return;
+	}
+	/* RFC 9293 3.8.4: a segment with SEG.SEQ = SND.NXT - 1, no data. */
+	tcb->keep_probes++;
+	PMT_STAT_INC(eng, tcp_tx_keepalives);
+	pmt_tcp_respond_tcb(tcb, tcb->snd_una - 1, PMT_TH_ACK);
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP,
+			  (uint64_t)cfg->tcp_keep_intvl_s * 1000000);
+}
+
+static void
+tcp_timer_fire(struct pmt_timer *t, uint64_t now)
+{
+	struct pmt_tcb *tcb = container_of(t, struct pmt_tcb, timer);
+	unsigned int k;
+
+	RTE_SET_USED(now);
+	for (k = 0; k < PMT_TCPT_N; k++) {
+		/* The engine's clock, not the tick: deadlines are in its units. */
+		if (tcb->state == PMT_TCPS_CLOSED)
+			return;
+		if (tcb->tmr[k] == 0 ||
+		    (int64_t)(tcb->tmr[k] - tcb->eng->now) > 0)
+			continue;
+		tcb->tmr[k] = 0;
+		switch (k) {
+		case PMT_TCPT_REXMT:
+			timer_rexmt(tcb);
+			break;
+		case PMT_TCPT_DELACK:
+			if (tcb->flags & PMT_TF_DELACK) {
+				tcb->flags |= PMT_TF_ACKNOW;
+				pmt_tcp_output(tcb);
+			}
+			break;
+		case PMT_TCPT_FLUSH:
+			pmt_tcp_output_flush(tcb);
+			break;
+		case PMT_TCPT_KEEP:
+			timer_keep(tcb);
+			break;
+		case PMT_TCPT_2MSL:
+			/* TIME-WAIT over, or FIN-WAIT-2 given up on. */
+			pmt_tcb_close(tcb, 0);
+			return;
+		}
+	}
+	if (tcb->state != PMT_TCPS_CLOSED)
+		resched(tcb);
+}
