@@ -65,6 +65,7 @@ struct pmt_config {
 	unsigned int arp_retries;	/**< requests before resolution fails */
 	unsigned int arp_pending_max;	/**< packets queued per unresolved entry, <= 16 */
 	unsigned int arp_entries;	/**< ARP cache entries per engine */
+	unsigned int offloads;		/**< 1: use the ports' checksum offloads */
 	unsigned int tcp_max_sockets;	/**< TCBs (and descriptors) per engine */
 	unsigned int tcp_sndbuf;	/**< default SO_SNDBUF, bytes */
 	unsigned int tcp_rcvbuf;	/**< default SO_RCVBUF, bytes */
@@ -301,7 +302,11 @@ unsigned int pmt_stats_count(void);
  */
 int pmt_stats_get(unsigned int i, const char **name, uint64_t *value);
 
-/** Print the non-zero counters and the ARP caches, one per line. */
+/**
+ * Print the non-zero counters ("stat NAME=VALUE"), each pool's objects
+ * in use ("pool NAME lcore=N in_use=N") and the ARP caches, one per line.
+ * The mbuf pool's count includes the mbufs the ports' RX rings hold.
+ */
 void pmt_stats_print(FILE *f);
 
 #ifdef __cplusplus

@@ -63,6 +63,13 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 			name, rte_strerror(rte_errno));
 		goto fail;
 	}
+	snprintf(name, sizeof(name), "pmt_handoff_%u", idx);
+	eng->handoff = rte_ring_create(name, 4096, socket, RING_F_SC_DEQ);
+	if (eng->handoff == NULL) {
+		RTE_LOG(ERR, USER1, "pmtcp: cannot create ring %s: %s\n",
+			name, rte_strerror(rte_errno));
+		goto fail;
+	}
 	pmt_wheel_init(&eng->wheel, now);
 	if (pmt_arp_init(eng, st->cfg.arp_entries) != 0) {
 		RTE_LOG(ERR, USER1, "pmtcp: no memory for ARP cache\n");
@@ -90,6 +97,13 @@ pmt_engine_free(struct pmt_engine *eng)
 		eng->tx[i].n = 0;
 	}
 	rte_ring_free(eng->arp_sync);
+	if (eng->handoff != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(eng->handoff, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(eng->handoff);
+	}
 	rte_mempool_free(eng->pool);
 	rte_free(eng);
 }
@@ -174,6 +188,13 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 
 	eng->now = now;
 	pmt_arp_sync(eng);
+	/* Segments of our flows that arrived on other lcores' queues. */
+	n = (uint16_t)rte_ring_sc_dequeue_burst(eng->handoff, (void **)pkts,
+						PMT_RX_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		PMT_STAT_INC(eng, tcp_handoff_in);
+		pmt_ipv4_input(eng, pkts[i]->port, pkts[i]);
+	}
 	for (i = 0; i < eng->n_ifaces; i++) {
 		n = pmt_port_rx(eng, i, pkts, PMT_RX_BURST);
 		if (n == 0)

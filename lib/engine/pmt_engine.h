@@ -61,6 +61,7 @@ struct pmt_engine {
 	struct pmt_stack *stack;
 	struct rte_mempool *pool;
 	struct rte_ring *arp_sync;	/* ARP learnings from other engines */
+	struct rte_ring *handoff;	/* TCP segments other engines steered here */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_us;
 	uint16_t idx;			/* engine index = queue id */
@@ -79,6 +80,25 @@ struct pmt_engine {
 	struct pmt_tcp_engine tcp;
 	struct pmt_stats stats __rte_cache_aligned;
 };
+
+/*
+ * The engine that owns a TCP flow. Symmetric in the two ends, so both
+ * directions agree, and computed in software: devices without usable
+ * RSS (memif, tap on this kernel) spread flows over queues as they
+ * like, and a segment on the wrong lcore is handed to its owner.
+ * Addresses and ports as on the wire.
+ */
+static inline uint16_t
+pmt_flow_owner(const struct pmt_stack *st, uint32_t a1, uint32_t a2,
+	       uint16_t p1, uint16_t p2)
+{
+	uint32_t h = (a1 ^ a2) ^ ((uint32_t)(p1 ^ p2) * 0x10001u);
+
+	if (st->n_engines <= 1)
+		return 0;
+	h *= 2654435761u;
+	return (uint16_t)((h >> 16) % st->n_engines);
+}
 
 #define PMT_STAT_INC(eng, name) ((eng)->stats.name++)
 #define PMT_STAT_ADD(eng, name, v) ((eng)->stats.name += (v))

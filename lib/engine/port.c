@@ -70,6 +70,10 @@ port_configure(struct pmt_stack *st, struct pmt_iface *ifc)
 				sizeof(symmetric_rss_key);
 		}
 	}
+	if (!st->cfg.offloads) {
+		info.rx_offload_capa = 0;
+		info.tx_offload_capa &= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 		ifc->rx_ip_cksum = true;

@@ -8,6 +8,8 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include <rte_mempool.h>
+
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
 
@@ -181,7 +183,19 @@ pmt_stats_print(FILE *f)
 		if (v != 0)
 			fprintf(f, "stat %s=%" PRIu64 "\n", name, v);
 	}
-	if (st != NULL)
-		for (i = 0; i < st->n_engines; i++)
-			pmt_arp_print(st->engines[i], f);
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n_engines; i++) {
+		struct pmt_engine *eng = st->engines[i];
+
+		/* What is out of each pool: a leak shows here at shutdown. */
+		fprintf(f, "pool mbuf lcore=%u in_use=%u\n", eng->lcore_id,
+			rte_mempool_in_use_count(eng->pool));
+		fprintf(f, "pool clone lcore=%u in_use=%u\n", eng->lcore_id,
+			rte_mempool_in_use_count(eng->tcp.clone_pool));
+		fprintf(f, "pool tcb lcore=%u in_use=%u\n", eng->lcore_id,
+			rte_mempool_in_use_count(eng->tcp.tcb_pool));
+	}
+	for (i = 0; i < st->n_engines; i++)
+		pmt_arp_print(st->engines[i], f);
 }

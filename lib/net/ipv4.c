@@ -214,6 +214,26 @@ pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 		pmt_icmp_input(eng, iface, m, &ip);
 		return;
 	case IPPROTO_TCP:
+		if (eng->stack->n_engines > 1 &&
+		    ip.total_len >= ip.hdr_len + 4) {
+			const uint16_t *ports = rte_pktmbuf_mtod_offset(m,
+				const uint16_t *, ip.hdr_len);
+			uint16_t owner = pmt_flow_owner(eng->stack, ip.src,
+							ip.dst, ports[0],
+							ports[1]);
+
+			if (owner != eng->idx) {
+				/* m->port carries the interface index across. */
+				m->port = iface;
+				if (rte_ring_mp_enqueue(eng->stack->engines[owner]->handoff,
+							m) != 0) {
+					PMT_STAT_INC(eng, tcp_handoff_drop);
+					goto drop;
+				}
+				PMT_STAT_INC(eng, tcp_handoff_out);
+				return;
+			}
+		}
 		pmt_tcp_input(eng, iface, m, &ip);
 		return;
 	default:

@@ -245,6 +245,10 @@ port_usable(void *arg, uint16_t port)
 	struct port_probe *p = arg;
 
 	p->key.lport = rte_cpu_to_be_16(port);
+	/* The reply must steer back to this engine. */
+	if (pmt_flow_owner(p->eng->stack, p->key.laddr, p->key.raddr,
+			   p->key.lport, p->key.rport) != p->eng->idx)
+		return false;
 	return pmt_sockt_lookup(p->eng->tcp.table, &p->key) == NULL &&
 		pmt_tcp_listener(p->eng, p->key.laddr, p->key.lport) == NULL;
 }

@@ -57,6 +57,9 @@
 	X(icmp_rx_echo_requests)	\
 	X(icmp_rx_other)		\
 	X(icmp_tx_echo_replies)		\
+	X(tcp_handoff_out)		\
+	X(tcp_handoff_in)		\
+	X(tcp_handoff_drop)		\
 	X(tcp_rx_segs)			\
 	X(tcp_rx_short)			\
 	X(tcp_rx_bad_off)		\

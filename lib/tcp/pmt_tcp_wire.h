@@ -121,6 +121,13 @@ uint16_t pmt_tcp_build(void *hdr, uint16_t sport, uint16_t dport,
 uint16_t pmt_tcp_cksum(const struct rte_ipv4_hdr *ip, const void *tcp,
 		       uint32_t tcp_len);
 
+/*
+ * The same over an mbuf chain whose TCP header starts @l4_off bytes in;
+ * pieces of any length and alignment. The checksum field must be 0.
+ */
+uint16_t pmt_tcp_cksum_mbuf(const struct rte_ipv4_hdr *ip,
+			    const struct rte_mbuf *m, uint32_t l4_off);
+
 /* True if the checksum stored in the segment at @tcp verifies. */
 bool pmt_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *tcp,
 		      uint32_t tcp_len);

@@ -128,6 +128,21 @@ fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
 	}
 }
 
+/*
+ * A piece of odd length before the last one makes the next piece's
+ * words byte-swapped in the sum. DPDK 22.11 gets that wrong (its
+ * rte_raw_cksum_mbuf() and net_tap's software offload swap a sum before
+ * reducing it), and the peer drops the segment: we sum such chains.
+ */
+static bool
+chain_has_odd_piece(const struct rte_mbuf *m)
+{
+	for (; m->next != NULL; m = m->next)
+		if (m->data_len & 1)
+			return true;
+	return false;
+}
+
 /* Put IP header and checksum on a segment and hand it to IP output. */
 static void
 finish_and_send(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
@@ -142,13 +157,13 @@ finish_and_send(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 	m->l3_len = sizeof(*ip);
 	m->l4_len = tcp_hlen;
 	th->cksum = 0;
-	if (eng->stack->ifaces[iface].tx_tcp_cksum) {
+	if (eng->stack->ifaces[iface].tx_tcp_cksum && !chain_has_odd_piece(m)) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else if (m->nb_segs == 1) {
 		th->cksum = pmt_tcp_cksum(ip, th, tcp_len);
 	} else {
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(*ip));
+		th->cksum = pmt_tcp_cksum_mbuf(ip, m, sizeof(*ip));
 	}
 	PMT_STAT_INC(eng, tcp_tx_segs);
 	pmt_ipv4_output(eng, m, k->raddr);

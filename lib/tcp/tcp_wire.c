@@ -386,3 +386,40 @@ pmt_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *tcp,
 	/* Summing the stored checksum too gives all ones when it holds. */
 	return __rte_raw_cksum_reduce(cksum_sum(ip, tcp, tcp_len)) == 0xffff;
 }
+
+uint16_t
+pmt_tcp_cksum_mbuf(const struct rte_ipv4_hdr *ip, const struct rte_mbuf *m,
+		   uint32_t l4_off)
+{
+	uint32_t tcp_len = m->pkt_len - l4_off, done = 0, sum, part;
+	const struct rte_mbuf *s;
+
+	sum = __rte_raw_cksum(&ip->src_addr, 2 * sizeof(ip->src_addr), 0);
+	sum += rte_cpu_to_be_16(IPPROTO_TCP);
+	sum += rte_cpu_to_be_16((uint16_t)tcp_len);
+	sum = __rte_raw_cksum_reduce(sum);
+	for (s = m; s != NULL; s = s->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
+		uint32_t len = s->data_len;
+
+		if (l4_off >= len) {
+			l4_off -= len;
+			continue;
+		}
+		p += l4_off;
+		len -= l4_off;
+		l4_off = 0;
+		/*
+		 * A piece that starts at an odd offset adds its words
+		 * byte-swapped (RFC 1071 2(B)). Reduce to 16 bits before
+		 * the swap: DPDK 22.11's rte_raw_cksum_mbuf() swaps the
+		 * unreduced sum and loses the carries.
+		 */
+		part = __rte_raw_cksum_reduce(__rte_raw_cksum(p, len, 0));
+		if (done & 1)
+			part = rte_bswap16((uint16_t)part);
+		sum = __rte_raw_cksum_reduce(sum + part);
+		done += len;
+	}
+	return (uint16_t)~sum;
+}
