@@ -66,6 +66,7 @@ struct pmt_config {
 	unsigned int arp_pending_max;	/**< packets queued per unresolved entry, <= 16 */
 	unsigned int arp_entries;	/**< ARP cache entries per engine */
 	unsigned int offloads;		/**< 1: use the ports' checksum offloads */
+	unsigned int tso;		/**< 1: use the ports' TCP segmentation offload */
 	unsigned int tcp_max_sockets;	/**< TCBs (and descriptors) per engine */
 	unsigned int tcp_sndbuf;	/**< default SO_SNDBUF, bytes */
 	unsigned int tcp_rcvbuf;	/**< default SO_RCVBUF, bytes */

@@ -29,6 +29,7 @@ struct pmt_iface {
 	bool tx_ip_cksum;	/* port computes the IPv4 header checksum */
 	bool rx_ip_cksum;	/* port reports IPv4 checksum state in ol_flags */
 	bool tx_tcp_cksum;	/* port computes the TCP checksum */
+	bool tso;		/* port cuts large TCP frames (TSO) */
 	bool rx_tcp_cksum;	/* port reports TCP checksum state in ol_flags */
 };
 

@@ -92,6 +92,13 @@ port_configure(struct pmt_stack *st, struct pmt_iface *ifc)
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* TSO needs the checksums it implies and chained frames. */
+	if (st->cfg.tso && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	    ifc->tx_ip_cksum && ifc->tx_tcp_cksum &&
+	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		ifc->tso = true;
+	}
 
 	ret = rte_eth_dev_configure(pid, nq, nq, &conf);
 	if (ret != 0 && conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS) {

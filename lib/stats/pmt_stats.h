@@ -78,6 +78,7 @@
 	X(tcp_challenge_acks)		\
 	X(tcp_tx_segs)			\
 	X(tcp_tx_data_segs)		\
+	X(tcp_tx_tso_frames)		\
 	X(tcp_tx_rst)			\
 	X(tcp_tx_rexmit_segs)		\
 	X(tcp_tx_rexmit_bytes)		\

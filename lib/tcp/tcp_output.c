@@ -157,7 +157,12 @@ finish_and_send(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 	m->l3_len = sizeof(*ip);
 	m->l4_len = tcp_hlen;
 	th->cksum = 0;
-	if (eng->stack->ifaces[iface].tx_tcp_cksum && !chain_has_odd_piece(m)) {
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		/* TSO: the port fills in lengths and sums per segment. */
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else if (eng->stack->ifaces[iface].tx_tcp_cksum &&
+		   !chain_has_odd_piece(m)) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else if (m->nb_segs == 1) {
@@ -203,6 +208,21 @@ tcp_send_segment(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
 			rte_pktmbuf_free(m);
 			return ret;
 		}
+		if (len > tcb->t_maxseg) {
+			/*
+			 * One frame the port cuts at the MSS. Ports sum
+			 * odd pieces wrongly (see chain_has_odd_piece):
+			 * the caller sends those one MSS at a time.
+			 */
+			if (chain_has_odd_piece(m)) {
+				rte_pktmbuf_free(m);
+				return -EAGAIN;
+			}
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+			m->tso_segsz = tcb->t_maxseg;
+			m->l2_len = RTE_ETHER_HDR_LEN;
+			PMT_STAT_INC(eng, tcp_tx_tso_frames);
+		}
 		PMT_STAT_INC(eng, tcp_tx_data_segs);
 	}
 	if (flags & PMT_TH_ACK) {
@@ -223,9 +243,11 @@ output_one(struct pmt_tcb *tcb, bool force)
 	struct pmt_engine *eng = tcb->eng;
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
 	uint32_t data = tcb->snd_q_len, win, len = 0, mss = tcb->t_maxseg;
+	uint32_t tso_max = mss;
 	uint8_t flags = PMT_TH_ACK;
 	bool syn = false, fin = false, idle, send = false;
 	uint32_t seq;
+	int ret;
 
 	switch (tcb->state) {
 	case PMT_TCPS_CLOSED:
@@ -248,6 +270,10 @@ output_one(struct pmt_tcb *tcb, bool force)
 	}
 
 	idle = tcb->snd_max == tcb->snd_una;
+	/* Up to 44 segments per frame: under 64 KiB with headers. */
+	if (eng->stack->ifaces[tcb->iface].tso &&
+	    !(tcb->flags & PMT_TF_PERSIST))
+		tso_max = mss * RTE_MIN(44u, 62000u / mss);
 	win = RTE_MIN(tcb->snd_wnd, tcb->cwnd);
 	if (!syn && PMT_TCPS_HAVE_ESTABLISHED(tcb->state)) {
 		if (tcb->snd_wnd == 0 && data > 0) {
@@ -266,8 +292,12 @@ output_one(struct pmt_tcb *tcb, bool force)
 		}
 		if (RTE_MIN(data, win) > off)
 			len = RTE_MIN(data, win) - off;
-		if (len > mss)
-			len = mss;
+		if (len > tso_max) {
+			len = tso_max;
+		} else if (len > mss && tso_max > mss && off + len < data) {
+			/* The partial tail goes by the Nagle rules below. */
+			len -= len % mss;
+		}
 		/*
 		 * Our FIN rides on the segment that ends the data, until
 		 * it is acknowledged (the states that follow those three).
@@ -285,7 +315,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 	if (len > 0) {
 		bool all = off + len >= data;
 
-		if (len == mss)
+		if (len >= mss)
 			send = true;
 		/* Nagle (RFC 896, RFC 1122 4.2.3.4): small segments only
 		 * when nothing is outstanding, unless NODELAY; never while
@@ -326,7 +356,15 @@ output_one(struct pmt_tcb *tcb, bool force)
 		flags |= PMT_TH_FIN;
 	if (len > 0 && off + len == data)
 		flags |= PMT_TH_PSH;
-	if (tcp_send_segment(tcb, seq, off, len, flags) != 0) {
+	ret = tcp_send_segment(tcb, seq, off, len, flags);
+	if (ret == -EAGAIN && len > mss) {
+		/* Odd pieces: this frame goes as one segment. */
+		len = mss;
+		flags &= (uint8_t)~(PMT_TH_FIN | PMT_TH_PSH);
+		fin = false;
+		ret = tcp_send_segment(tcb, seq, off, len, flags);
+	}
+	if (ret != 0) {
 		/* Out of mbufs: a timer brings us back. */
 		if (!pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT))
 			pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);

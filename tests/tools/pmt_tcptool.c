@@ -59,6 +59,41 @@ on_signal(int s)
 	stop = true;
 }
 
+/* --wait-start: SIGUSR1 lets the client begin (the test configures the
+ * kernel side of the tap first, which it can do only after port start). */
+static volatile bool go;
+
+static void
+on_go(int s)
+{
+	(void)s;
+	go = true;
+}
+
+/*
+ * Print the "pool ..." lines of pmt_stats_print() prefixed with
+ * "baseline ", so that a test can compare the pools at exit with the
+ * pools of the idle stack (the RX rings hold mbufs from the start).
+ */
+static void
+print_baseline(void)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return;
+	pmt_stats_print(f);
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "pool ", 5) == 0)
+			printf("baseline %s\n", line);
+	free(buf);
+	fflush(stdout);
+}
+
 static void
 fill_pattern(uint8_t *b, uint64_t off, size_t n)
 {
@@ -230,6 +265,7 @@ run_server(struct pmt_engine *eng, uint16_t port)
 	}
 	printf("tcptool: listening on %u\n", port);
 	fflush(stdout);
+	print_baseline();
 	while (!stop) {
 		pmt_engine_poll(eng);
 		n = pmt_events(eng, ev, 64);
@@ -271,6 +307,23 @@ run_server(struct pmt_engine *eng, uint16_t port)
 }
 
 enum client_mode { CM_RECV_ALL, CM_SEND, CM_REPEAT, CM_HALF_CLOSE };
+
+/*
+ * Let the close handshakes run before the port goes, and collect the
+ * events of closed sockets: a closed TCB with an event still queued goes
+ * back to its pool only when pmt_events() pops that event.
+ */
+static void
+settle(struct pmt_engine *eng)
+{
+	struct pmt_event ev[64];
+	uint64_t i;
+
+	for (i = 0; i < 200000 && !stop; i++) {
+		pmt_engine_poll(eng);
+		(void)pmt_events(eng, ev, 64);
+	}
+}
 
 static int
 wait_connected(struct pmt_engine *eng, int fd)
@@ -344,6 +397,8 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 		}
 		printf("tcptool: connections=%llu bytes=%llu\n",
 		       (unsigned long long)i, (unsigned long long)total);
+		fflush(stdout);
+		settle(eng);
 		return i == count ? 0 : 1;
 	}
 
@@ -403,10 +458,12 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	printf("tcptool: received bytes=%llu sha256=%s\n",
 	       (unsigned long long)total, hex);
+	fflush(stdout);
 	pmt_close(eng, fd);
 	/* Let the close handshake run before the port goes. */
 	for (i = 0; i < 200000 && !stop; i++)
 		pmt_engine_poll(eng);
+	settle(eng);
 	return 0;
 }
 
@@ -419,6 +476,7 @@ main(int argc, char **argv)
 	const char *server = NULL;
 	uint64_t count = 0;
 	uint16_t listen_port = 0;
+	bool wait_start = false;
 	char err[256];
 	int ret, c, idx;
 	static const struct option opts[] = {
@@ -430,6 +488,7 @@ main(int argc, char **argv)
 		{ "half-close", required_argument, NULL, 'h' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "set", required_argument, NULL, 'o' },
+		{ "wait-start", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -480,6 +539,9 @@ main(int argc, char **argv)
 			mode = CM_REPEAT;
 			count = strtoull(optarg, NULL, 10);
 			break;
+		case 'w':
+			wait_start = true;
+			break;
 		default:
 			return 2;
 		}
@@ -489,6 +551,27 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	eng = pmt_engine_get(rte_lcore_id());
+	/* The start-up lines ("pmtcp: port 0 mac ... Link up") reach the
+	 * test now, not at exit. */
+	fflush(stdout);
+	if (wait_start && !listen_port) {
+		/* Keep the engine running (ARP answered) until SIGUSR1. */
+		signal(SIGUSR1, on_go);
+		print_baseline();
+		printf("tcptool: waiting for SIGUSR1\n");
+		fflush(stdout);
+		while (!go && !stop)
+			pmt_engine_poll(eng);
+		if (stop) {
+			fflush(stdout);
+			pmt_stats_print(stdout);
+			pmt_stack_close();
+			rte_eal_cleanup();
+			return 1;
+		}
+	} else if (!listen_port) {
+		print_baseline();
+	}
 	if (listen_port) {
 		ret = run_server(eng, listen_port);
 	} else if (server) {

@@ -12,6 +12,7 @@
 
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
+#include "tcp/pmt_tcp_wire.h"
 
 /* Start every test near the 2^64 wrap of the clock, as nothing else would. */
 #define TSTACK_T0 (UINT64_MAX - 5000000000ull)
@@ -50,8 +51,11 @@ void tstack_eal_init(const char *suite);
 struct tstack *tstack_new(void (*cfg_fn)(struct pmt_config *cfg));
 
 /*
- * Teardown: asserts no TX left unread, no injected frame left unreceived
- * and no mbuf leaked; frees all.
+ * Teardown: asserts no TX left unread and no injected frame left
+ * unreceived; then closes what the test left open (descriptors abort
+ * with SO_LINGER 0, connections without one close silently), runs a
+ * turn so the stack reaps, and asserts that no mbuf, no clone mbuf and
+ * no TCB leaked; frees all.
  */
 void tstack_free(struct tstack *t);
 
@@ -116,5 +120,38 @@ size_t ts_echo(uint8_t *buf, const struct rte_ether_addr *eth_dst,
 	       const struct rte_ether_addr *eth_src, uint32_t src, uint32_t dst,
 	       uint16_t id, uint16_t seq, const void *payload, size_t plen,
 	       size_t opt_len);
+
+/* A TCP segment to put on the wire: addresses network order, the rest host order. */
+struct ts_tcp {
+	uint32_t src;
+	uint32_t dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags;			/* PMT_TH_* */
+	uint16_t wnd;
+	struct pmt_tcp_out_opts o;	/* options, as pmt_tcp_build() writes them */
+	const void *data;
+	uint32_t len;
+};
+
+/* Ethernet + IPv4 + TCP, checksums right, into @buf; returns the length. */
+size_t ts_tcp(uint8_t *buf, const struct rte_ether_addr *eth_dst,
+	      const struct rte_ether_addr *eth_src, const struct ts_tcp *s);
+
+/*
+ * Next transmitted frame, which must be TCP in IPv4 from our MAC and
+ * address: checks the Ethernet and IP headers and the TCP checksum (the
+ * whole sum in software, or only the pseudo-header sum when the mbuf
+ * asks the port for it), parses the segment into @seg and copies its
+ * payload (at most @cap bytes) to @payload. Returns the frame (the
+ * caller frees it), or NULL when nothing was sent.
+ */
+struct rte_mbuf *tstack_tcp_tx(struct tstack *t, struct pmt_tcp_seg *seg,
+			       void *payload, size_t cap);
+
+/* TCBs taken from the engine's pool (allocated, not yet reaped). */
+unsigned int tstack_tcbs(struct tstack *t);
 
 #endif /* PMT_TSTACK_H */
