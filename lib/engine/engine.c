@@ -41,6 +41,8 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 	eng->n_ifaces = (uint16_t)st->n_ifaces;
 	eng->tsc_hz = rte_get_tsc_hz();
 	eng->tsc_per_us = eng->tsc_hz / 1000000 ? eng->tsc_hz / 1000000 : 1;
+	/* microseconds = tsc * 10^6 / hz = (tsc * us_mult) >> 40 */
+	eng->us_mult = (uint64_t)(((unsigned __int128)1000000 << 40) / eng->tsc_hz);
 	eng->now = now;
 
 	snprintf(name, sizeof(name), "pmt_mbuf_%u", idx);
@@ -111,7 +113,8 @@ pmt_engine_free(struct pmt_engine *eng)
 uint64_t
 pmt_engine_clock(const struct pmt_engine *eng)
 {
-	return rte_rdtsc() / eng->tsc_per_us;
+	/* A multiply and a shift, not a division, on every turn. */
+	return (uint64_t)(((unsigned __int128)rte_rdtsc() * eng->us_mult) >> 40);
 }
 
 static void

@@ -65,6 +65,7 @@ struct pmt_engine {
 	struct rte_ring *handoff;	/* TCP segments other engines steered here */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_us;
+	uint64_t us_mult;		/* TSC to microseconds, shifted 40 */
 	uint16_t idx;			/* engine index = queue id */
 	uint16_t lcore_id;
 	uint16_t n_ifaces;

@@ -74,8 +74,12 @@ pmt_tcp_reap(struct pmt_engine *eng)
 {
 	struct pmt_tcb *tcb, *next;
 
-	pmt_sockt_reclaim(eng->tcp.table);
+	/* Reclaiming costs even when idle: only with deletions pending. */
+	if (pmt_sockt_pending(eng->tcp.table) > 0)
+		pmt_sockt_reclaim(eng->tcp.table);
 	tcb = eng->tcp.reap;
+	if (tcb == NULL)
+		return;
 	eng->tcp.reap = NULL;
 	for (; tcb != NULL; tcb = next) {
 		next = tcb->q_next;

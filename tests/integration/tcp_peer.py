@@ -353,8 +353,9 @@ if __name__ == '__main__':
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    try:
-        COMMANDS[sys.argv[1]](*sys.argv[2:])
-    except TypeError as e:
-        sys.exit('%s: %s' % (sys.argv[1], e))
+    fn = COMMANDS[sys.argv[1]]
+    nargs = fn.__code__.co_argcount
+    if len(sys.argv) - 2 != nargs:
+        sys.exit('%s takes %d arguments (see --help)' % (sys.argv[1], nargs))
+    fn(*sys.argv[2:])
     sys.stdout.flush()

@@ -1,6 +1,7 @@
 /* tstack.c: the unit-test stack harness (see tstack.h). */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -110,24 +111,96 @@ tstack_release(struct tstack *t)
 	free(t);
 }
 
+/* Free every frame in @r; returns how many there were. */
+static unsigned int
+drain_ring(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while (rte_ring_dequeue(r, (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+struct tcb_list {
+	struct pmt_tcb **v;
+	uint32_t n;
+	uint32_t cap;
+};
+
+static int
+collect_tcb(void *arg, const struct pmt_flow_key *k, void *value)
+{
+	struct tcb_list *l = arg;
+
+	RTE_SET_USED(k);
+	if (l->n < l->cap)
+		l->v[l->n++] = value;
+	return 0;
+}
+
+/*
+ * End every connection the test left behind, as the application and
+ * time would: descriptors close with SO_LINGER 0 (an abort), TCBs
+ * without one (TIME-WAIT, orphans of close(), children nobody
+ * accepted) close without a word. Then the events are read and a turn
+ * runs, so every TCB whose grace period is over goes back to its pool.
+ * What this sends is dropped: it is teardown, not the test.
+ */
+static void
+close_all(struct tstack *t)
+{
+	struct pmt_tcp_engine *te = &t->eng->tcp;
+	struct pmt_event ev[32];
+	struct tcb_list l;
+	uint32_t i;
+
+	for (i = 0; i < te->n_fds; i++)
+		if (te->fds[i] != NULL) {
+			pmt_setsockopt(t->eng, (int)i, PMT_SO_LINGER, 0);
+			pmt_close(t->eng, (int)i);
+		}
+	l.n = 0;
+	l.cap = te->n_fds;
+	l.v = calloc(l.cap, sizeof(*l.v));
+	ck_assert_ptr_nonnull(l.v);
+	pmt_sockt_walk(te->table, collect_tcb, &l);
+	for (i = 0; i < l.n; i++)
+		pmt_tcb_close(l.v[i], 0);
+	free(l.v);
+	while (pmt_events(t->eng, ev, (int)RTE_DIM(ev)) > 0)
+		;
+	pmt_engine_turn(t->eng, t->now);
+	while (pmt_events(t->eng, ev, (int)RTE_DIM(ev)) > 0)
+		;
+	pmt_engine_turn(t->eng, t->now);
+	pmt_engine_tx_flush(t->eng);
+	drain_ring(t->tx);
+}
+
+unsigned int
+tstack_tcbs(struct tstack *t)
+{
+	return rte_mempool_in_use_count(t->eng->tcp.tcb_pool);
+}
+
 void
 tstack_free(struct tstack *t)
 {
-	struct rte_mbuf *m;
-	unsigned int unread = 0, unseen = 0, in_use;
+	unsigned int unread, unseen, in_use, clones, tcbs;
 
 	pmt_engine_tx_flush(t->eng);
-	while (rte_ring_dequeue(t->tx, (void **)&m) == 0) {
-		rte_pktmbuf_free(m);
-		unread++;
-	}
-	while (rte_ring_dequeue(t->rx, (void **)&m) == 0) {
-		rte_pktmbuf_free(m);
-		unseen++;
-	}
+	unread = drain_ring(t->tx);
+	unseen = drain_ring(t->rx);
+	close_all(t);
 	/* Every mbuf is back, except what the ARP cache still holds. */
 	pmt_arp_fini(t->eng);
 	in_use = rte_mempool_in_use_count(t->eng->pool);
+	clones = rte_mempool_in_use_count(t->eng->tcp.clone_pool);
+	tcbs = tstack_tcbs(t);
 	/* Release before asserting, so a failure here cannot cascade. */
 	tstack_release(t);
 	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread",
@@ -135,6 +208,8 @@ tstack_free(struct tstack *t)
 	ck_assert_msg(unseen == 0, "%u injected frame(s) never received",
 		      unseen);
 	ck_assert_msg(in_use == 0, "%u mbuf(s) leaked", in_use);
+	ck_assert_msg(clones == 0, "%u clone mbuf(s) leaked", clones);
+	ck_assert_msg(tcbs == 0, "%u TCB(s) leaked", tcbs);
 }
 
 void
@@ -315,4 +390,80 @@ ts_echo(uint8_t *buf, const struct rte_ether_addr *eth_dst,
 	memcpy(ic + 1, payload, plen);
 	ic->icmp_cksum = pmt_inet_cksum(ic, (uint32_t)icmp_len);
 	return sizeof(*eh) + 20 + opt_len + icmp_len;
+}
+
+size_t
+ts_tcp(uint8_t *buf, const struct rte_ether_addr *eth_dst,
+       const struct rte_ether_addr *eth_src, const struct ts_tcp *s)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	uint8_t *th = (uint8_t *)(ip + 1);
+	uint16_t hlen;
+	uint32_t tcp_len;
+
+	eh->dst_addr = *eth_dst;
+	eh->src_addr = *eth_src;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	hlen = pmt_tcp_build(th, s->sport, s->dport, s->seq, s->ack, s->flags,
+			     s->wnd, &s->o);
+	if (s->len > 0)
+		memcpy(th + hlen, s->data, s->len);
+	tcp_len = hlen + s->len;
+	pmt_ipv4_build(ip, s->src, s->dst, IPPROTO_TCP, (uint16_t)tcp_len,
+		       0x4321);
+	ip->hdr_checksum = pmt_inet_cksum(ip, sizeof(*ip));
+	((struct rte_tcp_hdr *)th)->cksum = pmt_tcp_cksum(ip, th, tcp_len);
+	return sizeof(*eh) + sizeof(*ip) + tcp_len;
+}
+
+struct rte_mbuf *
+tstack_tcp_tx(struct tstack *t, struct pmt_tcp_seg *seg, void *payload,
+	      size_t cap)
+{
+	static const size_t room = 16384;
+	struct rte_mbuf *m = tstack_tx(t);
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ip;
+	const uint8_t *th;
+	uint32_t tcp_len;
+	uint8_t *f;
+
+	if (m == NULL)
+		return NULL;
+	ck_assert_msg(rte_pktmbuf_pkt_len(m) <= room, "frame of %u bytes",
+		      rte_pktmbuf_pkt_len(m));
+	f = malloc(room);
+	ck_assert_ptr_nonnull(f);
+	/* Flat, so checksums and the parser see the frame as the wire does. */
+	ck_assert_ptr_nonnull(rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), f));
+	eh = (const struct rte_ether_hdr *)f;
+	ck_assert_msg(rte_be_to_cpu_16(eh->ether_type) == RTE_ETHER_TYPE_IPV4,
+		      "sent ethertype %#x, not IPv4",
+		      rte_be_to_cpu_16(eh->ether_type));
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, tstack_mac(t)));
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	ck_assert_uint_eq(ip->version_ihl, 0x45);
+	ck_assert_uint_eq(ip->next_proto_id, IPPROTO_TCP);
+	ck_assert_uint_eq(ip->src_addr, ts_ip(TS_OUR_IP));
+	ck_assert_uint_eq(rte_be_to_cpu_16(ip->total_length),
+			  rte_pktmbuf_pkt_len(m) - sizeof(*eh));
+	if (!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM))
+		ck_assert_uint_eq(pmt_inet_cksum(ip, sizeof(*ip)), 0);
+	th = (const uint8_t *)(ip + 1);
+	tcp_len = rte_be_to_cpu_16(ip->total_length) - (uint32_t)sizeof(*ip);
+	ck_assert_int_eq(pmt_tcp_parse(th, tcp_len, seg), PMT_TCP_OK);
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM)
+		/* The port sums the segment; the field holds the pseudo-header. */
+		ck_assert_uint_eq(((const struct rte_tcp_hdr *)th)->cksum,
+				  rte_ipv4_phdr_cksum(ip, 0));
+	else
+		ck_assert_msg(pmt_tcp_cksum_ok(ip, th, tcp_len),
+			      "bad TCP checksum on seq %u", seg->seq);
+	ck_assert_msg(seg->len <= cap, "%u payload bytes, room for %zu",
+		      seg->len, cap);
+	if (seg->len > 0)
+		memcpy(payload, th + seg->payload_off, seg->len);
+	free(f);
+	return m;
 }
