@@ -379,10 +379,15 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	}
 
 	if (pmt_seq_leq(seg->ack, tcb->snd_una)) {
-		/* RFC 5681 2: a duplicate acknowledgment. */
+		/*
+		 * RFC 5681 2: a duplicate acknowledgment. Not the answer
+		 * to a zero-window probe: the probe byte is outstanding
+		 * but no loss (FreeBSD: only with the REXMT timer on).
+		 */
 		if (seg->ack == tcb->snd_una && seg->len == 0 &&
 		    !(seg->flags & (PMT_TH_SYN | PMT_TH_FIN)) &&
-		    swnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una) {
+		    swnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una &&
+		    !(tcb->flags & PMT_TF_PERSIST)) {
 			PMT_STAT_INC(eng, tcp_rx_dupacks);
 			if (++tcb->dupacks == 3 &&
 			    !(tcb->flags & PMT_TF_IN_RECOVERY)) {
@@ -425,7 +430,11 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 			pmt_cc_partial_ack(tcb, acked);
 		}
 	} else {
-		pmt_cc_ack(tcb, acked);
+		/* RFC 5681 3.1: data grows cwnd; the ACK of our SYN does not. */
+		uint32_t cc_acked = tcb->snd_una == tcb->iss ? acked - 1 : acked;
+
+		if (cc_acked > 0)
+			pmt_cc_ack(tcb, cc_acked);
 		tcb->dupacks = 0;
 	}
 
@@ -564,6 +573,18 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		tcb->snd_nxt = tcb->iss;
 		pmt_tcp_output(tcb);
 		return;
+	}
+	/*
+	 * RFC 9293 3.5 figure 8, simultaneous open: in SYN-RECEIVED the
+	 * peer's SYN-ACK repeats its SYN at IRS. That SYN is old (we
+	 * have it) and would make the whole segment unacceptable; the
+	 * ACK in it is new and completes the handshake. Drop the SYN.
+	 */
+	if (tcb->state == PMT_TCPS_SYN_RECEIVED &&
+	    (seg->flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) ==
+	    (PMT_TH_SYN | PMT_TH_ACK) && seg->seq == tcb->irs) {
+		seg->flags &= (uint8_t)~PMT_TH_SYN;
+		seg->seq++;
 	}
 
 	/* RFC 7323 5.3 PAWS: an older timestamp is an old duplicate. */

@@ -333,8 +333,11 @@ output_one(struct pmt_tcb *tcb, bool force)
 	}
 	if (!send && PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
 	    !PMT_TCPS_HAVE_RCVD_FIN(tcb->state)) {
-		/* A window update worth sending (RFC 1122 4.2.3.3). */
-		uint32_t adv = tcb->rcv_nxt + pmt_tcp_rcv_space(tcb);
+		/* A window update worth sending (RFC 1122 4.2.3.3), of
+		 * what the field can carry: unscaled, 64 KiB at most. */
+		uint32_t adv = tcb->rcv_nxt +
+			RTE_MIN(pmt_tcp_rcv_space(tcb),
+				(uint32_t)UINT16_MAX << tcb->rcv_wscale);
 		uint32_t inc = pmt_seq_gt(adv, tcb->rcv_adv) ?
 			adv - tcb->rcv_adv : 0;
 

@@ -435,9 +435,10 @@ tstack_tcp_tx(struct tstack *t, struct pmt_tcp_seg *seg, void *payload,
 		      rte_pktmbuf_pkt_len(m));
 	f = malloc(room);
 	ck_assert_ptr_nonnull(f);
-	/* Flat, so checksums and the parser see the frame as the wire does. */
-	ck_assert_ptr_nonnull(rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), f));
-	eh = (const struct rte_ether_hdr *)f;
+	/* Flat, so checksums and the parser see the frame as the wire does
+	 * (rte_pktmbuf_read copies only when the frame is chained). */
+	eh = rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), f);
+	ck_assert_ptr_nonnull(eh);
 	ck_assert_msg(rte_be_to_cpu_16(eh->ether_type) == RTE_ETHER_TYPE_IPV4,
 		      "sent ethertype %#x, not IPv4",
 		      rte_be_to_cpu_16(eh->ether_type));

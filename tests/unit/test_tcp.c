@@ -1,0 +1,2667 @@
+/* test_tcp.c: packet-level TCP tests: open, close, resets, receive, the segmenter, timers and recovery, segment by segment. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_arp.h>
+
+#include "tstack.h"
+#include "tcp/pmt_tcp.h"
+
+/*
+ * Every test drives one engine through the tstack harness: the peer is
+ * the test, its segments are built as bytes and injected, ours are read
+ * back from the capture and parsed. Both initial sequence numbers sit
+ * just below 2^32, so ordinary tests cross the wrap: the peer's is
+ * chosen, ours is aimed at (see aim_iss()). Payload bytes are a
+ * function of their sequence number, so every byte delivered or sent
+ * is checked for place as well as for content.
+ */
+
+#define MS 1000ull			/* the clock counts microseconds */
+#define SEC (1000 * MS)
+
+#define OUR_PORT 8080
+#define PEER_PORT 5555
+#define OUR_ISS 0xffffffe0u		/* our data wraps after 31 bytes */
+#define PEER_ISS 0xfffffff0u		/* the peer's after 15 */
+#define PEER_TS 0xfffffff8u		/* and its TSval after 7 ticks */
+#define PEER_WS 7
+#define PEER_WND 1000			/* << 7: 128000 bytes */
+
+#define MTU_MSS 1460			/* MTU 1500 - 40 */
+#define MSS_TS 1448			/* ... - 12 bytes of timestamps */
+
+#define RCVBUF (256 * 1024)		/* default SO_RCVBUF: our shift is 3 */
+#define OUR_WS 3
+/*
+ * Our window field once @n bytes arrived in order and none was read.
+ * RFC 9293 3.8.6.2.2: the right edge never moves left, so bytes held
+ * out of order do not shrink the window; in-order ones move its left
+ * edge.
+ */
+#define WND(n) ((RCVBUF - (n)) >> OUR_WS)
+
+/* The configuration the tests run with (cfg_tcp) and what it implies. */
+#define TIME_WAIT_US (500 * MS)
+#define FIN_WAIT2_US (800 * MS)
+#define DELACK_US (40 * MS)
+#define FLUSH_US 200
+#define RTO_MIN_US (200 * MS)
+#define RTO_INIT_US (1000 * MS)
+
+#define SYN PMT_TH_SYN
+#define ACK PMT_TH_ACK
+#define FIN PMT_TH_FIN
+#define RST PMT_TH_RST
+#define PSH PMT_TH_PSH
+#define O_MSS PMT_TO_MSS
+#define O_WS PMT_TO_WSCALE
+#define O_SACKP PMT_TO_SACK_PERM
+#define O_TS PMT_TO_TS
+#define O_ALL (O_MSS | O_WS | O_SACKP | O_TS)
+
+/* Counter deltas: segments in and out. */
+#define IN(n) { "rx_pkts", (n) }, { "ip_rx_pkts", (n) }, { "tcp_rx_segs", (n) }
+#define OUT(n) { "tcp_tx_segs", (n) }, { "tx_pkts", (n) }
+#define DATA(n) { "tcp_tx_data_segs", (n) }
+
+/* ---- configurations ---- */
+
+static void
+cfg_tcp(struct pmt_config *cfg)
+{
+	/* The peer's ARP entry must outlive every test's clock. */
+	cfg->arp_reachable_ms = 86400000;
+	cfg->tcp_max_sockets = 64;
+	cfg->tcp_time_wait_ms = TIME_WAIT_US / MS;
+	cfg->tcp_fin_wait2_ms = FIN_WAIT2_US / MS;
+	cfg->tcp_delack_ms = DELACK_US / MS;
+	cfg->tcp_flush_us = FLUSH_US;
+	cfg->tcp_rto_min_ms = RTO_MIN_US / MS;
+	cfg->tcp_rto_init_ms = RTO_INIT_US / MS;
+	cfg->tcp_rcvbuf = RCVBUF;
+}
+
+#define SMALL_RCVBUF 16384		/* shift 0 */
+
+static void
+cfg_small_rcvbuf(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_rcvbuf = SMALL_RCVBUF;
+}
+
+static void
+cfg_retries3(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_retries = 3;
+	cfg->tcp_syn_retries = 2;
+}
+
+#define RTO_MAX_US (1000 * MS)
+
+static void
+cfg_rto_max(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_rto_max_ms = RTO_MAX_US / MS;
+}
+
+static void
+cfg_jumbo(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->mtu = 9000;
+}
+
+/* ---- the connection under test ---- */
+
+struct conn {
+	struct tstack *t;
+	int lfd;		/* our listener, or -1 */
+	int fd;			/* our end of the connection, or -1 */
+	uint16_t lport;		/* our port */
+	uint16_t rport;		/* the peer's port */
+	bool ts;		/* timestamps negotiated: on every segment */
+	uint32_t ts_peer;	/* TSval the peer sends, and we must echo */
+	uint16_t peer_wnd;	/* window field the peer sends by default */
+	int32_t wnd;		/* window field we must send by default */
+	uint8_t shift;		/* our window scale, once negotiated */
+	uint16_t mss;		/* our MSS option: MTU - 40 */
+};
+
+/* A segment to inject or to expect; unset fields take the defaults. */
+struct tseg {
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags;
+	int32_t wnd;		/* -1: the connection's default */
+	uint8_t opts;		/* PMT_TO_*; TS is added once negotiated */
+	uint16_t mss;
+	uint8_t ws;
+	int64_t tsval;		/* -1: the sender's clock */
+	int64_t tsecr;		/* -1: what the sender must echo */
+	bool no_ts;		/* no timestamp although negotiated */
+	const char *data;	/* payload; NULL: the pattern of its sequence */
+	uint32_t len;		/* payload bytes; with data, 0 means strlen */
+	uint16_t sport;		/* 0: the connection's */
+	uint16_t dport;
+};
+
+#define SEG(...) (&(const struct tseg){ .wnd = -1, .tsval = -1,	\
+					 .tsecr = -1, __VA_ARGS__ })
+#define INJECT(c, ...) inject((c), SEG(__VA_ARGS__))
+#define EXPECT(c, ...) expect((c), __LINE__, SEG(__VA_ARGS__))
+#define EXPECT_KEEP(c, ...) expect_keep((c), __LINE__, SEG(__VA_ARGS__))
+
+/* The byte at sequence number @seq, in either direction. */
+static uint8_t
+pat(uint32_t seq)
+{
+	return (uint8_t)((seq * 2654435761u) >> 24);
+}
+
+static void
+fill_pat(uint8_t *p, uint32_t seq, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = pat(seq + (uint32_t)i);
+}
+
+static uint32_t
+seg_len(const struct tseg *s)
+{
+	if (s->len == 0 && s->data != NULL)
+		return (uint32_t)strlen(s->data);
+	return s->len;
+}
+
+/* The TSval we put on a segment now: 1 ms ticks plus our ISS. */
+static uint32_t
+ts_ours(const struct conn *c)
+{
+	return (uint32_t)(c->t->now / 1000) + OUR_ISS;
+}
+
+static void
+inject(struct conn *c, const struct tseg *s)
+{
+	uint8_t f[2048], pay[1600];
+	uint32_t len = seg_len(s);
+	struct ts_tcp w = {
+		.src = ts_ip(TS_PEER_IP),
+		.dst = ts_ip(TS_OUR_IP),
+		.sport = s->sport ? s->sport : c->rport,
+		.dport = s->dport ? s->dport : c->lport,
+		.seq = s->seq,
+		.ack = s->ack,
+		.flags = s->flags,
+		.wnd = s->wnd < 0 ? c->peer_wnd : (uint16_t)s->wnd,
+		.len = len,
+	};
+
+	ck_assert_uint_le(len, sizeof(pay));
+	w.o.opts = s->opts;
+	w.o.mss = s->mss;
+	w.o.wscale = s->ws;
+	if ((c->ts && !s->no_ts && !(s->flags & SYN)) || (s->opts & O_TS)) {
+		w.o.opts |= O_TS;
+		w.o.tsval = s->tsval < 0 ? c->ts_peer : (uint32_t)s->tsval;
+		w.o.tsecr = s->tsecr < 0 ? ts_ours(c) : (uint32_t)s->tsecr;
+	}
+	if (s->data != NULL)
+		memcpy(pay, s->data, len);
+	else
+		fill_pat(pay, s->seq + ((s->flags & SYN) ? 1 : 0), len);
+	w.data = pay;
+	tstack_inject(c->t, f, ts_tcp(f, tstack_mac(c->t), &ts_peer_mac, &w));
+}
+
+#define CHECK(line, what, got, want) \
+	ck_assert_msg((uint64_t)(got) == (uint64_t)(want),		\
+		      "line %d: %s is %llu (%#llx), want %llu (%#llx)",	\
+		      (line), (what), (unsigned long long)(got),		\
+		      (unsigned long long)(got),				\
+		      (unsigned long long)(want), (unsigned long long)(want))
+
+/* The next segment we sent must be @w; returns its frame. */
+static struct rte_mbuf *
+expect_keep(struct conn *c, int line, const struct tseg *w)
+{
+	uint8_t got_data[16384], want_data[16384];
+	struct pmt_tcp_seg g;
+	struct rte_mbuf *m;
+	uint32_t len = seg_len(w);
+	uint8_t opts = w->opts;
+
+	m = tstack_tcp_tx(c->t, &g, got_data, sizeof(got_data));
+	ck_assert_msg(m != NULL, "line %d: nothing sent (want seq %#x)",
+		      line, w->seq);
+	CHECK(line, "source port", g.sport, w->sport ? w->sport : c->lport);
+	CHECK(line, "destination port", g.dport, w->dport ? w->dport : c->rport);
+	CHECK(line, "seq", g.seq, w->seq);
+	CHECK(line, "ack", g.ack, w->ack);
+	CHECK(line, "flags", g.flags, w->flags);
+	CHECK(line, "window", g.wnd, w->wnd < 0 ? c->wnd : w->wnd);
+	if (c->ts && !w->no_ts)
+		opts |= O_TS;
+	CHECK(line, "options", g.opts, opts);
+	if (opts & O_MSS)
+		CHECK(line, "MSS option", g.mss, w->mss);
+	if (opts & O_WS)
+		CHECK(line, "window scale option", g.wscale, w->ws);
+	if (opts & O_TS) {
+		CHECK(line, "TSval", g.tsval,
+		      w->tsval < 0 ? ts_ours(c) : (uint32_t)w->tsval);
+		CHECK(line, "TSecr", g.tsecr,
+		      w->tsecr >= 0 ? (uint32_t)w->tsecr :
+		      (w->flags & ACK) ? c->ts_peer : 0);
+	}
+	CHECK(line, "payload length", g.len, len);
+	ck_assert_uint_le(len, sizeof(want_data));
+	if (w->data != NULL)
+		memcpy(want_data, w->data, len);
+	else
+		fill_pat(want_data, w->seq, len);
+	ck_assert_msg(memcmp(got_data, want_data, len) == 0,
+		      "line %d: payload of seq %#x differs", line, w->seq);
+	return m;
+}
+
+static void
+expect(struct conn *c, int line, const struct tseg *w)
+{
+	rte_pktmbuf_free(expect_keep(c, line, w));
+}
+
+/* Nothing (more) was sent; else say what was. */
+static void
+expect_nothing(struct conn *c, int line)
+{
+	uint8_t buf[16384];
+	struct pmt_tcp_seg g;
+	struct rte_mbuf *m = tstack_tcp_tx(c->t, &g, buf, sizeof(buf));
+
+	if (m == NULL)
+		return;
+	rte_pktmbuf_free(m);
+	ck_abort_msg("line %d: unexpected segment seq %#x ack %#x flags %#x "
+		     "window %u, %u bytes", line, g.seq, g.ack, g.flags, g.wnd,
+		     g.len);
+}
+
+#define NOTHING(c) expect_nothing((c), __LINE__)
+
+/* Events of every descriptor, read at once. */
+struct evs {
+	uint32_t m[64];
+	unsigned int n;		/* descriptors reported */
+};
+
+static struct evs
+events(struct tstack *t)
+{
+	struct pmt_event ev[16];
+	struct evs e;
+	int n, i;
+
+	memset(&e, 0, sizeof(e));
+	while ((n = pmt_events(t->eng, ev, (int)RTE_DIM(ev))) > 0)
+		for (i = 0; i < n; i++) {
+			ck_assert_int_lt(ev[i].fd, (int)RTE_DIM(e.m));
+			e.m[ev[i].fd] |= ev[i].events;
+			e.n++;
+		}
+	return e;
+}
+
+static int
+state_of(struct tstack *t, int fd)
+{
+	int v = -1;
+
+	ck_assert_int_eq(pmt_getsockopt(t->eng, fd, PMT_TCP_STATE, &v), 0);
+	return v;
+}
+
+#define STATE(c, s) ck_assert_str_eq(pmt_tcp_state_names[state_of((c)->t, (c)->fd)], \
+				     pmt_tcp_state_names[s])
+
+static int
+sock_error(struct tstack *t, int fd)
+{
+	int v = -1;
+
+	ck_assert_int_eq(pmt_getsockopt(t->eng, fd, PMT_SO_ERROR, &v), 0);
+	return v;
+}
+
+/* The TCB of the connection, found as a segment would find it. */
+static struct pmt_tcb *
+tcb_of(struct conn *c)
+{
+	struct pmt_flow_key k = {
+		.laddr = ts_ip(TS_OUR_IP), .raddr = ts_ip(TS_PEER_IP),
+		.lport = rte_cpu_to_be_16(c->lport),
+		.rport = rte_cpu_to_be_16(c->rport),
+	};
+
+	return pmt_sockt_lookup(c->t->eng->tcp.table, &k);
+}
+
+/* Queue @len bytes of our pattern, starting at sequence @seq. */
+static void
+send_pat(struct conn *c, uint32_t seq, size_t len, int flags)
+{
+	uint8_t *p = malloc(len);
+
+	ck_assert_ptr_nonnull(p);
+	fill_pat(p, seq, len);
+	ck_assert_int_eq(pmt_send(c->t->eng, c->fd, p, len, flags), (long)len);
+	free(p);
+}
+
+/* Read exactly @len bytes, the peer's pattern from sequence @seq. */
+static void
+recv_pat(struct conn *c, uint32_t seq, size_t len)
+{
+	uint8_t *p = malloc(len + 1), *w = malloc(len + 1);
+
+	ck_assert(p != NULL && w != NULL);
+	ck_assert_int_eq(pmt_recv(c->t->eng, c->fd, p, len + 1), (long)len);
+	fill_pat(w, seq, len);
+	ck_assert_msg(memcmp(p, w, len) == 0, "received bytes differ");
+	free(p);
+	free(w);
+}
+
+/* Teach the stack the peer's MAC with a request for our address. */
+static void
+learn_peer(struct tstack *t)
+{
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	static const struct rte_ether_addr zero_mac;
+	uint8_t f[64];
+	struct rte_mbuf *m;
+	size_t n = ts_arp(f, &bcast, &ts_peer_mac, RTE_ARP_OP_REQUEST,
+			  &ts_peer_mac, ts_ip(TS_PEER_IP), &zero_mac,
+			  ts_ip(TS_OUR_IP));
+
+	tstack_inject(t, f, n);
+	m = tstack_tx(t);
+	ck_assert_ptr_nonnull(m);
+	rte_pktmbuf_free(m);
+	tstack_expect_stats(t, { "rx_pkts", 1 }, { "arp_rx_requests", 1 },
+			    { "arp_tx_replies", 1 }, { "arp_learned", 1 },
+			    { "tx_pkts", 1 });
+}
+
+static void
+conn_init(struct conn *c, void (*cfg_fn)(struct pmt_config *))
+{
+	struct tstack *t = tstack_new(cfg_fn ? cfg_fn : cfg_tcp);
+	unsigned int i;
+
+	/* ISNs from a known key, so the ports aim_iss() picks are too. */
+	for (i = 0; i < 16; i++) {
+		t->eng->tcp.secret.isn_key[i] = (uint8_t)i;
+		t->eng->tcp.secret.port_key[i] = (uint8_t)(0x40 + i);
+	}
+	tstack_mark(t);
+	learn_peer(t);
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	c->lfd = c->fd = -1;
+	c->lport = OUR_PORT;
+	c->rport = PEER_PORT;
+	c->ts_peer = PEER_TS;
+	c->peer_wnd = PEER_WND;
+	c->wnd = WND(0);
+	c->mss = (uint16_t)(t->st->cfg.mtu - 40);
+}
+
+/*
+ * RFC 6528: ISN = M + F(4-tuple), M the 4 us clock. Pick the peer's
+ * port (passive open) or ours (active open) and move the clock so our
+ * ISS comes out as OUR_ISS: F is fixed by the tuple, M by the clock.
+ */
+static uint16_t
+aim_iss(struct conn *c, bool passive)
+{
+	struct tstack *t = c->t;
+	struct pmt_flow_key k = {
+		.laddr = ts_ip(TS_OUR_IP), .raddr = ts_ip(TS_PEER_IP),
+	};
+	uint32_t port, d;
+
+	for (port = 20000; port < 65536; port++) {
+		if (passive) {
+			k.lport = rte_cpu_to_be_16(c->lport);
+			k.rport = rte_cpu_to_be_16((uint16_t)port);
+		} else {
+			k.lport = rte_cpu_to_be_16((uint16_t)port);
+			k.rport = rte_cpu_to_be_16(c->rport);
+		}
+		d = OUR_ISS - pmt_tcp_isn(&t->eng->tcp.secret, &k, t->now);
+		if (d == 0 || d >= (1u << 22))
+			continue;	/* more than 16 s of clock away */
+		tstack_advance(t, 4ull * d - t->now % 4);
+		ck_assert_uint_eq(pmt_tcp_isn(&t->eng->tcp.secret, &k, t->now),
+				  OUR_ISS);
+		return (uint16_t)port;
+	}
+	ck_abort_msg("no port gives ISS %#x", OUR_ISS);
+	return 0;
+}
+
+static void
+listen_on(struct conn *c)
+{
+	struct tstack *t = c->t;
+
+	c->lfd = pmt_socket(t->eng);
+	ck_assert_int_ge(c->lfd, 0);
+	ck_assert_int_eq(pmt_bind(t->eng, c->lfd, 0, c->lport), 0);
+	ck_assert_int_eq(pmt_listen(t->eng, c->lfd, 8), 0);
+	ck_assert_int_eq(state_of(t, c->lfd), PMT_TCPS_LISTEN);
+}
+
+/* The peer's SYN: options offered. */
+struct peer_syn {
+	uint8_t opts;
+	uint16_t mss;
+	uint8_t ws;
+};
+
+static const struct peer_syn full_syn = { O_ALL, MTU_MSS, PEER_WS };
+
+/* Our window shift and default window once the peer's SYN is known. */
+static void
+conn_windows(struct conn *c, const struct peer_syn *p)
+{
+	uint32_t buf = c->t->st->cfg.tcp_rcvbuf, shift = 0;
+
+	while ((buf >> shift) > UINT16_MAX)
+		shift++;
+	if (!(p->opts & O_WS)) {
+		shift = 0;
+		c->peer_wnd = UINT16_MAX;	/* unscaled: offer all of it */
+	}
+	c->shift = (uint8_t)shift;
+	c->wnd = (int32_t)(RTE_MIN(buf, (uint32_t)UINT16_MAX << shift) >> shift);
+}
+
+static uint8_t
+our_shift(const struct conn *c)
+{
+	uint32_t buf = c->t->st->cfg.tcp_rcvbuf;
+	uint8_t shift = 0;
+
+	while ((buf >> shift) > UINT16_MAX)
+		shift++;
+	return shift;
+}
+
+/*
+ * A SYN-ACK's window is never scaled (RFC 7323 2.2), so it offers at
+ * most 64 KiB. A larger buffer is announced by a window update right
+ * after the handshake, as RFC 1122 4.2.3.3 asks when the window grows
+ * by two segments or half the buffer (FreeBSD does the same).
+ */
+static void
+expect_window_update(struct conn *c, int line)
+{
+	uint32_t syn_wnd = RTE_MIN(c->t->st->cfg.tcp_rcvbuf,
+				   (uint32_t)UINT16_MAX);
+
+	if (syn_wnd < ((uint32_t)c->wnd << c->shift))
+		expect(c, line, SEG(.seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+				    .flags = ACK));
+}
+
+/*
+ * Passive open to ESTABLISHED with @p's options; the peer's ACK comes
+ * @rtt_us after our SYN-ACK. The listener stays open; counters marked.
+ */
+static void
+passive_open(struct conn *c, const struct peer_syn *p, uint64_t rtt_us)
+{
+	struct tstack *t = c->t;
+	struct evs e;
+
+	listen_on(c);
+	c->rport = aim_iss(c, true);
+	INJECT(c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = p->opts, .mss = p->mss, .ws = p->ws, .tsecr = 0);
+	c->ts = (p->opts & O_TS) != 0;
+	EXPECT(c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = (int32_t)RTE_MIN(t->st->cfg.tcp_rcvbuf, (uint32_t)UINT16_MAX),
+	       .opts = O_MSS | (p->opts & (O_WS | O_SACKP)), .mss = c->mss,
+	       .ws = our_shift(c));
+	conn_windows(c, p);
+	if (rtt_us)
+		tstack_advance(t, rtt_us);
+	INJECT(c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	expect_window_update(c, __LINE__);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c->lfd], PMT_EV_IN);
+	c->fd = pmt_accept(t->eng, c->lfd, NULL, NULL);
+	ck_assert_int_ge(c->fd, 0);
+	events(t);
+	NOTHING(c);
+	tstack_mark(t);
+}
+
+/* Active open to ESTABLISHED with @p's options on the SYN-ACK. */
+static void
+active_open(struct conn *c, const struct peer_syn *p)
+{
+	struct tstack *t = c->t;
+	struct evs e;
+
+	c->fd = pmt_socket(t->eng);
+	ck_assert_int_ge(c->fd, 0);
+	c->lport = aim_iss(c, false);
+	ck_assert_int_eq(pmt_bind(t->eng, c->fd, 0, c->lport), 0);
+	ck_assert_int_eq(pmt_connect(t->eng, c->fd, ts_ip(TS_PEER_IP),
+				     c->rport), -EINPROGRESS);
+	EXPECT(c, .seq = OUR_ISS, .flags = SYN,
+	       .wnd = (int32_t)RTE_MIN(t->st->cfg.tcp_rcvbuf, (uint32_t)UINT16_MAX),
+	       .opts = O_ALL, .mss = c->mss, .ws = our_shift(c));
+	INJECT(c, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = p->opts, .mss = p->mss, .ws = p->ws);
+	c->ts = (p->opts & O_TS) != 0;
+	conn_windows(c, p);
+	EXPECT(c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c->fd], PMT_EV_OUT);
+	NOTHING(c);
+	tstack_mark(t);
+}
+
+/* Fixture: ESTABLISHED by a passive open with every option. */
+static void
+est(struct conn *c, void (*cfg_fn)(struct pmt_config *))
+{
+	conn_init(c, cfg_fn);
+	passive_open(c, &full_syn, 0);
+}
+
+/* ================= opening ================= */
+
+START_TEST(passive_open_negotiates_options)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *child;
+	struct evs e;
+	uint32_t addr = 0;
+	uint16_t port = 0;
+	int v;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
+	c.rport = aim_iss(&c, true);
+	tstack_mark(t);
+
+	/* SYN: MSS 1460, WS 7, SACK permitted, TS. */
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
+	/* SYN-ACK: MSS = MTU - 40, our shift, SACK permitted, TS echoing. */
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS,
+	       .tsecr = PEER_TS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_accepts", 1 });
+	child = tcb_of(&c);
+	ck_assert_ptr_nonnull(child);
+	ck_assert_uint_eq(child->state, PMT_TCPS_SYN_RECEIVED);
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	e = events(t);
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
+
+	/* The ACK: established, the listener becomes readable. Our
+	 * buffer is larger than an unscaled window: a window update. */
+	c.ts = true;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       .wnd = RCVBUF >> OUR_WS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 });
+	ck_assert_uint_eq(child->state, PMT_TCPS_ESTABLISHED);
+	e = events(t);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_uint_eq(e.m[c.lfd], PMT_EV_IN);
+	c.fd = pmt_accept(t->eng, c.lfd, &addr, &port);
+	ck_assert_int_ge(c.fd, 0);
+	ck_assert_int_ne(c.fd, c.lfd);
+	ck_assert_uint_eq(addr, ts_ip(TS_PEER_IP));
+	ck_assert_uint_eq(port, c.rport);
+	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_OUT);
+	/* The peer's MSS less the 12 bytes every segment's TS takes. */
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_MAXSEG, &v), 0);
+	ck_assert_int_eq(v, MSS_TS);
+	ck_assert_uint_eq(child->snd_wscale, PEER_WS);
+	ck_assert_uint_eq(child->rcv_wscale, OUR_WS);
+	ck_assert_uint_eq(child->snd_wnd, PEER_WND << PEER_WS);
+	ck_assert(child->flags & PMT_TF_SACK_PERMIT);
+
+	/* Our first data segment: scaled window, TS. */
+	send_pat(&c, OUR_ISS + 1, 5, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 5);
+	tstack_expect_stats(t, OUT(1), DATA(1));
+	tstack_free(t);
+}
+END_TEST
+
+/* What the peer's SYN offers, and the send MSS that must follow. */
+static const struct mss_case {
+	struct peer_syn syn;
+	uint16_t maxseg;
+} mss_cases[] = {
+	{ { O_ALL, 1460, PEER_WS }, 1448 },
+	{ { O_MSS | O_WS | O_TS, 1000, PEER_WS }, 988 },
+	{ { O_WS, 0, PEER_WS }, 536 },		/* RFC 9293 3.7.1 default */
+	{ { O_TS, 0, 0 }, 524 },
+	{ { O_MSS, 10, 0 }, 64 },		/* clamped */
+	{ { O_MSS | O_SACKP, 9000, 0 }, 1460 },	/* ours is the smaller */
+};
+
+START_TEST(passive_open_honours_peer_mss)
+{
+	const struct mss_case *mc = &mss_cases[_i];
+	struct conn c;
+	struct tstack *t;
+	uint32_t n = 2u * mc->maxseg + 10;
+	int v;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	passive_open(&c, &mc->syn, 0);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_MAXSEG, &v), 0);
+	ck_assert_int_eq(v, mc->maxseg);
+
+	/* Segments of exactly that size; Nagle off so the tail goes too. */
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_TCP_NODELAY, 1), 0);
+	send_pat(&c, OUR_ISS + 1, n, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       .len = mc->maxseg);
+	EXPECT(&c, .seq = OUR_ISS + 1 + mc->maxseg, .ack = PEER_ISS + 1,
+	       .flags = ACK, .len = mc->maxseg);
+	EXPECT(&c, .seq = OUR_ISS + 1 + 2 * mc->maxseg, .ack = PEER_ISS + 1,
+	       .flags = ACK | PSH, .len = 10);
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(3), DATA(3));
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + n, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->snd_q_len, 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(active_open_handshake)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	struct evs e;
+	int v;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	c.fd = pmt_socket(t->eng);
+	ck_assert_int_ge(c.fd, 0);
+	STATE(&c, PMT_TCPS_CLOSED);
+	c.lport = aim_iss(&c, false);
+	ck_assert_int_eq(pmt_bind(t->eng, c.fd, 0, c.lport), 0);
+	tstack_mark(t);
+	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EALREADY);
+	STATE(&c, PMT_TCPS_SYN_SENT);
+	/* SYN: every option we support, TSecr 0, the window unscaled. */
+	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = OUR_WS, .tsecr = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(1), { "tcp_conn_attempts", 1 });
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -EAGAIN);
+
+	INJECT(&c, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1400, .ws = PEER_WS);
+	c.ts = true;
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 });
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	e = events(t);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_OUT);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_MAXSEG, &v), 0);
+	ck_assert_int_eq(v, 1400 - 12);
+	tcb = tcb_of(&c);
+	/* RFC 7323 2.2: the SYN-ACK's window is not scaled. */
+	ck_assert_uint_eq(tcb->snd_wnd, UINT16_MAX);
+	ck_assert_uint_eq(tcb->snd_wscale, PEER_WS);
+	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EISCONN);
+
+	/* The first ACK with a window scales it. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	ck_assert_uint_eq(tcb->snd_wnd, PEER_WND << PEER_WS);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(active_open_refused)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	c.fd = pmt_socket(t->eng);
+	c.lport = aim_iss(&c, false);
+	ck_assert_int_eq(pmt_bind(t->eng, c.fd, 0, c.lport), 0);
+	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = OUR_WS, .tsecr = 0);
+	tstack_mark(t);
+
+	/* RFC 9293 3.10.7.3: a RST without ACK, or with a bad one, is dropped. */
+	INJECT(&c, .seq = 0, .flags = RST);
+	INJECT(&c, .seq = 0, .ack = OUR_ISS + 2, .flags = RST | ACK);
+	INJECT(&c, .seq = 0, .ack = OUR_ISS, .flags = RST | ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(3), { "tcp_rx_bad_ack", 2 });
+	STATE(&c, PMT_TCPS_SYN_SENT);
+	ck_assert_uint_eq(events(t).n, 0);
+
+	/* An acceptable one: refused. */
+	INJECT(&c, .seq = 0, .ack = OUR_ISS + 1, .flags = RST | ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_conn_refused", 1 },
+			    { "tcp_conn_closed", 1 });
+	STATE(&c, PMT_TCPS_CLOSED);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
+			  PMT_EV_HUP);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -ECONNREFUSED);
+	ck_assert_int_eq(sock_error(t, c.fd), ECONNREFUSED);
+	ck_assert_int_eq(sock_error(t, c.fd), 0);
+	/* Later segments for the pair find no socket. */
+	tstack_advance(t, 0);
+	INJECT(&c, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
+	       .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_no_socket", 1 },
+			    { "tcp_tx_rst", 1 });
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(closed_port_syn_gets_rst_ack)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	c.lport = 9999;
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_ALL, .mss = 1460,
+	       .ws = PEER_WS, .tsecr = 0);
+	/* RFC 9293 3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+	EXPECT(&c, .seq = 0, .ack = PEER_ISS + 1, .flags = RST | ACK, .wnd = 0);
+	/* Data and FIN count in SEG.LEN too. */
+	INJECT(&c, .seq = PEER_ISS + 5, .flags = FIN, .len = 10);
+	EXPECT(&c, .seq = 0, .ack = PEER_ISS + 16, .flags = RST | ACK, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_no_socket", 2 },
+			    { "tcp_tx_rst", 2 });
+	/* A listener on another port changes nothing. */
+	c.lport = OUR_PORT;
+	listen_on(&c);
+	c.lport = 9999;
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = 0, .ack = PEER_ISS + 1, .flags = RST | ACK, .wnd = 0);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(closed_port_ack_gets_rst)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	c.lport = 9999;
+	/* <SEQ=SEG.ACK><CTL=RST>, whatever the segment carried. */
+	INJECT(&c, .seq = PEER_ISS, .ack = 0xfffffffeu, .flags = ACK);
+	EXPECT(&c, .seq = 0xfffffffeu, .flags = RST, .wnd = 0);
+	INJECT(&c, .seq = PEER_ISS, .ack = 12345, .flags = ACK | PSH | FIN,
+	       .len = 20);
+	EXPECT(&c, .seq = 12345, .flags = RST, .wnd = 0);
+	/* A RST is never answered. */
+	INJECT(&c, .seq = PEER_ISS, .ack = 1, .flags = RST | ACK);
+	INJECT(&c, .seq = PEER_ISS, .flags = RST);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(4), OUT(2), { "tcp_rx_no_socket", 4 },
+			    { "tcp_tx_rst", 2 });
+	/* So is an ACK to a listener: the same reset. */
+	listen_on(&c);
+	INJECT(&c, .seq = PEER_ISS, .ack = 777, .flags = ACK);
+	EXPECT(&c, .seq = 777, .flags = RST, .wnd = 0);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syn_ack_repeated_for_repeated_syn_and_after_rto)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	c.rport = aim_iss(&c, true);
+	tstack_mark(t);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
+	/* The peer's SYN again: the same SYN-ACK, at once. */
+	tstack_advance(t, 300 * MS);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_conn_accepts", 1 });
+	/* No answer: it goes again after the initial RTO, then twice that. */
+	tstack_advance(t, RTO_INIT_US - 300 * MS - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
+	tstack_advance(t, 2 * RTO_INIT_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
+	tstack_expect_stats(t, OUT(2), { "tcp_rto_timeouts", 2 });
+	/* The ACK completes it (and our window grows past 64 KiB). */
+	c.ts = true;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_ESTABLISHED);
+	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(c.fd, 0);
+	tstack_advance(t, 10 * RTO_INIT_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(listen_backlog_drops_excess_syn)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	ck_assert_int_eq(pmt_listen(t->eng, c.lfd, 1), 0);
+	c.rport = aim_iss(&c, true);
+	tstack_mark(t);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	/* A second peer port: no room, dropped without a word (as Linux). */
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460,
+	       .sport = (uint16_t)(c.rport + 1));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_conn_accepts", 1 },
+			    { "tcp_listen_overflow", 1 });
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(simultaneous_open)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	c.fd = pmt_socket(t->eng);
+	c.lport = aim_iss(&c, false);
+	ck_assert_int_eq(pmt_bind(t->eng, c.fd, 0, c.lport), 0);
+	tstack_mark(t);
+	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = OUR_WS, .tsecr = 0);
+	/* RFC 9293 figure 8: the peer's SYN crosses ours. */
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
+	STATE(&c, PMT_TCPS_SYN_RECEIVED);
+	c.ts = true;
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS | O_WS | O_SACKP, .mss = 1460,
+	       .ws = OUR_WS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(2), { "tcp_conn_attempts", 1 });
+	ck_assert_uint_eq(events(t).n, 0);
+	/* Its SYN-ACK: the SYN in it is old, the ACK of ours is new. */
+	INJECT(&c, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = PEER_WS);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_OUT);
+	/* Our window, larger than a SYN-ACK could offer, is announced. */
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 });
+	/* Data flows both ways. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 20);
+	send_pat(&c, OUR_ISS + 1, 30, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK | PSH,
+	       .len = 30, .wnd = WND(20));
+	recv_pat(&c, PEER_ISS + 1, 20);
+	/* The SYN-ACK's timer is off: nothing more until the data's RTO. */
+	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 31, .flags = ACK);
+	tstack_advance(t, 5 * RTO_INIT_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= closing ================= */
+
+START_TEST(active_close_to_time_wait_and_closed)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_shutdown(t->eng, c.fd, SHUT_WR), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	STATE(&c, PMT_TCPS_FIN_WAIT_1);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -EPIPE);
+	tstack_expect_stats(t, OUT(1));
+
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_FIN_WAIT_2);
+	/* The descriptor is open: FIN-WAIT-2 may last (no timer). */
+	tstack_advance(t, 2 * FIN_WAIT2_US);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_FIN_WAIT_2);
+	ck_assert_uint_eq(events(t).n, 0);
+
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_TIME_WAIT);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), 0);
+	tstack_expect_stats(t, IN(2), OUT(1));
+
+	/* 2MSL, to the microsecond. */
+	tstack_advance(t, TIME_WAIT_US - 1);
+	STATE(&c, PMT_TCPS_TIME_WAIT);
+	tstack_advance(t, 1);
+	STATE(&c, PMT_TCPS_CLOSED);
+	NOTHING(&c);
+	tstack_expect_stats(t, { "tcp_conn_closed", 1 });
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
+	ck_assert_int_eq(sock_error(t, c.fd), 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), -EBADF);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);	/* the listener */
+	/* The pair is free again: a segment for it finds no socket. */
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = OUR_ISS + 2, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .flags = RST, .wnd = 0, .no_ts = true);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(close_time_wait_acks_repeated_fin)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_FIN_WAIT_1);
+	/* ACK of the FIN and the peer's FIN in one segment. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_TIME_WAIT);
+	tstack_expect_stats(t, IN(1), OUT(2));
+
+	/* The peer did not hear our ACK: its FIN again, ACKed, 2MSL anew. */
+	tstack_advance(t, TIME_WAIT_US - 100 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	tstack_advance(t, TIME_WAIT_US - 1);
+	ck_assert_ptr_nonnull(tcb_of(&c));
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	tstack_advance(t, 1);
+	ck_assert_ptr_null(tcb_of(&c));
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(close_fin_wait_2_is_bounded)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_FIN_WAIT_2);
+	/* Nobody can read: the peer gets tcp_fin_wait2_ms to finish. */
+	tstack_advance(t, FIN_WAIT2_US - 1);
+	ck_assert_ptr_nonnull(tcb_of(&c));
+	tstack_advance(t, 1);
+	ck_assert_ptr_null(tcb_of(&c));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_closed", 1 });
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(passive_close_through_last_ack)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = FIN | ACK);
+	/* The FIN is ACKed at once. */
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_CLOSE_WAIT);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), 0);
+	tstack_expect_stats(t, IN(1), OUT(1));
+
+	/* We may still send. */
+	send_pat(&c, OUR_ISS + 1, 3, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 2, .flags = ACK | PSH,
+	       .len = 3);
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = OUR_ISS + 4, .flags = ACK);
+	NOTHING(&c);
+
+	ck_assert_int_eq(pmt_shutdown(t->eng, c.fd, SHUT_WR), 0);
+	EXPECT(&c, .seq = OUR_ISS + 4, .ack = PEER_ISS + 2, .flags = FIN | ACK);
+	STATE(&c, PMT_TCPS_LAST_ACK);
+	tstack_expect_stats(t, IN(1), OUT(2), DATA(1));
+	/* An ACK short of our FIN changes nothing. */
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = OUR_ISS + 4, .flags = ACK);
+	STATE(&c, PMT_TCPS_LAST_ACK);
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = OUR_ISS + 5, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_CLOSED);
+	tstack_expect_stats(t, IN(2), { "tcp_rx_dupacks", 1 },
+			    { "tcp_conn_closed", 1 });
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
+	ck_assert_int_eq(sock_error(t, c.fd), 0);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(passive_close_by_close)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 2, .flags = ACK);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 2, .flags = FIN | ACK);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_LAST_ACK);
+	/* Unanswered, the FIN goes again after the RTO. */
+	tstack_advance(t, RTO_MIN_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 2, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = OUR_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_ptr_null(tcb_of(&c));
+	/* Its last events read, the TCB goes back to the pool. */
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	events(t);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(simultaneous_close)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_shutdown(t->eng, c.fd, SHUT_WR), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	/* The peer's FIN crosses ours: it does not ACK ours. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_CLOSING);
+	/* Its ACK of our FIN. */
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = OUR_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_TIME_WAIT);
+	tstack_expect_stats(t, IN(2), OUT(2));
+	tstack_advance(t, TIME_WAIT_US - 1);
+	STATE(&c, PMT_TCPS_TIME_WAIT);
+	tstack_advance(t, 1);
+	STATE(&c, PMT_TCPS_CLOSED);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(half_close_keeps_receiving)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_shutdown(t->eng, c.fd, SHUT_WR), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK);
+	STATE(&c, PMT_TCPS_FIN_WAIT_2);
+	events(t);
+	/* The peer keeps sending; we keep reading and ACKing. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK | PSH,
+	       .len = 100);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN);
+	tstack_advance(t, DELACK_US);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 101, .flags = ACK,
+	       .wnd = WND(100));
+	recv_pat(&c, PEER_ISS + 1, 100);
+	INJECT(&c, .seq = PEER_ISS + 101, .ack = OUR_ISS + 2, .flags = ACK,
+	       .len = 1000);
+	INJECT(&c, .seq = PEER_ISS + 1101, .ack = OUR_ISS + 2, .flags = ACK,
+	       .len = 1000);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2101, .flags = ACK,
+	       .wnd = WND(2000));
+	recv_pat(&c, PEER_ISS + 101, 2000);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -EPIPE);
+	INJECT(&c, .seq = PEER_ISS + 2101, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2102, .flags = ACK);
+	STATE(&c, PMT_TCPS_TIME_WAIT);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(5), OUT(4));
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(close_with_unread_data_resets)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	NOTHING(&c);
+	/* RFC 2525 2.17: the data would be lost silently; say so. */
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_tx_rst", 1 },
+			    { "tcp_conn_closed", 1 });
+	ck_assert_ptr_null(tcb_of(&c));
+	events(t);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	/* The delayed ACK died with it. */
+	tstack_advance(t, DELACK_US);
+	NOTHING(&c);
+	/* What still comes finds no socket. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0, .no_ts = true);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(linger_zero_close_resets)
+{
+	struct conn c;
+	struct tstack *t;
+	int v;
+
+	est(&c, NULL);
+	t = c.t;
+	send_pat(&c, OUR_ISS + 1, 10, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_SO_LINGER, 0), 0);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_SO_LINGER, &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	/* RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>. */
+	EXPECT(&c, .seq = OUR_ISS + 11, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(2), DATA(1), { "tcp_tx_rst", 1 },
+			    { "tcp_conn_closed", 1 });
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	/* No retransmission of the data. */
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(data_after_close_resets)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK);
+	tstack_mark(t);
+	/* FIN-WAIT-2 and closed by the application: nobody will read it. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK,
+	       .len = 50);
+	EXPECT(&c, .seq = OUR_ISS + 2, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_after_close", 1 },
+			    { "tcp_tx_rst", 1 }, { "tcp_conn_closed", 1 });
+	ck_assert_ptr_null(tcb_of(&c));
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= resets and unacceptable segments ================= */
+
+START_TEST(rst_in_window_challenged_exact_resets)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	/* RFC 5961 3.2: in the window but not RCV.NXT: a challenge ACK. */
+	INJECT(&c, .seq = PEER_ISS + 1 + 100, .flags = RST, .no_ts = true);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	INJECT(&c, .seq = PEER_ISS + 1 + 200000, .ack = OUR_ISS + 1,
+	       .flags = RST | ACK, .no_ts = true);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_rst", 2 },
+			    { "tcp_challenge_acks", 2 });
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(events(t).n, 0);
+	/* Outside the window: dropped, unanswered. */
+	INJECT(&c, .seq = PEER_ISS + 1 + RCVBUF, .flags = RST, .no_ts = true);
+	INJECT(&c, .seq = PEER_ISS, .flags = RST, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), { "tcp_rx_unacceptable", 2 });
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	/* Exactly RCV.NXT: reset. */
+	INJECT(&c, .seq = PEER_ISS + 1, .flags = RST, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_rx_rst", 1 },
+			    { "tcp_conn_resets", 1 }, { "tcp_conn_closed", 1 });
+	STATE(&c, PMT_TCPS_CLOSED);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
+			  PMT_EV_HUP);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -ECONNRESET);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -ECONNRESET);
+	ck_assert_int_eq(sock_error(t, c.fd), ECONNRESET);
+	ck_assert_int_eq(sock_error(t, c.fd), 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syn_in_established_challenged)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	/* RFC 5961 4.2: a SYN in the window gets the challenge ACK... */
+	INJECT(&c, .seq = PEER_ISS + 1000, .flags = SYN, .opts = O_MSS,
+	       .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_syn_in_window", 1 },
+			    { "tcp_challenge_acks", 1 });
+	/* ...and so does one outside it, as an unacceptable segment. */
+	INJECT(&c, .seq = PEER_ISS - 1000, .flags = SYN, .opts = O_MSS,
+	       .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_unacceptable", 1 });
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(events(t).n, 0);
+	/* The connection goes on. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	recv_pat(&c, PEER_ISS + 1, 10);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(out_of_window_segment_acked_and_dropped)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	/* Beyond the window. */
+	INJECT(&c, .seq = PEER_ISS + 1 + RCVBUF + 10, .ack = OUR_ISS + 1,
+	       .flags = ACK, .len = 100);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	/* Entirely old. */
+	INJECT(&c, .seq = PEER_ISS - 99, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 100);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	/* Acknowledging what we never sent: ACK, drop (its data too). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 100, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_unacceptable", 2 },
+			    { "tcp_rx_bad_ack", 1 });
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
+	ck_assert_uint_eq(events(t).n, 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(paws_drops_old_timestamp)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	/* A newer TSval (it wraps 2^32) is taken and echoed from now on. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10, .tsval = PEER_TS + 10);
+	c.ts_peer = PEER_TS + 10;
+	/* RFC 7323 5.3: an older one is an old duplicate: ACK, drop. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10, .tsval = PEER_TS + 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK,
+	       .wnd = WND(10));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_rx_paws_drop", 1 });
+	recv_pat(&c, PEER_ISS + 1, 10);
+	/* The same bytes with a current TSval are taken. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	tstack_advance(t, DELACK_US);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK,
+	       .wnd = WND(10));
+	recv_pat(&c, PEER_ISS + 11, 10);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(rst_in_syn_received_frees_the_child)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	c.rport = aim_iss(&c, true);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	tstack_mark(t);
+	/* Not exact: challenged; exact: the half-open child goes. */
+	INJECT(&c, .seq = PEER_ISS + 2, .flags = RST);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       .wnd = UINT16_MAX);
+	INJECT(&c, .seq = PEER_ISS + 1, .flags = RST);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_rx_rst", 2 },
+			    { "tcp_challenge_acks", 1 },
+			    { "tcp_conn_closed", 1 });
+	ck_assert_ptr_null(tcb_of(&c));
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	ck_assert_uint_eq(events(t).n, 0);
+	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
+	ck_assert_int_eq(state_of(t, c.lfd), PMT_TCPS_LISTEN);
+	/* No SYN-ACK timer survives it. */
+	tstack_advance(t, 4 * RTO_INIT_US);
+	NOTHING(&c);
+	/* The listener takes the peer again. */
+	INJECT(&c, .seq = PEER_ISS + 100, .flags = SYN, .opts = O_MSS,
+	       .mss = 1460);
+	ck_assert_ptr_nonnull(tcb_of(&c));
+	{
+		uint8_t buf[64];
+		struct pmt_tcp_seg g;
+		struct rte_mbuf *m = tstack_tcp_tx(t, &g, buf, sizeof(buf));
+
+		ck_assert_ptr_nonnull(m);
+		rte_pktmbuf_free(m);
+		ck_assert_uint_eq(g.flags, SYN | ACK);
+		ck_assert_uint_eq(g.ack, PEER_ISS + 101);
+		/* RFC 6528: a new ISN, 4 s of the 4 us clock later. */
+		ck_assert_uint_eq(g.seq, (uint32_t)(OUR_ISS + 4 * RTO_INIT_US / 4));
+	}
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= receiving ================= */
+
+START_TEST(inorder_data_acked_every_second_segment)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	NOTHING(&c);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN);
+	/* RFC 5681 4.2: the second full... any second segment: ACK now. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 1000);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1011, .flags = ACK,
+	       .wnd = WND(1010));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1));
+	/* Delivered in order, across the peer's sequence wrap. */
+	recv_pat(&c, PEER_ISS + 1, 1010);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
+	/* A small read opens no window worth an update. */
+	NOTHING(&c);
+	/* The next pair again. */
+	INJECT(&c, .seq = PEER_ISS + 1011, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = MSS_TS);
+	INJECT(&c, .seq = PEER_ISS + 1011 + MSS_TS, .ack = OUR_ISS + 1,
+	       .flags = ACK, .len = MSS_TS);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1011 + 2 * MSS_TS,
+	       .flags = ACK, .wnd = WND(2 * MSS_TS));
+	NOTHING(&c);
+	/* Partial reads; the last frees two segments' worth: an update. */
+	{
+		uint8_t b[100], w[100];
+
+		ck_assert_int_eq(pmt_recv(t->eng, c.fd, b, 100), 100);
+		fill_pat(w, PEER_ISS + 1011, 100);
+		ck_assert_mem_eq(b, w, 100);
+	}
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1111, 2 * MSS_TS - 100);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1011 + 2 * MSS_TS,
+	       .flags = ACK);
+	tstack_advance(t, DELACK_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(delayed_ack_fires_after_delack_ms)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	tstack_advance(t, DELACK_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK,
+	       .wnd = WND(10));
+	tstack_advance(t, 10 * DELACK_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1));
+	/* Data of ours carries the owed ACK and stops the timer. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	send_pat(&c, OUR_ISS + 1, 5, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK | PSH,
+	       .len = 5, .wnd = WND(20));
+	tstack_advance(t, DELACK_US);
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1, 20);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(out_of_order_dupack_then_fill)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	/* A hole at [1, 11): each segment after it gets a duplicate ACK now. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	INJECT(&c, .seq = PEER_ISS + 31, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 30);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_ooo_segs", 3 });
+	ck_assert_uint_eq(events(t).n, 0);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
+	/* The hole filled: all of it in order, ACKed at once. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 41, .flags = ACK,
+	       .wnd = WND(40));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1));
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN);
+	recv_pat(&c, PEER_ISS + 1, 40);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(out_of_order_fin_waits_for_the_hole)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = FIN | ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(events(t).n, 0);
+	/* The hole filled: the data, then the FIN, ACKed together. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 22, .flags = ACK,
+	       .wnd = WND(20));
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_CLOSE_WAIT);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
+	recv_pat(&c, PEER_ISS + 1, 20);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), 0);
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_ooo_segs", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(overlapping_and_duplicate_segments)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	NOTHING(&c);
+	/* An exact duplicate: ACKed at once, nothing new. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK,
+	       .wnd = WND(10));
+	/* Half old, half new: the new half is taken. */
+	INJECT(&c, .seq = PEER_ISS + 6, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->rcv_nxt, PEER_ISS + 16);
+	/* Out of order [21, 31), then [18, 28) overlapping its front. */
+	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
+	       .wnd = WND(15));
+	INJECT(&c, .seq = PEER_ISS + 18, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
+	       .wnd = WND(15));
+	/* One covering both and more, [17, 41). */
+	INJECT(&c, .seq = PEER_ISS + 17, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 24);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
+	       .wnd = WND(15));
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 1);
+	/* The last hole, [16, 17), overlapping what lies before it. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 7);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 41, .flags = ACK,
+	       .wnd = WND(40));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(7), OUT(5), { "tcp_rx_ooo_segs", 3 },
+			    { "tcp_rx_unacceptable", 1 });
+	recv_pat(&c, PEER_ISS + 1, 40);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 0);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(receive_window_shrinks_and_reopens)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t seq = PEER_ISS + 1, i;
+
+	conn_init(&c, cfg_small_rcvbuf);
+	t = c.t;
+	passive_open(&c, &full_syn, 0);
+	ck_assert_int_eq(c.wnd, SMALL_RCVBUF);
+	/* Five pairs of full segments: each ACK offers what is left. */
+	for (i = 1; i <= 5; i++) {
+		INJECT(&c, .seq = seq, .ack = OUR_ISS + 1, .flags = ACK,
+		       .len = MSS_TS);
+		INJECT(&c, .seq = seq + MSS_TS, .ack = OUR_ISS + 1,
+		       .flags = ACK, .len = MSS_TS);
+		seq += 2 * MSS_TS;
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = seq, .flags = ACK,
+		       .wnd = (int32_t)(SMALL_RCVBUF - 2 * i * MSS_TS));
+	}
+	/* 1904 left; a full segment and the 456-byte rest fill it. */
+	INJECT(&c, .seq = seq, .ack = OUR_ISS + 1, .flags = ACK, .len = MSS_TS);
+	INJECT(&c, .seq = seq + MSS_TS, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 456);
+	seq += MSS_TS + 456;
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = seq, .flags = ACK, .wnd = 0);
+	NOTHING(&c);
+	/* A zero window takes nothing: ACK, drop. */
+	INJECT(&c, .seq = seq, .ack = OUR_ISS + 1, .flags = ACK, .len = 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = seq, .flags = ACK, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(13), OUT(7), { "tcp_rx_unacceptable", 1 });
+	/* RFC 1122 4.2.3.3: no update for a sliver... */
+	{
+		uint8_t *b = malloc(SMALL_RCVBUF), *w = malloc(SMALL_RCVBUF);
+
+		ck_assert_int_eq(pmt_recv(t->eng, c.fd, b, 1000), 1000);
+		NOTHING(&c);
+		/* ...one when two segments' worth is free. */
+		ck_assert_int_eq(pmt_recv(t->eng, c.fd, b + 1000, 2000), 2000);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = seq, .flags = ACK,
+		       .wnd = 3000);
+		ck_assert_int_eq(pmt_recv(t->eng, c.fd, b + 3000, SMALL_RCVBUF),
+				 SMALL_RCVBUF - 3000);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = seq, .flags = ACK,
+		       .wnd = SMALL_RCVBUF);
+		fill_pat(w, PEER_ISS + 1, SMALL_RCVBUF);
+		ck_assert_mem_eq(b, w, SMALL_RCVBUF);
+		free(b);
+		free(w);
+	}
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(2));
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(unscaled_window_sends_no_idle_updates)
+{
+	static const struct peer_syn no_ws = { O_MSS | O_TS, 1460, 0 };
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	/* No scaling: our 256 KiB buffer shows as 65535, and stays so. */
+	passive_open(&c, &no_ws, 0);
+	ck_assert_int_eq(c.wnd, UINT16_MAX);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 100);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 101, .ack = OUR_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_advance(t, DELACK_US);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 101, .flags = ACK);
+	recv_pat(&c, PEER_ISS + 1, 100);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1));
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= sending: the segmenter ================= */
+
+START_TEST(send_cut_at_mss_across_mbufs_and_wrap)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t n = 10 * 1460 + 100, i;
+
+	est(&c, NULL);
+	t = c.t;
+	send_pat(&c, OUR_ISS + 1, n, 0);
+	/* The initial window: ten segments of 1448 (MSS less TS). */
+	for (i = 0; i < 10; i++) {
+		struct rte_mbuf *m = EXPECT_KEEP(&c,
+			.seq = OUR_ISS + 1 + i * MSS_TS, .ack = PEER_ISS + 1,
+			.flags = ACK, .len = MSS_TS);
+
+		/* Header mbuf, then the payload in one or two pieces. */
+		ck_assert_uint_ge(m->nb_segs, 2);
+		rte_pktmbuf_free(m);
+	}
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(10), DATA(10));
+	/* Nothing short goes while the window is full, not even later. */
+	tstack_advance(t, FLUSH_US);
+	tstack_advance(t, DELACK_US);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + 10 * MSS_TS,
+	       .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1 + 10 * MSS_TS, .ack = PEER_ISS + 1,
+	       .flags = ACK | PSH, .len = n - 10 * MSS_TS);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + n, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->snd_q_len, 0);
+	ck_assert_ptr_null(tcb_of(&c)->snd_head);
+	tstack_expect_stats(t, IN(2), OUT(1), DATA(1));
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(send_mbuf_is_zero_copy)
+{
+	static const uint16_t sizes[3] = { 1000, 2000, 700 };
+	struct conn c;
+	struct tstack *t;
+	struct rte_mbuf *caller[3], *m, *s;
+	char *base[3];
+	uint32_t off = 0, total = 0;
+	unsigned int i;
+	/* Expected pieces per segment: (caller mbuf, offset in it, length). */
+	static const struct { unsigned int mb; uint16_t off, len; } pieces[3][2] = {
+		{ { 0, 0, 1000 }, { 1, 0, 448 } },
+		{ { 1, 448, 1448 }, { 0, 0, 0 } },
+		{ { 1, 1896, 104 }, { 2, 0, 700 } },
+	};
+
+	est(&c, NULL);
+	t = c.t;
+	for (i = 0; i < 3; i++) {
+		caller[i] = rte_pktmbuf_alloc(t->eng->pool);
+		ck_assert_ptr_nonnull(caller[i]);
+		base[i] = rte_pktmbuf_append(caller[i], sizes[i]);
+		ck_assert_ptr_nonnull(base[i]);
+		fill_pat((uint8_t *)base[i], OUR_ISS + 1 + off, sizes[i]);
+		off += sizes[i];
+		if (i > 0)
+			ck_assert_int_eq(rte_pktmbuf_chain(caller[0], caller[i]), 0);
+	}
+	total = off;
+	ck_assert_int_eq(pmt_send_mbuf(t->eng, c.fd, caller[0], 0), (long)total);
+	off = 0;
+	for (i = 0; i < 3; i++) {
+		uint32_t len = i < 2 ? MSS_TS : total - 2 * MSS_TS;
+		unsigned int p;
+
+		if (i == 2) {
+			/* Nagle holds the short tail until the flush timer. */
+			NOTHING(&c);
+			tstack_advance(t, FLUSH_US);
+		}
+		m = EXPECT_KEEP(&c, .seq = OUR_ISS + 1 + off, .ack = PEER_ISS + 1,
+				.flags = i == 2 ? ACK | PSH : ACK, .len = len);
+		/* The payload: indirect mbufs on the caller's own buffers. */
+		s = m->next;
+		for (p = 0; p < 2 && pieces[i][p].len > 0; p++, s = s->next) {
+			ck_assert_ptr_nonnull(s);
+			ck_assert(RTE_MBUF_CLONED(s));
+			ck_assert_ptr_eq(rte_mbuf_from_indirect(s),
+					 caller[pieces[i][p].mb]);
+			ck_assert_ptr_eq(rte_pktmbuf_mtod(s, char *),
+					 base[pieces[i][p].mb] + pieces[i][p].off);
+			ck_assert_uint_eq(s->data_len, pieces[i][p].len);
+		}
+		ck_assert_ptr_null(s);
+		rte_pktmbuf_free(m);
+		off += len;
+	}
+	NOTHING(&c);
+	/* Acknowledged: the caller's mbufs go back to their pool. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + total, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_ptr_null(tcb_of(&c)->snd_head);
+	ck_assert_uint_eq(rte_mempool_in_use_count(t->eng->tcp.clone_pool), 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(nagle_coalesces_until_ack)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "a", 1, 0), 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "a");
+	/* RFC 896: one small segment outstanding holds the next ones. */
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "b", 1, 0), 1);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "cd", 2, 0), 2);
+	NOTHING(&c);
+	tstack_advance(t, FLUSH_US / 2);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "bcd");
+	/* Sent: the flush timer has nothing left to do. */
+	tstack_advance(t, FLUSH_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(2), DATA(2));
+	/* A full segment is never held. */
+	send_pat(&c, OUR_ISS + 5, MSS_TS + 1, 0);
+	EXPECT(&c, .seq = OUR_ISS + 5, .ack = PEER_ISS + 1, .flags = ACK,
+	       .len = MSS_TS);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 5, .flags = ACK);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 5 + MSS_TS, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 5 + MSS_TS, .ack = PEER_ISS + 1,
+	       .flags = ACK | PSH, .len = 1);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(nagle_hold_bounded_by_flush_timer)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "a", 1, 0), 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "a");
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "b", 1, 0), 1);
+	tstack_advance(t, FLUSH_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "b");
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(nodelay_sends_each_write)
+{
+	struct conn c;
+	struct tstack *t;
+	int v;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_TCP_NODELAY, 1), 0);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_NODELAY, &v), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "a", 1, 0), 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "a");
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "bc", 2, 0), 2);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "bc");
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "def", 3, 0), 3);
+	EXPECT(&c, .seq = OUR_ISS + 4, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .data = "def");
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(3), DATA(3));
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 7, .flags = ACK);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(msg_more_held_until_flush_timer)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	/* Nothing outstanding, yet MSG_MORE holds the partial segment... */
+	send_pat(&c, OUR_ISS + 1, 100, PMT_MSG_MORE);
+	NOTHING(&c);
+	tstack_advance(t, FLUSH_US - 1);
+	NOTHING(&c);
+	/* ...for exactly tcp_flush_us. */
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
+	/* A write without the flag sends what MSG_MORE held, at once. */
+	send_pat(&c, OUR_ISS + 101, 100, PMT_MSG_MORE);
+	tstack_advance(t, FLUSH_US / 2);
+	send_pat(&c, OUR_ISS + 201, 50, 0);
+	EXPECT(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 150);
+	tstack_advance(t, FLUSH_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(2), DATA(2));
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(cork_holds_partial_segments)
+{
+	struct conn c;
+	struct tstack *t;
+	int v;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_TCP_CORK, 1), 0);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_CORK, &v), 0);
+	ck_assert_int_eq(v, 1);
+	/* Corked: writes gather; the flush timer runs from the first. */
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	tstack_advance(t, FLUSH_US / 2);
+	send_pat(&c, OUR_ISS + 101, 100, 0);
+	tstack_advance(t, FLUSH_US / 2 - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 200);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 201, .flags = ACK);
+	/* Full segments go; the partial tail waits for the uncork. */
+	send_pat(&c, OUR_ISS + 201, 2 * MSS_TS + 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 201, .ack = PEER_ISS + 1, .flags = ACK,
+	       .len = MSS_TS);
+	EXPECT(&c, .seq = OUR_ISS + 201 + MSS_TS, .ack = PEER_ISS + 1,
+	       .flags = ACK, .len = MSS_TS);
+	NOTHING(&c);
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_TCP_CORK, 0), 0);
+	EXPECT(&c, .seq = OUR_ISS + 201 + 2 * MSS_TS, .ack = PEER_ISS + 1,
+	       .flags = ACK | PSH, .len = 100);
+	tstack_advance(t, FLUSH_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(4), DATA(4));
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(tx_checksum_offload)
+{
+	struct conn c;
+	struct tstack *t;
+	struct rte_mbuf *m;
+
+	est(&c, NULL);
+	t = c.t;
+	t->st->ifaces[0].tx_tcp_cksum = true;
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	m = EXPECT_KEEP(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+			.flags = ACK | PSH, .len = 100);
+	/* tstack_tcp_tx checked the field holds the pseudo-header sum. */
+	ck_assert(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	ck_assert(m->ol_flags & RTE_MBUF_F_TX_IPV4);
+	ck_assert_uint_eq(m->l2_len, RTE_ETHER_HDR_LEN);
+	ck_assert_uint_eq(m->l3_len, 20);
+	ck_assert_uint_eq(m->l4_len, 20 + 12);
+	rte_pktmbuf_free(m);
+	/* A bare ACK too. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK,
+	       .len = 10);
+	tstack_advance(t, DELACK_US);
+	m = EXPECT_KEEP(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 11,
+			.flags = ACK, .wnd = WND(10));
+	ck_assert(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	rte_pktmbuf_free(m);
+	/* Back to software: the whole sum is in the field. */
+	t->st->ifaces[0].tx_tcp_cksum = false;
+	send_pat(&c, OUR_ISS + 101, 7, 0);
+	m = EXPECT_KEEP(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 11,
+			.flags = ACK | PSH, .len = 7, .wnd = WND(10));
+	ck_assert(!(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM));
+	rte_pktmbuf_free(m);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(zero_window_persist_probes_and_resume)
+{
+	struct conn c;
+	struct tstack *t;
+	uint64_t gap = RTO_MIN_US;
+	unsigned int i;
+
+	est(&c, NULL);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .wnd = 0);
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	NOTHING(&c);
+	/* RFC 9293 3.8.6.1: probes of one byte, backing off like the RTO. */
+	for (i = 0; i < 4; i++) {
+		tstack_advance(t, gap - 1);
+		NOTHING(&c);
+		tstack_advance(t, 1);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+		       .len = 1);
+		NOTHING(&c);
+		/* The peer still has no room: the byte is not taken. */
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+		       .wnd = 0);
+		NOTHING(&c);
+		gap *= 2;
+	}
+	tstack_expect_stats(t, IN(5), OUT(4), DATA(4),
+			    { "tcp_tx_window_probes", 4 });
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	/* The window opens, taking the probe byte: the rest flows. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 99);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
+	tstack_advance(t, 10 * gap);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), DATA(1));
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= reliability ================= */
+
+START_TEST(rto_backs_off_exponentially)
+{
+	struct conn c;
+	struct tstack *t;
+	static const uint64_t gaps[] = { 200 * MS, 400 * MS, 800 * MS,
+					 1000 * MS, 1000 * MS };
+	unsigned int i;
+
+	est(&c, cfg_rto_max);
+	t = c.t;
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	/* RFC 6298 5.5: double each time, up to tcp_rto_max_ms. */
+	for (i = 0; i < RTE_DIM(gaps); i++) {
+		tstack_advance(t, gaps[i] - 1);
+		NOTHING(&c);
+		tstack_advance(t, 1);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+		       .flags = ACK | PSH, .len = 100);
+	}
+	tstack_expect_stats(t, OUT(6), DATA(6), { "tcp_rto_timeouts", 5 },
+			    { "tcp_tx_rexmit_segs", 5 },
+			    { "tcp_tx_rexmit_bytes", 500 });
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
+	tstack_advance(t, 10 * RTO_MAX_US);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(rto_resends_data_with_the_fin)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	ck_assert_int_eq(pmt_shutdown(t->eng, c.fd, SHUT_WR), 0);
+	EXPECT(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	/* Both lost: one retransmission carries the data and the FIN. */
+	tstack_advance(t, RTO_MIN_US);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+	       .flags = FIN | ACK | PSH, .len = 100);
+	NOTHING(&c);
+	/* The data acknowledged, not the FIN: FIN-WAIT-1 still. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_FIN_WAIT_1);
+	/* The FIN alone goes after the RTO (backed off, then reset by the ACK). */
+	tstack_advance(t, RTO_MIN_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 102, .flags = ACK);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_FIN_WAIT_2);
+	tstack_expect_stats(t, IN(2), OUT(4), DATA(2),
+			    { "tcp_rto_timeouts", 2 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_bytes", 100 });
+	tstack_free(t);
+}
+END_TEST
+
+static void
+cfg_small_sndbuf(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_sndbuf = 4096;
+}
+
+START_TEST(full_send_buffer_then_ev_out)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+	uint8_t *p = malloc(5000);
+
+	est(&c, cfg_small_sndbuf);
+	t = c.t;
+	ck_assert_ptr_nonnull(p);
+	fill_pat(p, OUR_ISS + 1, 5000);
+	/* As much as SO_SNDBUF holds, then -EAGAIN. */
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, p, 5000, 0), 4096);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, p + 4096, 904, 0), -EAGAIN);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       .len = MSS_TS);
+	EXPECT(&c, .seq = OUR_ISS + 1 + MSS_TS, .ack = PEER_ISS + 1,
+	       .flags = ACK, .len = MSS_TS);
+	NOTHING(&c);
+	tstack_advance(t, FLUSH_US);
+	EXPECT(&c, .seq = OUR_ISS + 1 + 2 * MSS_TS, .ack = PEER_ISS + 1,
+	       .flags = ACK | PSH, .len = 4096 - 2 * MSS_TS);
+	ck_assert_uint_eq(events(t).n, 0);
+	/* Room again: PMT_EV_OUT, once. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + MSS_TS, .flags = ACK);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_OUT);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + 2 * MSS_TS,
+	       .flags = ACK);
+	ck_assert_uint_eq(events(t).n, 0);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, p + 4096, 904, 0), 904);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 4097, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 4097, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 904);
+	free(p);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(rtt_estimate_and_karn)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	/* The handshake's RTT, 100 ms: RTO = 100 + 4 * 50 = 300 ms. */
+	passive_open(&c, &full_syn, 100 * MS);
+	tcb = tcb_of(&c);
+	ck_assert_uint_eq(tcb->rto, 300 * MS);
+	/* A 20 ms sample: SRTT 90 ms, RTTVAR 57.5 ms, RTO 320 ms. */
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	tstack_advance(t, 20 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
+	ck_assert_uint_eq(tcb->srtt, 90 * MS << 3);
+	ck_assert_uint_eq(tcb->rttvar, 57500 << 2);
+	ck_assert_uint_eq(tcb->rto, 320 * MS);
+	/* The next segment is retransmitted exactly that late... */
+	send_pat(&c, OUR_ISS + 101, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	tstack_advance(t, 320 * MS - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 101, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	/* ...and its ACK, ambiguous, is no sample (Karn). */
+	tstack_advance(t, 10 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 201, .flags = ACK);
+	ck_assert_uint_eq(tcb->srtt, 90 * MS << 3);
+	ck_assert_uint_eq(tcb->rttvar, 57500 << 2);
+	ck_assert_uint_eq(tcb->rto, 320 * MS);
+	/* The backoff is gone with it: 320 ms again. */
+	send_pat(&c, OUR_ISS + 201, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 201, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	tstack_advance(t, 320 * MS - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 201, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 301, .flags = ACK);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(retries_exhausted_times_out)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+	uint64_t gap = RTO_MIN_US;
+	unsigned int i;
+
+	est(&c, cfg_retries3);
+	t = c.t;
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	for (i = 0; i < 3; i++) {
+		tstack_advance(t, gap);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+		       .flags = ACK | PSH, .len = 100);
+		gap *= 2;
+	}
+	tstack_advance(t, gap - 1);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	/* tcp_retries spent: abort with a RST at SND.NXT. */
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 101, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(5), DATA(4), { "tcp_rto_timeouts", 4 },
+			    { "tcp_tx_rexmit_segs", 3 },
+			    { "tcp_tx_rexmit_bytes", 300 },
+			    { "tcp_conn_timeouts", 1 }, { "tcp_tx_rst", 1 },
+			    { "tcp_conn_closed", 1 });
+	STATE(&c, PMT_TCPS_CLOSED);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
+			  PMT_EV_HUP);
+	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -ETIMEDOUT);
+	ck_assert_int_eq(sock_error(t, c.fd), ETIMEDOUT);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syn_retries_exhausted_times_out)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	conn_init(&c, cfg_retries3);
+	t = c.t;
+	c.fd = pmt_socket(t->eng);
+	c.lport = aim_iss(&c, false);
+	ck_assert_int_eq(pmt_bind(t->eng, c.fd, 0, c.lport), 0);
+	tstack_mark(t);
+	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = OUR_WS, .tsecr = 0);
+	/* The initial RTO, then twice it: tcp_syn_retries = 2. */
+	tstack_advance(t, RTO_INIT_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = OUR_WS, .tsecr = 0);
+	tstack_advance(t, 2 * RTO_INIT_US - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = OUR_WS, .tsecr = 0);
+	tstack_advance(t, 4 * RTO_INIT_US - 1);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_SYN_SENT);
+	tstack_advance(t, 1);
+	/* Nothing synchronized: no RST, only the error. */
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_CLOSED);
+	tstack_expect_stats(t, OUT(3), { "tcp_conn_attempts", 1 },
+			    { "tcp_rto_timeouts", 3 },
+			    { "tcp_conn_timeouts", 1 },
+			    { "tcp_conn_closed", 1 });
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
+			  PMT_EV_HUP);
+	ck_assert_int_eq(sock_error(t, c.fd), ETIMEDOUT);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(fast_retransmit_and_newreno)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	unsigned int i;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	for (i = 0; i < 10; i++)
+		EXPECT(&c, .seq = una + i * MSS_TS, .ack = PEER_ISS + 1,
+		       .flags = i == 9 ? ACK | PSH : ACK, .len = MSS_TS);
+	tstack_mark(t);
+	/* The first segment was lost: three duplicate ACKs... */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK);
+	/* ...and it goes again at once (RFC 5681 3.2). */
+	EXPECT(&c, .seq = una, .ack = PEER_ISS + 1, .flags = ACK, .len = MSS_TS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(3), OUT(1), DATA(1),
+			    { "tcp_rx_dupacks", 3 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	/* RFC 6582: ssthresh = FlightSize / 2, cwnd = ssthresh + 3 MSS. */
+	ck_assert_uint_eq(tcb->ssthresh, 5 * MSS_TS);
+	ck_assert_uint_eq(tcb->cwnd, 8 * MSS_TS);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->cwnd, 9 * MSS_TS);
+	/* A partial ACK: the next hole (segment 4) goes at once. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 3 * MSS_TS, .flags = ACK);
+	EXPECT(&c, .seq = una + 3 * MSS_TS, .ack = PEER_ISS + 1, .flags = ACK,
+	       .len = MSS_TS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), DATA(1),
+			    { "tcp_rx_dupacks", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	/* The full ACK ends recovery: cwnd deflates, to ssthresh at most
+	 * (RFC 6582 3.2 step 6 allows either of its two choices). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	ck_assert_uint_le(tcb->cwnd, tcb->ssthresh);
+	ck_assert_uint_ge(tcb->cwnd, 2 * MSS_TS);
+	/* No timer left: nothing is outstanding. */
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1));
+	tstack_free(t);
+}
+END_TEST
+
+/* The initial window by MSS (RFC 6928) and by who opened. */
+static const struct iw_case {
+	bool active;
+	bool jumbo;
+	struct peer_syn syn;
+	uint16_t maxseg;
+	unsigned int segs;
+} iw_cases[] = {
+	{ false, false, { O_ALL, 1460, PEER_WS }, 1448, 10 },
+	{ true, false, { O_ALL, 1460, PEER_WS }, 1448, 10 },
+	{ false, false, { O_MSS | O_WS, 1460, PEER_WS }, 1460, 10 },
+	{ true, false, { O_WS, 0, PEER_WS }, 536, 10 },
+	{ false, true, { O_MSS | O_WS, 8960, PEER_WS }, 8960, 2 },
+	{ true, true, { O_MSS | O_WS, 8960, PEER_WS }, 8960, 2 },
+};
+
+START_TEST(initial_window)
+{
+	const struct iw_case *ic = &iw_cases[_i];
+	struct conn c;
+	struct tstack *t;
+	unsigned int i;
+	uint32_t n = 40000;
+	/* RFC 6928: min(10 * MSS, max(2 * MSS, 14600)). */
+	uint32_t iw = RTE_MIN(10u * ic->maxseg, RTE_MAX(2u * ic->maxseg, 14600u));
+
+	conn_init(&c, ic->jumbo ? cfg_jumbo : cfg_tcp);
+	t = c.t;
+	if (ic->active)
+		active_open(&c, &ic->syn);
+	else
+		passive_open(&c, &ic->syn, 0);
+	/* The peer offers far more than the initial window. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	ck_assert_uint_eq(tcb_of(&c)->cwnd, iw);
+	ck_assert_uint_eq(iw / ic->maxseg, ic->segs);
+	send_pat(&c, OUR_ISS + 1, n, 0);
+	for (i = 0; i < ic->segs; i++)
+		EXPECT(&c, .seq = OUR_ISS + 1 + i * ic->maxseg,
+		       .ack = PEER_ISS + 1, .flags = ACK, .len = ic->maxseg);
+	NOTHING(&c);
+	tstack_advance(t, FLUSH_US);
+	tstack_advance(t, DELACK_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(ic->segs), DATA(ic->segs));
+	tstack_free(t);
+}
+END_TEST
+
+#define KEEP_IDLE_S 2
+#define KEEP_INTVL_S 1
+
+static void
+cfg_keepalive(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_keep_idle_s = KEEP_IDLE_S;
+	cfg->tcp_keep_intvl_s = KEEP_INTVL_S;
+	cfg->tcp_keep_probes = 2;
+}
+
+START_TEST(keepalive_probes_then_times_out)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, cfg_keepalive);
+	t = c.t;
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_SO_KEEPALIVE, 1), 0);
+	/* RFC 9293 3.8.4: after the idle time, SEG.SEQ = SND.NXT - 1. */
+	tstack_advance(t, KEEP_IDLE_S * SEC - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = ACK);
+	/* Answered: idle again, from the answer. */
+	tstack_advance(t, 10 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_advance(t, KEEP_IDLE_S * SEC - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = ACK);
+	/* Unanswered: probes every interval, then the connection goes. */
+	tstack_advance(t, KEEP_INTVL_S * SEC);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = ACK);
+	tstack_advance(t, KEEP_INTVL_S * SEC - 1);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_CLOSED);
+	tstack_expect_stats(t, IN(1), OUT(4), { "tcp_tx_keepalives", 3 },
+			    { "tcp_conn_timeouts", 1 }, { "tcp_tx_rst", 1 },
+			    { "tcp_conn_closed", 1 });
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
+			  PMT_EV_HUP);
+	ck_assert_int_eq(sock_error(t, c.fd), ETIMEDOUT);
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= the suite ================= */
+
+static TCase *
+tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, NULL, tstack_reap);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+static Suite *
+tcp_suite(void)
+{
+	Suite *s = suite_create("tcp");
+	TCase *tc;
+
+	tc = tcase(s, "open");
+	tcase_add_test(tc, passive_open_negotiates_options);
+	tcase_add_loop_test(tc, passive_open_honours_peer_mss, 0,
+			    (int)RTE_DIM(mss_cases));
+	tcase_add_test(tc, active_open_handshake);
+	tcase_add_test(tc, active_open_refused);
+	tcase_add_test(tc, closed_port_syn_gets_rst_ack);
+	tcase_add_test(tc, closed_port_ack_gets_rst);
+	tcase_add_test(tc, syn_ack_repeated_for_repeated_syn_and_after_rto);
+	tcase_add_test(tc, listen_backlog_drops_excess_syn);
+	tcase_add_test(tc, simultaneous_open);
+
+	tc = tcase(s, "close");
+	tcase_add_test(tc, active_close_to_time_wait_and_closed);
+	tcase_add_test(tc, close_time_wait_acks_repeated_fin);
+	tcase_add_test(tc, close_fin_wait_2_is_bounded);
+	tcase_add_test(tc, passive_close_through_last_ack);
+	tcase_add_test(tc, passive_close_by_close);
+	tcase_add_test(tc, simultaneous_close);
+	tcase_add_test(tc, half_close_keeps_receiving);
+	tcase_add_test(tc, close_with_unread_data_resets);
+	tcase_add_test(tc, linger_zero_close_resets);
+	tcase_add_test(tc, data_after_close_resets);
+
+	tc = tcase(s, "reset");
+	tcase_add_test(tc, rst_in_window_challenged_exact_resets);
+	tcase_add_test(tc, syn_in_established_challenged);
+	tcase_add_test(tc, out_of_window_segment_acked_and_dropped);
+	tcase_add_test(tc, paws_drops_old_timestamp);
+	tcase_add_test(tc, rst_in_syn_received_frees_the_child);
+
+	tc = tcase(s, "receive");
+	tcase_add_test(tc, inorder_data_acked_every_second_segment);
+	tcase_add_test(tc, delayed_ack_fires_after_delack_ms);
+	tcase_add_test(tc, out_of_order_dupack_then_fill);
+	tcase_add_test(tc, out_of_order_fin_waits_for_the_hole);
+	tcase_add_test(tc, overlapping_and_duplicate_segments);
+	tcase_add_test(tc, receive_window_shrinks_and_reopens);
+	tcase_add_test(tc, unscaled_window_sends_no_idle_updates);
+
+	tc = tcase(s, "send");
+	tcase_add_test(tc, send_cut_at_mss_across_mbufs_and_wrap);
+	tcase_add_test(tc, send_mbuf_is_zero_copy);
+	tcase_add_test(tc, nagle_coalesces_until_ack);
+	tcase_add_test(tc, nagle_hold_bounded_by_flush_timer);
+	tcase_add_test(tc, nodelay_sends_each_write);
+	tcase_add_test(tc, msg_more_held_until_flush_timer);
+	tcase_add_test(tc, cork_holds_partial_segments);
+	tcase_add_test(tc, tx_checksum_offload);
+	tcase_add_test(tc, zero_window_persist_probes_and_resume);
+
+	tc = tcase(s, "reliability");
+	tcase_add_test(tc, rto_backs_off_exponentially);
+	tcase_add_test(tc, rtt_estimate_and_karn);
+	tcase_add_test(tc, rto_resends_data_with_the_fin);
+	tcase_add_test(tc, full_send_buffer_then_ev_out);
+	tcase_add_test(tc, retries_exhausted_times_out);
+	tcase_add_test(tc, syn_retries_exhausted_times_out);
+	tcase_add_test(tc, fast_retransmit_and_newreno);
+	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
+	tcase_add_test(tc, keepalive_probes_then_times_out);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	tstack_eal_init("tcp");
+	sr = srunner_create(tcp_suite());
+	/* In-process, as the engine suite (EAL memory is shared). */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
