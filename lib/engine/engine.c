@@ -175,9 +175,16 @@ pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
 	PMT_STAT_ADD(eng, rx_pkts, n);
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	/* Classify the burst; TCP segments gather for one bulk lookup. */
+	eng->tcp_batching = true;
 	for (i = 0; i < n; i++) {
 		PMT_STAT_ADD(eng, rx_bytes, rte_pktmbuf_pkt_len(pkts[i]));
 		pmt_eth_input(eng, iface, pkts[i]);
+	}
+	eng->tcp_batching = false;
+	if (eng->n_tcp_rx > 0) {
+		pmt_tcp_input_burst(eng, eng->tcp_rx, eng->n_tcp_rx);
+		eng->n_tcp_rx = 0;
 	}
 }
 
@@ -194,9 +201,15 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 	/* Segments of our flows that arrived on other lcores' queues. */
 	n = (uint16_t)rte_ring_sc_dequeue_burst(eng->handoff, (void **)pkts,
 						PMT_RX_BURST, NULL);
+	eng->tcp_batching = true;
 	for (i = 0; i < n; i++) {
 		PMT_STAT_INC(eng, tcp_handoff_in);
 		pmt_ipv4_input(eng, pkts[i]->port, pkts[i]);
+	}
+	eng->tcp_batching = false;
+	if (eng->n_tcp_rx > 0) {
+		pmt_tcp_input_burst(eng, eng->tcp_rx, eng->n_tcp_rx);
+		eng->n_tcp_rx = 0;
 	}
 	for (i = 0; i < eng->n_ifaces; i++) {
 		n = pmt_port_rx(eng, i, pkts, PMT_RX_BURST);

@@ -80,6 +80,10 @@ struct pmt_engine {
 	struct pmt_wheel wheel __rte_cache_aligned;
 	struct pmt_arp_table arp;
 	struct pmt_tcp_engine tcp;
+	/* TCP segments of the burst being classified, for one bulk lookup. */
+	bool tcp_batching;
+	uint16_t n_tcp_rx;
+	struct pmt_tcp_rx tcp_rx[PMT_TCP_RX_BATCH];
 	struct pmt_stats stats __rte_cache_aligned;
 };
 

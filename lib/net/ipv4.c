@@ -234,6 +234,20 @@ pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 				return;
 			}
 		}
+		if (eng->tcp_batching) {
+			struct pmt_tcp_rx *rx;
+
+			if (eng->n_tcp_rx == PMT_TCP_RX_BATCH) {
+				pmt_tcp_input_burst(eng, eng->tcp_rx,
+						    eng->n_tcp_rx);
+				eng->n_tcp_rx = 0;
+			}
+			rx = &eng->tcp_rx[eng->n_tcp_rx++];
+			rx->m = m;
+			rx->ip = ip;
+			rx->iface = iface;
+			return;
+		}
 		pmt_tcp_input(eng, iface, m, &ip);
 		return;
 	default:

@@ -12,8 +12,9 @@
 #include "tcp/pmt_tcp_wire.h"
 #include "timer/pmt_wheel.h"
 
+#include "net/pmt_net.h"
+
 struct pmt_engine;
-struct pmt_ipv4_info;
 
 /*
  * States ordered as in FreeBSD's tcp_fsm.h, so "has reached
@@ -231,6 +232,18 @@ struct pmt_tcb *pmt_tcp_listener(struct pmt_engine *eng, uint32_t laddr,
 				 uint16_t lport);
 
 /* --- input (tcp_input.c) --- */
+#define PMT_TCP_RX_BATCH 32
+
+/* A segment waiting for the burst's bulk lookup. */
+struct pmt_tcp_rx {
+	struct rte_mbuf *m;		/* at the IP header */
+	struct pmt_ipv4_info ip;
+	uint16_t iface;
+};
+
+/* Process a burst of segments with one bulk socket-table lookup. */
+void pmt_tcp_input_burst(struct pmt_engine *eng, struct pmt_tcp_rx *rx,
+			 unsigned int n);
 /* @m starts at the IP header; consumes it. */
 void pmt_tcp_input(struct pmt_engine *eng, uint16_t iface,
 		   struct rte_mbuf *m, const struct pmt_ipv4_info *ip);

@@ -772,20 +772,22 @@ out:
 	pmt_tcp_output(tcb);
 }
 
-void
-pmt_tcp_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
-	      const struct pmt_ipv4_info *ip)
+/*
+ * Check and parse one segment; on success the mbuf holds only the
+ * payload and @seg, @k describe it. Returns false if it was dropped.
+ */
+static bool
+tcp_prepare(struct pmt_engine *eng, struct rte_mbuf *m,
+	    const struct pmt_ipv4_info *ip, struct pmt_tcp_seg *seg,
+	    struct pmt_flow_key *k)
 {
 	struct rte_ipv4_hdr *iph = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t tcp_len = (uint32_t)ip->total_len - ip->hdr_len;
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	const uint8_t *th = (const uint8_t *)iph + ip->hdr_len;
-	struct pmt_flow_key k;
-	struct pmt_tcp_seg seg;
-	struct pmt_tcb *tcb;
 
 	PMT_STAT_INC(eng, tcp_rx_segs);
-	switch (pmt_tcp_parse(th, tcp_len, &seg)) {
+	switch (pmt_tcp_parse(th, tcp_len, seg)) {
 	case PMT_TCP_OK:
 		break;
 	case PMT_TCP_SHORT:
@@ -805,17 +807,32 @@ pmt_tcp_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 		PMT_STAT_INC(eng, tcp_rx_bad_cksum);
 		goto drop;
 	}
-	k.laddr = ip->dst;
-	k.raddr = ip->src;
-	k.lport = rte_cpu_to_be_16(seg.dport);
-	k.rport = rte_cpu_to_be_16(seg.sport);
+	k->laddr = ip->dst;
+	k->raddr = ip->src;
+	k->lport = rte_cpu_to_be_16(seg->dport);
+	k->rport = rte_cpu_to_be_16(seg->sport);
 	/* From here on the mbuf holds only the payload. */
-	rte_pktmbuf_adj(m, (uint16_t)(ip->hdr_len + seg.payload_off));
+	rte_pktmbuf_adj(m, (uint16_t)(ip->hdr_len + seg->payload_off));
+	return true;
+drop:
+	rte_pktmbuf_free(m);
+	return false;
+}
 
-	tcb = pmt_sockt_lookup(eng->tcp.table, &k);
+/*
+ * The segment's connection: @hint from the burst's bulk lookup, unless
+ * an earlier segment of the same burst opened or closed one.
+ */
+static void
+tcp_dispatch(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
+	     struct pmt_tcp_seg *seg, const struct pmt_flow_key *k,
+	     struct pmt_tcb *tcb)
+{
+	if (tcb == NULL || tcb->tbl != PMT_TBL_IN)
+		tcb = pmt_sockt_lookup(eng->tcp.table, k);
 	if (tcb != NULL && tcb->state == PMT_TCPS_TIME_WAIT &&
-	    (seg.flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&
-	    pmt_seq_gt(seg.seq, tcb->rcv_nxt)) {
+	    (seg->flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&
+	    pmt_seq_gt(seg->seq, tcb->rcv_nxt)) {
 		/* RFC 6191 / RFC 1122 4.2.2.13: a new incarnation may take
 		 * a TIME-WAIT pair when its SYN is past the old sequence. */
 		PMT_STAT_INC(eng, tcp_time_wait_reuse);
@@ -823,19 +840,57 @@ pmt_tcp_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 		tcb = NULL;
 	}
 	if (tcb == NULL) {
-		struct pmt_tcb *l = pmt_tcp_listener(eng, k.laddr, k.lport);
+		struct pmt_tcb *l = pmt_tcp_listener(eng, k->laddr, k->lport);
 
 		if (l != NULL)
-			tcp_listen(eng, l, iface, &k, &seg);
+			tcp_listen(eng, l, iface, k, seg);
 		else
-			tcp_closed(eng, &k, &seg);
+			tcp_closed(eng, k, seg);
 		goto drop;
 	}
 	if (tcb->state == PMT_TCPS_SYN_SENT)
-		tcp_syn_sent(tcb, &seg);
+		tcp_syn_sent(tcb, seg);
 	else
-		tcp_synchronized(tcb, &seg, &m);
+		tcp_synchronized(tcb, seg, &m);
 drop:
 	if (m != NULL)
 		rte_pktmbuf_free(m);
+}
+
+void
+pmt_tcp_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
+	      const struct pmt_ipv4_info *ip)
+{
+	struct pmt_flow_key k;
+	struct pmt_tcp_seg seg;
+
+	if (tcp_prepare(eng, m, ip, &seg, &k))
+		tcp_dispatch(eng, iface, m, &seg, &k, NULL);
+}
+
+void
+pmt_tcp_input_burst(struct pmt_engine *eng, struct pmt_tcp_rx *rx,
+		    unsigned int n)
+{
+	struct pmt_flow_key keys[PMT_TCP_RX_BATCH];
+	const struct pmt_flow_key *kp[PMT_TCP_RX_BATCH];
+	struct pmt_tcp_seg segs[PMT_TCP_RX_BATCH];
+	void *tcbs[PMT_TCP_RX_BATCH];
+	unsigned int i, j = 0;
+
+	/* Parse the whole burst, look every connection up at once. */
+	for (i = 0; i < n; i++) {
+		if (!tcp_prepare(eng, rx[i].m, &rx[i].ip, &segs[j], &keys[j]))
+			continue;
+		rx[j].m = rx[i].m;
+		rx[j].iface = rx[i].iface;
+		kp[j] = &keys[j];
+		j++;
+	}
+	if (j == 0)
+		return;
+	pmt_sockt_lookup_bulk(eng->tcp.table, kp, j, tcbs);
+	for (i = 0; i < j; i++)
+		tcp_dispatch(eng, rx[i].iface, rx[i].m, &segs[i], &keys[i],
+			     tcbs[i]);
 }
