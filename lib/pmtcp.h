@@ -256,6 +256,12 @@ long pmt_send(struct pmt_engine *eng, int fd, const void *buf, size_t len,
 long pmt_send_mbuf(struct pmt_engine *eng, int fd, struct rte_mbuf *m,
 		   int flags);
 
+/**
+ * Free room in the send buffer, in bytes: what pmt_send() would take
+ * now. @return bytes (0 when full), or a negative errno.
+ */
+long pmt_send_space(struct pmt_engine *eng, int fd);
+
 /** Copy out up to @p len bytes. @return bytes, 0 at end of stream, -EAGAIN. */
 long pmt_recv(struct pmt_engine *eng, int fd, void *buf, size_t len);
 
@@ -292,6 +298,15 @@ int pmt_set_udata(struct pmt_engine *eng, int fd, void *udata);
 int pmt_events(struct pmt_engine *eng, struct pmt_event *ev, int max);
 
 /** @} */
+
+/**
+ * Is the next hop towards @p addr resolved on this engine? Starts ARP
+ * resolution if not. Lets a client wait before its first burst of
+ * SYNs instead of losing all but the few that ARP holds.
+ * @return 0 when resolved, -EAGAIN while resolving, -ENETUNREACH when
+ * no route leads there.
+ */
+int pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr);
 
 /** Number of counters pmt_stats_get() reports. */
 unsigned int pmt_stats_count(void);

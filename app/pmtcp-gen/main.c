@@ -1,4 +1,4 @@
-/* main.c: pmtcp-gen, the load generator; for now it brings the stack up and serves ARP and ping. */
+/* main.c: pmtcp-gen's command line: options, the stack, one generator per lcore, the report. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,47 +11,86 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include <arpa/inet.h>
+
+#include <rte_malloc.h>
+
+#include "gen.h"
+#include "gen_report.h"
 #include "pmtcp.h"
 
 #define EXIT_USAGE 2
 
 struct gen_opts {
-	unsigned int duration;		/* seconds, 0 = until a signal */
+	struct gen_conf gen;
 	const char *config;
+	bool got_addr_range;
 };
 
 static const char usage_text[] =
 "usage: pmtcp-gen [EAL options] -- [options]\n"
 "\n"
+"A stateful TCP load generator on pmtcp: a client that opens, uses and\n"
+"closes connections (HTTP/1.1 or raw TCP), or a server that answers them.\n"
+"\n"
 "EAL options that work without hugepages or a NIC:\n"
 "  --no-huge -m 512 --no-pci --file-prefix NAME --vdev=net_tap0,iface=NAME\n"
+"  --vdev=net_memif0,role=server|client,socket=NAME,id=0  (stack to stack)\n"
 "\n"
-"Options (flags override the --config file):\n"
-"  --config FILE          INI file: [stack] keys as below, [portN] addr=\n"
+"Traffic (flags override the --config file's [gen] section):\n"
+"  --role client|server   what this process is (required)\n"
+"  --server IP:PORT       client: where to connect (repeatable; round robin)\n"
+"  --port P               server: TCP port to listen on (default 80)\n"
+"  --proto http|raw       HTTP/1.1 (default) or raw TCP\n"
+"  --raw-mode rr|echo|bulk  raw: fixed-size request->response (default),\n"
+"                         echo, or the server streaming one way\n"
+"  --body-size BYTES      server: response body size (default 64)\n"
+"  --req-size BYTES       raw: request size (default 64)\n"
+"  --method M --path P --host H   HTTP request line and Host (GET / server)\n"
+"  --header 'K: V'        extra request header (repeatable)\n"
+"  --cps N                client: new connections per second (0: off)\n"
+"  --ramp S               client: reach --cps linearly over S seconds\n"
+"  --concurrency N        client: connections held open (default 1 when\n"
+"                         neither --cps nor --concurrency is given)\n"
+"  --requests-per-conn M  requests on each connection, 0 = unlimited\n"
+"                         (default 1: one request, then close)\n"
+"  --interval-ms MS       pause between requests on a connection\n"
+"  --duration S           run S seconds, then stop (0: until SIGINT/SIGTERM)\n"
+"  --max-conns N          stop after N connections in all\n"
+"  --backlog N            server: listen backlog per lcore (default 4096)\n"
+"  --json FILE            write the summary and per-second samples as JSON\n"
+"  --fail-on LIST         exit 3 if crossed: error-rate=R (errors/attempts),\n"
+"                         p99=MS (request->reply, milliseconds)\n"
+"  --quiet                no per-second progress lines\n"
+"\n"
+"Stack (also in [stack]; [portN] addr= in files):\n"
+"  --config FILE          INI file\n"
 "  --addr IP/PREFIX       IPv4 address of the next port, in port order\n"
 "                         (repeatable; one per port)\n"
 "  --gateway IP           default gateway (on one port's subnet)\n"
-"  --duration S           run S seconds, then stop (0: until SIGINT/SIGTERM)\n"
-"  --mbufs N              mbufs in each lcore's pool (default 8191)\n"
-"  --rx-desc N            RX descriptors per queue (default 1024)\n"
-"  --tx-desc N            TX descriptors per queue (default 1024)\n"
+"  --mbufs N              mbufs in each lcore's pool (default 16383 here)\n"
+"  --rx-desc N --tx-desc N   descriptors per queue (default 1024)\n"
 "  --mtu BYTES            IP MTU (default 1500)\n"
 "  --link-wait-ms MS      how long start-up waits for link (default 5000)\n"
 "  --tx-drain-us US       longest a packet waits in a TX buffer (default 100)\n"
-"  --arp-reachable-ms MS  how long a confirmed ARP entry is trusted (default 30000)\n"
-"  --arp-retry-ms MS      interval between ARP requests (default 1000)\n"
-"  --arp-retries N        requests before a next hop is unreachable (default 3)\n"
-"  --arp-pending N        packets held per unresolved next hop, <= 16 (default 8)\n"
-"  --arp-entries N        ARP cache entries per lcore (default 1024)\n"
+"  --arp-reachable-ms MS --arp-retry-ms MS --arp-retries N --arp-pending N\n"
+"  --arp-entries N        ARP cache tuning\n"
+"  --tcp-max-sockets N    sockets per lcore (default 65536 here)\n"
+"  --tcp-time-wait-ms MS  TIME-WAIT (2MSL; default 2000 here, 60000 in the\n"
+"                         library: a generator recycles its pairs fast)\n"
+"  --tcp-sndbuf B --tcp-rcvbuf B --tcp-rto-min-ms MS --tcp-rto-init-ms MS\n"
+"  --tcp-syn-retries N --tcp-retries N --tcp-delack-ms MS --tcp-flush-us US\n"
+"  --tcp-port-min P --tcp-port-max P   ephemeral port range\n"
+"  --offloads 0|1 --tso 0|1   the ports' checksum / segmentation offloads\n"
 "  --help                 this text\n"
 "\n"
-"Exit status: 0 after a clean stop, 1 on a runtime failure, 2 on bad options.\n";
+"Exit status: 0 after a clean run, 1 on a runtime failure, 2 on bad\n"
+"options, 3 when a --fail-on threshold was crossed.\n";
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 0 },
 	{ "addr", required_argument, NULL, 0 },
 	{ "gateway", required_argument, NULL, 0 },
-	{ "duration", required_argument, NULL, 0 },
 	{ "mbufs", required_argument, NULL, 0 },
 	{ "rx-desc", required_argument, NULL, 0 },
 	{ "tx-desc", required_argument, NULL, 0 },
@@ -63,15 +102,118 @@ static const struct option long_opts[] = {
 	{ "arp-retries", required_argument, NULL, 0 },
 	{ "arp-pending", required_argument, NULL, 0 },
 	{ "arp-entries", required_argument, NULL, 0 },
+	{ "offloads", required_argument, NULL, 0 },
+	{ "tso", required_argument, NULL, 0 },
+	{ "tcp-max-sockets", required_argument, NULL, 0 },
+	{ "tcp-sndbuf", required_argument, NULL, 0 },
+	{ "tcp-rcvbuf", required_argument, NULL, 0 },
+	{ "tcp-rto-min-ms", required_argument, NULL, 0 },
+	{ "tcp-rto-max-ms", required_argument, NULL, 0 },
+	{ "tcp-rto-init-ms", required_argument, NULL, 0 },
+	{ "tcp-syn-retries", required_argument, NULL, 0 },
+	{ "tcp-retries", required_argument, NULL, 0 },
+	{ "tcp-time-wait-ms", required_argument, NULL, 0 },
+	{ "tcp-fin-wait2-ms", required_argument, NULL, 0 },
+	{ "tcp-delack-ms", required_argument, NULL, 0 },
+	{ "tcp-flush-us", required_argument, NULL, 0 },
+	{ "tcp-keep-idle-s", required_argument, NULL, 0 },
+	{ "tcp-keep-intvl-s", required_argument, NULL, 0 },
+	{ "tcp-keep-probes", required_argument, NULL, 0 },
+	{ "tcp-port-min", required_argument, NULL, 0 },
+	{ "tcp-port-max", required_argument, NULL, 0 },
+	/* generator keys */
+	{ "role", required_argument, NULL, 0 },
+	{ "server", required_argument, NULL, 0 },
+	{ "port", required_argument, NULL, 0 },
+	{ "proto", required_argument, NULL, 0 },
+	{ "raw-mode", required_argument, NULL, 0 },
+	{ "body-size", required_argument, NULL, 0 },
+	{ "req-size", required_argument, NULL, 0 },
+	{ "method", required_argument, NULL, 0 },
+	{ "path", required_argument, NULL, 0 },
+	{ "host", required_argument, NULL, 0 },
+	{ "header", required_argument, NULL, 0 },
+	{ "cps", required_argument, NULL, 0 },
+	{ "ramp", required_argument, NULL, 0 },
+	{ "concurrency", required_argument, NULL, 0 },
+	{ "requests-per-conn", required_argument, NULL, 0 },
+	{ "interval-ms", required_argument, NULL, 0 },
+	{ "duration", required_argument, NULL, 0 },
+	{ "max-conns", required_argument, NULL, 0 },
+	{ "backlog", required_argument, NULL, 0 },
+	{ "json", required_argument, NULL, 0 },
+	{ "fail-on", required_argument, NULL, 0 },
+	{ "quiet", no_argument, NULL, 0 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-on_signal(int sig)
+static volatile bool stop;
+
+static int
+parse_u64(const char *v, uint64_t max, uint64_t *out)
 {
-	(void)sig;
-	pmt_stack_stop();
+	unsigned long long x;
+	char *end;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x > max)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+static int
+bad(char *err, size_t errlen, const char *key, const char *value,
+    const char *want)
+{
+	snprintf(err, errlen, "bad %s '%s': want %s", key, value ? value : "",
+		 want);
+	return -EINVAL;
+}
+
+static int
+copy_str(char *dst, size_t cap, const char *v)
+{
+	if (v == NULL || strlen(v) >= cap || strpbrk(v, "\r\n") != NULL)
+		return -EINVAL;
+	strcpy(dst, v);
+	return 0;
+}
+
+/* --fail-on error-rate=R,p99=MS */
+static int
+parse_fail_on(struct gen_conf *g, const char *v, char *err, size_t errlen)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (v == NULL || strlen(v) >= sizeof(buf))
+		return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		double x;
+
+		if (eq == NULL)
+			return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+		*eq = '\0';
+		errno = 0;
+		x = strtod(eq + 1, &end);
+		if (errno || end == eq + 1 || x < 0 ||
+		    (*end && strcmp(end, "ms") != 0))
+			return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+		if (strcmp(tok, "error-rate") == 0 && !*end)
+			g->fail_error_rate = x;
+		else if (strcmp(tok, "p99") == 0)
+			g->fail_p99_ms = x;
+		else
+			return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+	}
+	return 0;
 }
 
 /* Keys of pmtcp-gen itself, from flags or the [gen] section of a file. */
@@ -80,27 +222,130 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 	char *err, size_t errlen)
 {
 	struct gen_opts *o = arg;
-	char *end;
-	unsigned long v;
+	struct gen_conf *g = &o->gen;
+	uint64_t v;
 
 	if (section != NULL && section[0] && strcmp(section, "gen") != 0)
 		return -ENOENT;
 	if (strcmp(key, "duration") == 0) {
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || *end || value[0] < '0' || value[0] > '9' ||
-		    v > 31536000) {
-			snprintf(err, errlen,
-				 "bad duration '%s': want seconds, 0..31536000",
-				 value);
+		if (parse_u64(value, 31536000, &v) != 0)
+			return bad(err, errlen, key, value, "seconds, 0..31536000");
+		g->duration_s = (unsigned int)v;
+	} else if (strcmp(key, "role") == 0) {
+		if (value && strcmp(value, "client") == 0)
+			g->role = GEN_CLIENT;
+		else if (value && strcmp(value, "server") == 0)
+			g->role = GEN_SERVER;
+		else
+			return bad(err, errlen, key, value, "client or server");
+	} else if (strcmp(key, "server") == 0) {
+		char host[64];
+		const char *colon = value ? strrchr(value, ':') : NULL;
+		struct gen_server *s;
+
+		if (g->n_servers == GEN_MAX_SERVERS) {
+			snprintf(err, errlen, "more than %u --server", GEN_MAX_SERVERS);
 			return -EINVAL;
 		}
-		o->duration = (unsigned int)v;
-		return 0;
+		s = &g->servers[g->n_servers];
+		if (colon == NULL || (size_t)(colon - value) >= sizeof(host) ||
+		    parse_u64(colon + 1, 65535, &v) != 0 || v == 0)
+			return bad(err, errlen, key, value, "IP:PORT");
+		memcpy(host, value, (size_t)(colon - value));
+		host[colon - value] = '\0';
+		if (pmt_ipv4_parse_addr(host, &s->addr) != 0)
+			return bad(err, errlen, key, value, "IP:PORT");
+		s->port = (uint16_t)v;
+		g->n_servers++;
+	} else if (strcmp(key, "port") == 0) {
+		if (parse_u64(value, 65535, &v) != 0 || v == 0)
+			return bad(err, errlen, key, value, "a TCP port, 1..65535");
+		g->port = (uint16_t)v;
+	} else if (strcmp(key, "proto") == 0) {
+		if (value && strcmp(value, "http") == 0)
+			g->proto = GEN_HTTP;
+		else if (value && strcmp(value, "raw") == 0)
+			g->proto = GEN_RAW;
+		else
+			return bad(err, errlen, key, value, "http or raw");
+	} else if (strcmp(key, "raw-mode") == 0) {
+		if (value && strcmp(value, "rr") == 0)
+			g->raw_mode = GEN_RAW_RR;
+		else if (value && strcmp(value, "echo") == 0)
+			g->raw_mode = GEN_RAW_ECHO;
+		else if (value && strcmp(value, "bulk") == 0)
+			g->raw_mode = GEN_RAW_BULK;
+		else
+			return bad(err, errlen, key, value, "rr, echo or bulk");
+	} else if (strcmp(key, "body-size") == 0) {
+		if (parse_u64(value, UINT64_C(1) << 32, &v) != 0)
+			return bad(err, errlen, key, value, "bytes, up to 4 GiB");
+		g->body_size = v;
+	} else if (strcmp(key, "req-size") == 0) {
+		if (parse_u64(value, 1u << 24, &v) != 0 || v == 0)
+			return bad(err, errlen, key, value, "bytes, 1..16 MiB");
+		g->req_size = v;
+	} else if (strcmp(key, "method") == 0) {
+		if (copy_str(g->method, sizeof(g->method), value) != 0 ||
+		    !value[0] || strchr(value, ' '))
+			return bad(err, errlen, key, value, "a method such as GET");
+	} else if (strcmp(key, "path") == 0) {
+		if (copy_str(g->path, sizeof(g->path), value) != 0 ||
+		    value[0] != '/' || strchr(value, ' '))
+			return bad(err, errlen, key, value, "a path starting with /");
+	} else if (strcmp(key, "host") == 0) {
+		if (copy_str(g->host, sizeof(g->host), value) != 0 || !value[0])
+			return bad(err, errlen, key, value, "a host name");
+	} else if (strcmp(key, "header") == 0) {
+		size_t l = strlen(g->headers);
+
+		if (value == NULL || !strchr(value, ':') ||
+		    strpbrk(value, "\r\n") != NULL ||
+		    l + strlen(value) + 3 > sizeof(g->headers))
+			return bad(err, errlen, key, value, "'Name: value'");
+		snprintf(g->headers + l, sizeof(g->headers) - l, "%s\r\n", value);
+	} else if (strcmp(key, "cps") == 0) {
+		if (parse_u64(value, 100000000, &v) != 0)
+			return bad(err, errlen, key, value, "connections/s, 0..1e8");
+		g->cps = v;
+	} else if (strcmp(key, "ramp") == 0) {
+		if (parse_u64(value, 3600, &v) != 0)
+			return bad(err, errlen, key, value, "seconds, 0..3600");
+		g->ramp_s = (unsigned int)v;
+	} else if (strcmp(key, "concurrency") == 0) {
+		if (parse_u64(value, 100000000, &v) != 0)
+			return bad(err, errlen, key, value, "connections, 0..1e8");
+		g->concurrency = v;
+	} else if (strcmp(key, "requests-per-conn") == 0) {
+		if (parse_u64(value, UINT64_MAX, &v) != 0)
+			return bad(err, errlen, key, value, "a count, 0 = unlimited");
+		g->requests_per_conn = v;
+	} else if (strcmp(key, "interval-ms") == 0) {
+		if (parse_u64(value, 3600000, &v) != 0)
+			return bad(err, errlen, key, value, "milliseconds");
+		g->interval_ms = (unsigned int)v;
+	} else if (strcmp(key, "max-conns") == 0) {
+		if (parse_u64(value, UINT64_MAX, &v) != 0)
+			return bad(err, errlen, key, value, "a count, 0 = none");
+		g->max_conns = v;
+	} else if (strcmp(key, "backlog") == 0) {
+		if (parse_u64(value, 65535, &v) != 0 || v == 0)
+			return bad(err, errlen, key, value, "1..65535");
+		g->backlog = (unsigned int)v;
+	} else if (strcmp(key, "json") == 0) {
+		if (value == NULL || !value[0])
+			return bad(err, errlen, key, value, "a file name");
+		g->json_path = strdup(value);
+	} else if (strcmp(key, "fail-on") == 0) {
+		return parse_fail_on(g, value, err, errlen);
+	} else if (strcmp(key, "quiet") == 0) {
+		g->quiet = value == NULL || strcmp(value, "0") != 0;
+	} else {
+		snprintf(err, errlen, "unknown key '%s' in [%s]", key,
+			 section ? section : "");
+		return -ENOENT;
 	}
-	snprintf(err, errlen, "unknown key '%s' in [%s]", key,
-		 section ? section : "");
-	return -ENOENT;
+	return 0;
 }
 
 static int
@@ -183,18 +428,176 @@ parse_options(int argc, char **argv, struct pmt_config *cfg,
 	return -1;
 }
 
+/* Check what the stack cannot: the generator's own options together. */
+static int
+check_gen(struct gen_conf *g)
+{
+	if (g->role == GEN_CLIENT && g->n_servers == 0)
+		return usage_error("a client needs --server IP:PORT");
+	if (g->role == GEN_SERVER && g->n_servers > 0)
+		return usage_error("--server is for clients; a server takes --port");
+	if (g->role == GEN_CLIENT && g->cps == 0 && g->concurrency == 0)
+		g->concurrency = 1;
+	if (g->proto == GEN_RAW && g->raw_mode == GEN_RAW_BULK &&
+	    g->body_size == 0)
+		return usage_error("raw bulk needs --body-size > 0");
+	if (g->host[0] == '\0' && g->n_servers > 0) {
+		struct in_addr a = { .s_addr = g->servers[0].addr };
+
+		snprintf(g->host, sizeof(g->host), "%s", inet_ntoa(a));
+	}
+	return -1;
+}
+
+struct launch {
+	struct gen_worker **workers;
+	uint64_t end_ns;
+};
+
+static int
+worker_main(void *arg)
+{
+	struct launch *l = arg;
+	unsigned int lc = rte_lcore_id(), i;
+
+	for (i = 0; l->workers[i] != NULL; i++)
+		if (l->workers[i]->lcore == lc)
+			gen_worker_run(l->workers[i], &stop, l->end_ns, NULL, NULL);
+	return 0;
+}
+
+/* No --role: bring the stack up and answer ARP and ping (the demo's first step). */
+static int
+run_stack_only(unsigned int duration)
+{
+	int ret;
+
+	if (duration)
+		alarm(duration);
+	printf("pmtcp: running on %u lcore(s); stop with SIGINT or SIGTERM\n",
+	       rte_lcore_count());
+	fflush(stdout);
+	ret = pmt_stack_run();
+	printf("pmtcp: stopped; counters:\n");
+	pmt_stats_print(stdout);
+	fflush(stdout);
+	return ret == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop = true;
+	pmt_stack_stop();
+}
+
+static int
+run_generator(struct gen_opts *o, unsigned int max_sockets)
+{
+	struct gen_conf *g = &o->gen;
+	unsigned int n = rte_lcore_count(), i = 0, lc;
+	struct gen_worker **workers;
+	struct gen_report rep;
+	struct launch l;
+	uint64_t start, end;
+	int ret = EXIT_SUCCESS, rc;
+
+	workers = calloc(n + 1, sizeof(*workers));
+	if (workers == NULL)
+		return EXIT_FAILURE;
+	gen_clock_init();
+	RTE_LCORE_FOREACH(lc) {
+		struct gen_worker *w = rte_zmalloc("gen_worker", sizeof(*w),
+						   RTE_CACHE_LINE_SIZE);
+
+		if (w == NULL) {
+			ret = EXIT_FAILURE;
+			goto out;
+		}
+		workers[i] = w;
+		w->lcore = lc;
+		rc = gen_worker_init(w, g, pmt_engine_get(lc), i, n, max_sockets);
+		if (rc != 0) {
+			fprintf(stderr, "pmtcp-gen: lcore %u: %s\n", lc,
+				rc == -EADDRINUSE ? "cannot listen on the port" :
+				strerror(-rc));
+			ret = EXIT_FAILURE;
+			goto out;
+		}
+		i++;
+	}
+	start = gen_now();
+	end = g->duration_s ? start + (uint64_t)g->duration_s * 1000000000 : 0;
+	if (gen_report_init(&rep, workers, n, g, start) != 0) {
+		ret = EXIT_FAILURE;
+		goto out;
+	}
+	if (g->role == GEN_CLIENT)
+		printf("pmtcp-gen: client on %u lcore(s), %u server(s), %s\n", n,
+		       g->n_servers, g->proto == GEN_HTTP ? "http" : "raw");
+	else
+		printf("pmtcp-gen: server on %u lcore(s), port %u, %s\n", n,
+		       g->port, g->proto == GEN_HTTP ? "http" : "raw");
+	fflush(stdout);
+	l.workers = workers;
+	l.end_ns = end;
+	rte_eal_mp_remote_launch(worker_main, &l, SKIP_MAIN);
+	/* The main lcore generates too, and reports once a second. */
+	gen_worker_run(workers[0], &stop, end, gen_report_tick, &rep);
+	stop = true;
+	rte_eal_mp_wait_lcore();
+	end = gen_now();
+	gen_report_summary(&rep, stdout, end);
+	if (g->json_path != NULL) {
+		rc = gen_report_json(&rep, g->json_path, end);
+		if (rc != 0) {
+			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
+				g->json_path, strerror(-rc));
+			ret = EXIT_FAILURE;
+		}
+	}
+	rc = gen_report_verdict(&rep, stdout);
+	if (rc != 0 && ret == EXIT_SUCCESS)
+		ret = rc;
+	gen_report_fini(&rep);
+out:
+	for (i = 0; i < n; i++)
+		if (workers[i] != NULL) {
+			gen_worker_fini(workers[i]);
+			rte_free(workers[i]);
+		}
+	free(workers);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct gen_opts opts = { 0 };
+	struct gen_opts opts;
 	struct pmt_config cfg;
 	int sep, ret;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.gen.port = 80;
+	opts.gen.body_size = 64;
+	opts.gen.req_size = 64;
+	opts.gen.requests_per_conn = 1;
+	opts.gen.backlog = 4096;
+	opts.gen.fail_error_rate = -1;
+	opts.gen.fail_p99_ms = -1;
+	strcpy(opts.gen.method, "GET");
+	strcpy(opts.gen.path, "/");
 
 	/* EAL arguments come before "--", ours after. */
 	for (sep = 1; sep < argc; sep++)
 		if (strcmp(argv[sep], "--") == 0)
 			break;
 	pmt_config_defaults(&cfg);
+	/* A generator's defaults: many sockets, short TIME-WAIT, more mbufs. */
+	cfg.mbufs_per_lcore = 16383;
+	cfg.tcp_max_sockets = 65536;
+	cfg.tcp_time_wait_ms = 2000;
 	if (sep == argc) {
 		/* No "--": only our own options (e.g. --help) may stand. */
 		ret = parse_options(argc, argv, &cfg, &opts);
@@ -205,6 +608,9 @@ main(int argc, char **argv)
 	}
 	argv[sep] = argv[0];
 	ret = parse_options(argc - sep, argv + sep, &cfg, &opts);
+	if (ret >= 0)
+		return ret;
+	ret = check_gen(&opts.gen);
 	if (ret >= 0)
 		return ret;
 
@@ -221,20 +627,16 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGALRM, on_signal);
-	if (opts.duration)
-		alarm(opts.duration);
-	printf("pmtcp: running on %u lcore(s); stop with SIGINT or SIGTERM\n",
-	       rte_lcore_count());
-	fflush(stdout);
-
-	ret = pmt_stack_run();
-	printf("pmtcp: stopped; counters:\n");
-	pmt_stats_print(stdout);
-	fflush(stdout);
+	signal(SIGINT, on_alarm);
+	signal(SIGTERM, on_alarm);
+	signal(SIGALRM, on_alarm);
+	if (opts.gen.role == GEN_ROLE_NONE)
+		ret = run_stack_only(opts.gen.duration_s);
+	else
+		ret = run_generator(&opts, cfg.tcp_max_sockets);
+	if (opts.gen.role != GEN_ROLE_NONE && getenv("PMTCP_GEN_STATS") != NULL)
+		pmt_stats_print(stdout);
 	pmt_stack_close();
 	rte_eal_cleanup();
-	return ret == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ret;
 }

@@ -1,6 +1,7 @@
 /* engine.c: the per-lcore engine and its loop: rx burst, classify, handle, timers, TX drain. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -117,28 +118,29 @@ pmt_engine_clock(const struct pmt_engine *eng)
 	return (uint64_t)(((unsigned __int128)rte_rdtsc() * eng->us_mult) >> 40);
 }
 
-static void
+/*
+ * Hand buffered packets to the port. What a full TX ring refuses stays
+ * buffered, in order, for the next turn: a transient full ring (memif
+ * whose peer is busy) costs latency, not loss. Returns what is left.
+ */
+static uint16_t
 txbuf_flush(struct pmt_engine *eng, uint16_t iface)
 {
 	struct pmt_txbuf *b = &eng->tx[iface];
-	uint16_t sent = 0, n = b->n;
-	unsigned int tries = 0, i;
+	uint16_t sent = 0, n = b->n, i;
+	unsigned int tries = 0;
 	uint64_t bytes = 0;
 
-	for (i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
-	/* A full TX ring clears within microseconds; wait that long, no more. */
-	while (sent < n && tries++ < 8)
+	while (sent < n && tries++ < 2)
 		sent += pmt_port_tx(eng, iface, b->pkts + sent, n - sent);
-	if (unlikely(sent < n)) {
-		for (i = sent; i < n; i++)
-			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
-		rte_pktmbuf_free_bulk(b->pkts + sent, n - sent);
-		PMT_STAT_ADD(eng, tx_drop_full, n - sent);
-	}
+	for (i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	PMT_STAT_ADD(eng, tx_pkts, sent);
 	PMT_STAT_ADD(eng, tx_bytes, bytes);
-	b->n = 0;
+	if (unlikely(sent < n))
+		memmove(b->pkts, b->pkts + sent, (n - sent) * sizeof(b->pkts[0]));
+	b->n = (uint16_t)(n - sent);
+	return b->n;
 }
 
 void
@@ -150,20 +152,28 @@ pmt_engine_tx(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 		eng->tx_pending = true;
 		eng->tx_deadline = eng->now + eng->stack->cfg.tx_drain_us;
 	}
+	if (unlikely(b->n == PMT_TXBUF_CAP) &&
+	    txbuf_flush(eng, iface) == PMT_TXBUF_CAP) {
+		/* The port has taken nothing for a whole buffer: drop. */
+		PMT_STAT_INC(eng, tx_drop_full);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	b->pkts[b->n++] = m;
-	if (b->n == PMT_TX_BURST)
+	if (b->n >= PMT_TX_BURST)
 		txbuf_flush(eng, iface);
 }
 
 void
 pmt_engine_tx_flush(struct pmt_engine *eng)
 {
+	bool left = false;
 	uint16_t i;
 
 	for (i = 0; i < eng->n_ifaces; i++)
-		if (eng->tx[i].n)
-			txbuf_flush(eng, i);
-	eng->tx_pending = false;
+		if (eng->tx[i].n && txbuf_flush(eng, i) > 0)
+			left = true;
+	eng->tx_pending = left;
 }
 
 void

@@ -18,6 +18,8 @@
 
 #define PMT_RX_BURST 32
 #define PMT_TX_BURST 32
+/* Packets a port may hold back before we drop: a full ring's backlog. */
+#define PMT_TXBUF_CAP 1024
 
 /* What the stack knows of one port: read-mostly after start-up. */
 struct pmt_iface {
@@ -49,7 +51,7 @@ struct pmt_stack {
 
 struct pmt_txbuf {
 	uint16_t n;
-	struct rte_mbuf *pkts[PMT_TX_BURST];
+	struct rte_mbuf *pkts[PMT_TXBUF_CAP];
 };
 
 /*

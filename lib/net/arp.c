@@ -537,3 +537,21 @@ pmt_arp_print(struct pmt_engine *eng, FILE *f)
 			names[e->state]);
 	}
 }
+
+int
+pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr)
+{
+	struct rte_ether_addr mac;
+	uint32_t nh, src;
+	uint16_t iface;
+
+	if (eng == NULL)
+		return -EINVAL;
+	if (pmt_route(eng, addr, &iface, &nh, &src) != 0)
+		return -ENETUNREACH;
+	if (pmt_arp_lookup(eng, iface, nh, &mac))
+		return 0;
+	eng->now = pmt_engine_clock(eng);
+	pmt_arp_resolve(eng, iface, nh);
+	return -EAGAIN;
+}

@@ -147,9 +147,12 @@ pmt_listen_child(struct pmt_tcb *l, const struct pmt_flow_key *k)
 		pmt_tcb_release(tcb);
 		return NULL;
 	}
+	/*
+	 * Half-open children are only counted, not listed: a list costs a
+	 * walk per established connection (a SYN flood's worth). The rare
+	 * listener close finds them in the socket table instead.
+	 */
 	tcb->parent = l;
-	tcb->q_next = l->q_next;	/* the half-open list hangs off q_next */
-	l->q_next = tcb;
 	l->q_len++;
 	PMT_STAT_INC(l->eng, tcp_conn_accepts);
 	return tcb;
@@ -174,13 +177,14 @@ pmt_listen_unlink(struct pmt_tcb *tcb)
 
 	if (l == NULL)
 		return;
-	if (!list_remove(&l->q_next, tcb) && list_remove(&l->acc_head, tcb)) {
+	if ((tcb->flags & PMT_TF_ACCEPTQ) && list_remove(&l->acc_head, tcb)) {
 		struct pmt_tcb *t = l->acc_head;
 
 		l->acc_tail = NULL;
 		for (; t != NULL; t = t->q_next)
 			l->acc_tail = t;
 	}
+	tcb->flags &= ~(uint32_t)PMT_TF_ACCEPTQ;
 	l->q_len--;
 	tcb->parent = NULL;
 }
@@ -190,8 +194,8 @@ pmt_listen_established(struct pmt_tcb *tcb)
 {
 	struct pmt_tcb *l = tcb->parent;
 
-	list_remove(&l->q_next, tcb);
 	tcb->q_next = NULL;
+	tcb->flags |= PMT_TF_ACCEPTQ;
 	if (l->acc_tail != NULL)
 		l->acc_tail->q_next = tcb;
 	else
@@ -220,6 +224,7 @@ pmt_accept(struct pmt_engine *eng, int fd, uint32_t *addr, uint16_t *port)
 		l->acc_tail = NULL;
 	tcb->q_next = NULL;
 	tcb->parent = NULL;
+	tcb->flags &= ~(uint32_t)PMT_TF_ACCEPTQ;
 	l->q_len--;
 	if (addr != NULL)
 		*addr = tcb->key.raddr;
@@ -448,6 +453,25 @@ pmt_send_mbuf(struct pmt_engine *eng, int fd, struct rte_mbuf *m, int flags)
 	return (long)total;
 }
 
+long
+pmt_send_space(struct pmt_engine *eng, int fd)
+{
+	struct pmt_tcb *tcb;
+	long ret;
+
+	GET_TCB(eng, fd, tcb);
+	ret = send_check(tcb);
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (tcb->snd_buf <= tcb->snd_q_len) {
+		tcb->flags |= PMT_TF_WANT_OUT;
+		return 0;
+	}
+	return (long)(tcb->snd_buf - tcb->snd_q_len);
+}
+
 static long
 recv_check(struct pmt_tcb *tcb)
 {
@@ -581,6 +605,18 @@ pmt_shutdown(struct pmt_engine *eng, int fd, int how)
 	return 0;
 }
 
+/* Half-open children of a closing listener, found in the table. */
+static int
+drop_child_of(void *arg, const struct pmt_flow_key *k, void *value)
+{
+	struct pmt_tcb *tcb = value;
+
+	RTE_SET_USED(k);
+	if (tcb->parent == arg && tcb->state != PMT_TCPS_CLOSED)
+		pmt_tcb_drop(tcb, ECONNABORTED);
+	return 0;
+}
+
 static void
 listener_close(struct pmt_tcb *l)
 {
@@ -593,10 +629,10 @@ listener_close(struct pmt_tcb *l)
 			break;
 		}
 	/* Children nobody will accept: reset them (pmt_tcb_close unlinks). */
-	while (l->q_next != NULL)
-		pmt_tcb_drop(l->q_next, ECONNABORTED);
 	while (l->acc_head != NULL)
 		pmt_tcb_drop(l->acc_head, ECONNABORTED);
+	if (l->q_len > 0)
+		pmt_sockt_walk(l->eng->tcp.table, drop_child_of, l);
 	l->state = PMT_TCPS_CLOSED;
 }
 

@@ -76,6 +76,7 @@ enum pmt_tcpt {
 #define PMT_TF_REUSEADDR 0x20000 /* SO_REUSEADDR */
 #define PMT_TF_BOUND 0x40000	/* bind() chose the local end */
 #define PMT_TF_CORK 0x80000	/* TCP_CORK */
+#define PMT_TF_ACCEPTQ 0x100000	/* on the listener's accept queue */
 
 /* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
 
@@ -154,7 +155,7 @@ struct pmt_tcb {
 	/* --- line 4: ownership and application glue --- */
 	struct pmt_engine *eng __rte_cache_aligned;
 	struct pmt_tcb *parent;		/* listener of a child not yet accepted */
-	struct pmt_tcb *q_next;		/* half-open list / accept list / reap */
+	struct pmt_tcb *q_next;		/* accept list / reap list */
 	struct pmt_tcb *ev_next;	/* engine's ready list */
 	void *udata;			/* application's per-socket pointer */
 	int32_t fd;			/* descriptor, -1 for children not accepted */

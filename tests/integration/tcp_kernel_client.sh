@@ -3,10 +3,11 @@
 #
 # Integration test "tcp_kernel_client": pmtcp serves HTTP, the Linux
 # kernel (curl) is the client, through a net_tap port in a namespace.
-#   1. GET 1 KiB, 1 MiB and 100 MiB: status 200, length, and the SHA-256
+#   1. GET 1 MiB, 100 MiB and 1 KiB: status 200, length, and the SHA-256
 #      of each body equals that of the test pattern (tcp_peer.py);
 #   2. POST 100 MiB of random data: pmtcp answers the SHA-256 of what it
-#      received, which must equal sha256sum of the file;
+#      received, which must equal sha256sum of the file; then POSTs of
+#      1000 and 0 bytes with head and body in one segment;
 #   3. no connection is left on the kernel side but TIME-WAIT;
 #   4. SIGTERM: exit 0; every connection established was closed, nothing
 #      ran out, the pools are back at their idle level.
@@ -54,10 +55,12 @@ curl_get() {
 }
 
 # ---- 1. downloads ----------------------------------------------------------
-log "step 1: GET 1 KiB, 1 MiB, 100 MiB"
-curl_get "step 1 (1 KiB)" 1024
+# The big bodies first, on a fresh stack: that is where DPDK 22.11's
+# checksum of chains with odd pieces (fixed in 16122ef) showed.
+log "step 1: GET 1 MiB, 100 MiB, 1 KiB"
 curl_get "step 1 (1 MiB)" $((1024 * 1024))
 curl_get "step 1 (100 MiB)" "$BIG"
+curl_get "step 1 (1 KiB)" 1024
 
 # ---- 2. upload ---------------------------------------------------------------
 log "step 2: POST 100 MiB of random data"
@@ -79,6 +82,12 @@ else
 	check_fail "step 2: curl POST: $w"
 fi
 rm -f "$TMPD/upload"
+# The head and the body in one segment (pmt-tcptool must count body bytes
+# that arrive with the head), and an empty body.
+for n in 1000 0; do
+	tl_peer "step 2" 15 post "$OUR_IP" "$PORT" "$n" ||
+		check_fail "step 2: POST of $n bytes in one segment: $PEER_OUT"
+done
 
 # ---- 3. nothing stuck ------------------------------------------------------------
 log "step 3: kernel-side sockets"
@@ -95,9 +104,10 @@ sleep 1.5
 log "step 4: SIGTERM"
 tl_stop_tool srv "step 4"
 tl_load_stats srv
-expect "step 4" tcp_conn_accepts 4
-expect "step 4" tcp_conn_established 4
-expect "step 4" tcp_conn_closed 4
+# 3 GETs, 1 curl POST, 2 tcp_peer.py POSTs
+expect "step 4" tcp_conn_accepts 6
+expect "step 4" tcp_conn_established 6
+expect "step 4" tcp_conn_closed 6
 expect "step 4" tcp_conn_resets 0
 expect "step 4" tcp_rx_bad_cksum 0
 expect_no_resource_trouble "step 4"
@@ -107,10 +117,7 @@ tl_check_pools "step 4"
 rx=$(statv tcp_tx_rexmit_segs)
 [ "$rx" -le 100 ] ||
 	check_fail "step 4: $rx segments retransmitted on a loss-free link (tcp_rto_timeouts=$(statv tcp_rto_timeouts))"
-k_csum=$(nsx awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $(c["InCsumErrors"]) }' /proc/net/snmp)
-log "  kernel: Tcp InCsumErrors=$k_csum"
-[ "$k_csum" = 0 ] ||
-	check_fail "step 4: the kernel dropped $k_csum TCP segments from pmtcp with a bad checksum"
+tl_kernel_csum "step 4"
 
 [ "$ERRORS" -eq 0 ] || fail "$ERRORS check(s) failed"
 log "PASS"

@@ -25,7 +25,10 @@ PEER_IP=198.18.0.1		# the kernel side of the tap
 PREFIX_LEN=24
 KERNEL_MAC=02:00:c6:12:00:01	# locally administered; c6:12 = 198.18
 
-NS= TAP= FILE_PREFIX= TMPD= NS_MADE=
+NS='' TAP='' FILE_PREFIX='' TMPD='' NS_MADE=''
+# Set here for the test scripts: START_US/END_US (client run), TOOL_RC.
+# shellcheck disable=SC2034
+START_US=0 END_US=0 TOOL_RC=0
 declare -A TOOL_PID=()		# label -> pid of a pmt-tcptool we started
 declare -a BG_PIDS=()		# kernel-side helpers we started
 declare -a TOOL_LABELS=()	# every tool run, for the failure dump
@@ -64,8 +67,13 @@ wait_gone() {
 	return 0
 }
 
+# our_child PID: PID is a background job of this shell not yet reaped (a
+# reaped pid may belong to someone else by now: never signal it).
+our_child() { jobs -p | grep -qx "$1"; }
+
 # stop_pid PID NAME: SIGTERM, then SIGKILL after 10 s; reap.
 stop_pid() {
+	our_child "$1" || return 0
 	if alive "$1"; then
 		kill -TERM "$1" 2>/dev/null
 		if ! wait_gone "$1" 10; then
@@ -90,6 +98,7 @@ tl_cleanup() {
 	done
 	[ "$rc" -eq 0 ] && [ "$ERRORS" -ne 0 ] && rc=1
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$TMPD" ]; then
+		tl_diag >&2
 		for label in "${TOOL_LABELS[@]}"; do
 			echo "---- pmt-tcptool $label stdout ----" >&2
 			cat "$TMPD/$label.out" >&2
@@ -108,6 +117,22 @@ tl_cleanup() {
 	exit "$rc"
 }
 
+# tl_diag: the kernel's view, for a failure report: its TCP sockets to
+# pmtcp, the tap's counters (tx_dropped: frames the kernel could not queue
+# to pmtcp) and its TCP counters that tell loss, timeouts and window
+# trouble apart.
+tl_diag() {
+	[ -n "$NS_MADE" ] || return 0
+	echo "---- kernel side (netns $NS) ----"
+	nsx ss -tanoi "( dst $OUR_IP or src $OUR_IP )" 2>/dev/null | sed 's/^/  ss: /'
+	nsx ip -s link show "$TAP" 2>/dev/null | sed 's/^/  link: /'
+	# shellcheck disable=SC2016	# awk's $1, not the shell's
+	nsx awk '$1 == "Tcp:" || $1 == "TcpExt:" {
+		if (!(($1) in hdr)) { hdr[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
+		for (i = 2; i <= NF; i++) if ($i != 0) printf "  %s %s=%s\n", $1, name[$1, i], $i }' \
+		/proc/net/snmp /proc/net/netstat 2>/dev/null
+}
+
 # tl_init NAME: preconditions, namespace, traps. NAME: a few letters.
 tl_init() {
 	local name=$1
@@ -124,6 +149,7 @@ tl_init() {
 		skip "'ip netns' is not available"
 	fi
 	[ -x "$TOOL" ] || fail "no pmt-tcptool at '$TOOL'"
+	TOOL=$(readlink -f "$TOOL")	# meson passes it relative to build/
 	[ -x "$PY" ] || skip "no $PY"
 	PEER=$SRC/tests/integration/tcp_peer.py
 	[ -r "$PEER" ] || fail "no $PEER"
@@ -227,6 +253,7 @@ tl_start_client() {
 	tl_start_tool "$label" --wait-start "$@"
 	tl_wait_line "$label" '^tcptool: waiting for SIGUSR1' 30 "$label start"
 	tl_setup_tap "$label start"
+	# shellcheck disable=SC2034
 	START_US=$(now_us)
 	kill -USR1 "${TOOL_PID[$label]}"
 }
@@ -238,7 +265,9 @@ tl_wait_tool() {
 	if ! wait_gone "${TOOL_PID[$label]}" "$secs"; then
 		fail "$step: pmt-tcptool $label still running after $secs s"
 	fi
+	# shellcheck disable=SC2034
 	TOOL_RC=$WAIT_RC
+	# shellcheck disable=SC2034
 	END_US=$(now_us)
 	unset "TOOL_PID[$label]"
 }
@@ -322,6 +351,18 @@ tl_check_pools() {
 # side leaves one on the kernel side: ESTAB, FIN-WAIT-*, CLOSE-WAIT, ...).
 tl_ss_leftovers() {
 	nsx ss -Htan "( dst $OUR_IP or src $OUR_IP )" | awk '$1 != "TIME-WAIT"'
+}
+
+# tl_kernel_csum STEP: the kernel (this namespace) dropped no TCP segment
+# for a bad checksum (Tcp InCsumErrors in /proc/net/snmp).
+tl_kernel_csum() {
+	local n
+	# shellcheck disable=SC2016	# awk's $1, not the shell's
+	n=$(nsx awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $(c["InCsumErrors"]) }' /proc/net/snmp)
+	log "  kernel: Tcp InCsumErrors=$n"
+	[ "$n" = 0 ] ||
+		check_fail "$1: the kernel dropped $n TCP segments from pmtcp with a bad checksum"
 }
 
 # rate BYTES MICROSECONDS -> "X.X MB/s (Y Mbit/s)"

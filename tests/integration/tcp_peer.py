@@ -20,6 +20,9 @@ Standard library only (no numpy): run it with Debian's /usr/bin/python3.
   garbage-client IP PORT   send 64 KiB without an end of request head; the
                            server must abort the connection (RST)
   get IP PORT N            one GET /N with "Connection: close"; check the body
+  post IP PORT N           POST N random bytes, head and body in one send()
+                           (one segment when N is small); the answer must be
+                           their SHA-256
   connect-refused IP PORT  connect must fail with ECONNREFUSED
 
 READY is a file created once the listening socket exists. Every command
@@ -322,6 +325,24 @@ def cmd_get(ip, port, n):
     print('got %d body bytes' % n)
 
 
+def cmd_post(ip, port, n):
+    n = int(n)
+    body = os.urandom(n)
+    want = hashlib.sha256(body).hexdigest() + '\n'
+    s = socket.create_connection((ip, int(port)), timeout=10)
+    s.sendall(b'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n'
+              b'Connection: close\r\n\r\n' % n + body)
+    try:
+        data = recv_all(s)
+        _, got = parse_response(data, len(want))
+    except (OSError, ValueError) as e:
+        die(str(e))
+    if got.decode('latin-1') != want:
+        die('answer %r, want %r' % (got, want))
+    s.close()
+    print('posted %d bytes, hash ok' % n)
+
+
 def cmd_connect_refused(ip, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(10)
@@ -346,6 +367,7 @@ COMMANDS = {
     'rst-client': cmd_rst_client,
     'garbage-client': cmd_garbage_client,
     'get': cmd_get,
+    'post': cmd_post,
     'connect-refused': cmd_connect_refused,
 }
 

@@ -50,6 +50,12 @@ struct conn {
 };
 
 static volatile bool stop;
+/*
+ * --send-chunk: bytes per pmt_send() call (at most 65536). Small or odd
+ * writes make the segmenter cut segments at odd offsets of the send
+ * queue's mbufs, so the chained pieces of a segment have odd lengths.
+ */
+static uint64_t send_chunk = 65536;
 static struct conn conns[MAX_CONN];
 
 static void
@@ -128,7 +134,7 @@ conn_write(struct pmt_engine *eng, struct conn *c)
 		c->hdr_off += (size_t)n;
 	}
 	while (c->body_off < c->body_len) {
-		size_t want = (size_t)RTE_MIN((uint64_t)sizeof(chunk),
+		size_t want = (size_t)RTE_MIN(RTE_MIN((uint64_t)sizeof(chunk), send_chunk),
 					      c->body_len - c->body_off);
 
 		fill_pattern(chunk, c->body_off, want);
@@ -210,6 +216,35 @@ upload_done(struct conn *c)
 	respond(c, 200, 0, hex);
 }
 
+/*
+ * Take one complete request head out of c->req, and with it the body
+ * bytes of an upload that came in the same read: one pmt_recv() can
+ * return the head and the start of the body together (it copies across
+ * segments), and those bytes belong to the upload, not to the next
+ * request. Returns the bytes of head used, 0 if no head is complete.
+ */
+static size_t
+take_request(struct conn *c)
+{
+	size_t used = handle_request(c), body;
+
+	if (used == 0)
+		return 0;
+	memmove(c->req, c->req + used, c->req_len - used);
+	c->req_len -= used;
+	if (c->uploading) {
+		body = (size_t)RTE_MIN((uint64_t)c->req_len, c->up_left);
+		crypto_hash_sha256_update(&c->up_sha, (unsigned char *)c->req,
+					  body);
+		c->up_left -= body;
+		memmove(c->req, c->req + body, c->req_len - body);
+		c->req_len -= body;
+		if (c->up_left == 0)
+			upload_done(c);
+	}
+	return used;
+}
+
 static int
 conn_read(struct pmt_engine *eng, struct conn *c)
 {
@@ -233,16 +268,10 @@ conn_read(struct pmt_engine *eng, struct conn *c)
 			n = pmt_recv(eng, c->fd, c->req + c->req_len,
 				     sizeof(c->req) - c->req_len);
 			if (n > 0) {
-				size_t used;
-
 				c->req_len += (size_t)n;
 				/* One request at a time; pipelined ones wait. */
-				if (c->hdr_len == 0 &&
-				    (used = handle_request(c)) > 0) {
-					memmove(c->req, c->req + used,
-						c->req_len - used);
-					c->req_len -= used;
-				}
+				if (c->hdr_len == 0)
+					(void)take_request(c);
 				continue;
 			}
 		}
@@ -297,8 +326,13 @@ run_server(struct pmt_engine *eng, uint16_t port)
 			if (r == 0 && c->hdr_len)
 				r = conn_write(eng, c);
 			if (r == 0 && c->hdr_len == 0 && c->req_len &&
-			    handle_request(c) > 0)
-				r = conn_write(eng, c);
+			    take_request(c) > 0) {
+				/* A pipelined upload's body may be queued already. */
+				if (c->uploading)
+					r = conn_read(eng, c);
+				if (r == 0)
+					r = conn_write(eng, c);
+			}
 			if (r != 0 || (ev[i].events & PMT_EV_ERR))
 				conn_close(eng, c);
 		}
@@ -381,6 +415,9 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 			if (ret != 0) {
 				printf("tcptool: connection %llu: error=%s\n",
 				       (unsigned long long)i, err_name(-ret));
+				/* Give the descriptor back: no TCB left at exit. */
+				pmt_close(eng, fd);
+				settle(eng);
 				return 3;
 			}
 			/* Read what the server sends, to its FIN. */
@@ -408,12 +445,16 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 		ret = wait_connected(eng, fd);
 	if (ret != 0) {
 		printf("tcptool: error=%s\n", err_name(-ret));
+		/* Give the descriptor back: no TCB left at exit. */
+		pmt_close(eng, fd);
+		settle(eng);
 		return 3;
 	}
 	crypto_hash_sha256_init(&sha);
 	if (mode == CM_SEND || mode == CM_HALF_CLOSE) {
 		while (total < count && !stop) {
-			size_t want = (size_t)RTE_MIN((uint64_t)sizeof(buf), count - total);
+			size_t want = (size_t)RTE_MIN(RTE_MIN((uint64_t)sizeof(buf), send_chunk),
+						      count - total);
 
 			fill_pattern(buf, total, want);
 			n = pmt_send(eng, fd, buf, want, 0);
@@ -423,6 +464,8 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 			}
 			if (n < 0) {
 				printf("tcptool: error=%s\n", err_name((int)-n));
+				pmt_close(eng, fd);
+				settle(eng);
 				return 3;
 			}
 			crypto_hash_sha256_update(&sha, buf, (size_t)n);
@@ -447,6 +490,8 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 			continue;
 		if (n < 0) {
 			printf("tcptool: error=%s\n", err_name((int)-n));
+			pmt_close(eng, fd);
+			settle(eng);
 			return 3;
 		}
 		if (n == 0)
@@ -489,6 +534,7 @@ main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "set", required_argument, NULL, 'o' },
 		{ "wait-start", no_argument, NULL, 'w' },
+		{ "send-chunk", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -541,6 +587,11 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			wait_start = true;
+			break;
+		case 'k':
+			send_chunk = strtoull(optarg, NULL, 10);
+			if (send_chunk == 0 || send_chunk > 65536)
+				return fprintf(stderr, "tcptool: --send-chunk 1..65536\n"), 2;
 			break;
 		default:
 			return 2;

@@ -1,0 +1,951 @@
+/* gen.c: the per-lcore generator: opens, drives and closes connections (client) or answers them (server). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "gen.h"
+#include "gen_http.h"
+
+/*
+ * Payload is never per connection: requests and response bodies are
+ * template mbuf chains built once per lcore; each send attaches indirect
+ * mbufs windowing into them (pmt_send_mbuf takes those), so an idle
+ * connection costs its TCB and this small struct.
+ */
+
+enum conn_state {
+	C_FREE = 0,
+	C_CONNECTING,
+	C_SENDING,		/* request (client) or response (server) going out */
+	C_WAITING,		/* client: response expected */
+	C_IDLE,			/* client: between requests (interval) */
+	C_READING,		/* server: request expected */
+	C_STREAM,		/* raw bulk */
+	C_CLOSING,
+};
+
+struct gen_conn {
+	uint8_t state;
+	bool close_after;	/* server: answer then close */
+	bool got_first;		/* client: first response byte seen */
+	uint64_t t0;		/* connect or request start, ns */
+	uint64_t out_off;	/* bytes of the current message sent */
+	uint64_t out_len;	/* its length */
+	uint64_t in_left;	/* raw: bytes still expected */
+	uint64_t reqs;		/* requests done on this connection */
+	union {
+		struct gen_http_resp resp;
+		struct gen_http_req *req;	/* server: allocated on accept */
+	};
+};
+
+static uint64_t ns_mult;	/* TSC to ns: (tsc * ns_mult) >> 32 */
+
+void
+gen_clock_init(void)
+{
+	ns_mult = (uint64_t)(((unsigned __int128)1000000000 << 32) /
+			     rte_get_tsc_hz());
+}
+
+uint64_t
+gen_now(void)
+{
+	return (uint64_t)(((unsigned __int128)rte_rdtsc() * ns_mult) >> 32);
+}
+
+/* byte i of the payload pattern (the same as pmt-tcptool's) */
+static inline uint8_t
+pattern(uint64_t i)
+{
+	return (uint8_t)(((uint32_t)i * 2654435761u) >> 24);
+}
+
+#define TPL_ROOM 8192
+
+/* A template chain of @len bytes: @prefix then the pattern. */
+static struct rte_mbuf *
+tpl_build(struct rte_mempool *mp, const char *prefix, size_t plen,
+	  uint64_t len)
+{
+	struct rte_mbuf *head = NULL, *last = NULL;
+	uint64_t off = 0;
+
+	do {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		uint16_t n;
+		uint8_t *d;
+		uint16_t i;
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		n = (uint16_t)RTE_MIN((uint64_t)rte_pktmbuf_tailroom(m),
+				      len - off);
+		d = (uint8_t *)rte_pktmbuf_append(m, n);
+		for (i = 0; i < n; i++, off++)
+			d[i] = off < plen ? (uint8_t)prefix[off] :
+				pattern(off - plen);
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		last = m;
+	} while (off < len);
+	return head;
+}
+
+/* Indirect mbufs over bytes [off, off + len) of a template chain. */
+static struct rte_mbuf *
+tpl_window(struct rte_mempool *cp, struct rte_mbuf *tpl, uint64_t off,
+	   uint64_t len)
+{
+	struct rte_mbuf *s = tpl, *head = NULL, *last = NULL;
+	uint64_t pos = 0;
+
+	while (s != NULL && pos + s->data_len <= off) {
+		pos += s->data_len;
+		s = s->next;
+	}
+	while (len > 0 && s != NULL) {
+		uint64_t skip = off - pos;
+		uint16_t n = (uint16_t)RTE_MIN((uint64_t)s->data_len - skip, len);
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(cp);
+
+		if (mi == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		rte_pktmbuf_attach(mi, s);
+		mi->data_off = (uint16_t)(mi->data_off + skip);
+		mi->data_len = n;
+		mi->pkt_len = n;
+		if (head == NULL) {
+			head = mi;
+		} else {
+			last->next = mi;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		last = mi;
+		off += n;
+		len -= n;
+		pos += s->data_len;
+		s = s->next;
+	}
+	return head;
+}
+
+static void
+conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	if (c->state == C_FREE)
+		return;
+	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
+		free(c->req);
+	c->state = C_FREE;
+	pmt_close(w->eng, fd);
+	w->c.conn_closed++;
+	w->c.conn_active--;
+}
+
+static void
+count_error(struct gen_worker *w, int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		w->c.err_refused++;
+		break;
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EPIPE:
+		w->c.err_reset++;
+		break;
+	case ETIMEDOUT:
+		w->c.err_timeout++;
+		break;
+	default:
+		w->c.err_other++;
+		break;
+	}
+}
+
+/*
+ * Send what is left of the current message: @tpl windows from out_off.
+ * Returns 1 when it is all queued, 0 when waiting for room, < 0 on error.
+ */
+static int
+send_from(struct gen_worker *w, int fd, struct gen_conn *c,
+	  struct rte_mbuf *hdr, struct rte_mbuf *body, uint64_t body_len)
+{
+	uint64_t hlen = hdr ? hdr->pkt_len : 0;
+
+	while (c->out_off < c->out_len) {
+		long room = pmt_send_space(w->eng, fd);
+		struct rte_mbuf *m;
+		uint64_t n;
+		long ret;
+
+		if (room < 0)
+			return (int)room;
+		if (room == 0)
+			return 0;
+		if (c->out_off < hlen) {
+			/* The header goes whole, with what body fits. */
+			if ((uint64_t)room < hlen - c->out_off)
+				return 0;
+			m = tpl_window(w->clone_pool, hdr, c->out_off,
+				       hlen - c->out_off);
+			n = hlen - c->out_off;
+		} else {
+			uint64_t boff = c->out_off - hlen;
+
+			n = RTE_MIN((uint64_t)room, body_len - boff);
+			m = tpl_window(w->clone_pool, body, boff, n);
+		}
+		if (m == NULL)
+			return 0;	/* out of clones: next turn */
+		ret = pmt_send_mbuf(w->eng, fd, m,
+				    c->out_off + n < c->out_len ? PMT_MSG_MORE : 0);
+		if (ret < 0) {
+			rte_pktmbuf_free(m);
+			return ret == -EAGAIN ? 0 : (int)ret;
+		}
+		c->out_off += n;
+		w->c.tx_bytes += n;
+	}
+	return 1;
+}
+
+/* --- client --- */
+
+static void
+client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
+		    uint64_t now)
+{
+	int ret;
+
+	c->state = C_SENDING;
+	c->out_off = 0;
+	c->out_len = w->req_len;
+	c->got_first = false;
+	c->t0 = now;
+	if (w->conf->proto == GEN_HTTP)
+		gen_http_resp_reset(&c->resp);
+	else
+		c->in_left = w->conf->raw_mode == GEN_RAW_ECHO ?
+			w->conf->req_size : w->conf->body_size;
+	w->c.requests++;
+	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
+	if (ret < 0) {
+		count_error(w, -ret);
+		conn_close(w, fd, c);
+		return;
+	}
+	if (ret == 1)
+		c->state = C_WAITING;
+}
+
+static void
+client_open(struct gen_worker *w, uint64_t now)
+{
+	const struct gen_conf *cf = w->conf;
+	const struct gen_server *s;
+	struct gen_conn *c;
+	int fd, ret;
+
+	fd = pmt_socket(w->eng);
+	if (fd < 0 || (uint32_t)fd >= w->n_conns) {
+		if (fd >= 0)
+			pmt_close(w->eng, fd);
+		w->c.err_socket++;
+		return;
+	}
+	s = &cf->servers[w->next_server++ % cf->n_servers];
+	w->c.conn_attempts++;
+	w->conns_opened++;
+	ret = pmt_connect(w->eng, fd, s->addr, s->port);
+	if (ret != -EINPROGRESS) {
+		w->c.err_socket++;
+		pmt_close(w->eng, fd);
+		return;
+	}
+	c = &w->conns[fd];
+	memset(c, 0, sizeof(*c));
+	c->state = C_CONNECTING;
+	c->t0 = now;
+	gen_http_resp_init(&c->resp);
+	w->c.conn_active++;
+}
+
+/* One response is complete: record, then next request or close. */
+static void
+client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
+		     uint64_t now, bool server_closes)
+{
+	const struct gen_conf *cf = w->conf;
+
+	gen_hist_record(&w->h_rr, now - c->t0);
+	w->c.responses++;
+	c->reqs++;
+	if (cf->requests_per_conn && c->reqs >= cf->requests_per_conn) {
+		conn_close(w, fd, c);
+		return;
+	}
+	if (server_closes) {
+		conn_close(w, fd, c);
+		return;
+	}
+	if (cf->interval_ms && w->wait_cap) {
+		uint32_t next = (w->wait_tail + 1) % w->wait_cap;
+
+		if (next != w->wait_head) {
+			c->state = C_IDLE;
+			w->wait_fd[w->wait_tail] = fd;
+			w->wait_at[w->wait_tail] = now +
+				(uint64_t)cf->interval_ms * 1000000;
+			w->wait_tail = next;
+			return;
+		}
+	}
+	client_send_request(w, fd, c, now);
+}
+
+static void
+client_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
+{
+	const struct gen_conf *cf = w->conf;
+	struct rte_mbuf *m, *s;
+	long n;
+
+	for (;;) {
+		if (c->state != C_WAITING && c->state != C_SENDING &&
+		    c->state != C_STREAM) {
+			/* Bytes nobody asked for: count them, drop them. */
+			n = pmt_recv_mbuf(w->eng, fd, &m);
+			if (n > 0) {
+				w->c.rx_bytes += (uint64_t)n;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+		} else {
+			n = pmt_recv_mbuf(w->eng, fd, &m);
+		}
+		if (n == -EAGAIN)
+			return;
+		if (n == 0) {
+			/* End of stream from the server. */
+			if (cf->proto == GEN_HTTP && c->state == C_WAITING &&
+			    gen_http_resp_eof(&c->resp) == GEN_HTTP_DONE) {
+				client_response_done(w, fd, c, now, true);
+				return;
+			}
+			if (c->state == C_WAITING || c->state == C_SENDING)
+				w->c.err_closed++;
+			conn_close(w, fd, c);
+			return;
+		}
+		if (n < 0) {
+			count_error(w, (int)-n);
+			conn_close(w, fd, c);
+			return;
+		}
+		w->c.rx_bytes += (uint64_t)n;
+		if (!c->got_first && c->state != C_STREAM) {
+			c->got_first = true;
+			gen_hist_record(&w->h_ttfb, now - c->t0);
+		}
+		if (c->state == C_STREAM) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (cf->proto == GEN_RAW) {
+			c->in_left -= RTE_MIN(c->in_left, (uint64_t)n);
+			rte_pktmbuf_free(m);
+			if (c->in_left == 0 && c->state == C_WAITING) {
+				client_response_done(w, fd, c, now, false);
+				if (w->conns[fd].state == C_FREE)
+					return;
+			}
+			continue;
+		}
+		/* HTTP: feed each piece; a response may end mid-piece. */
+		for (s = m; s != NULL; s = s->next) {
+			const char *p = rte_pktmbuf_mtod(s, const char *);
+			size_t len = s->data_len, used;
+			int rc;
+
+			while (len > 0) {
+				rc = gen_http_resp_feed(&c->resp, p, len, &used);
+				p += used;
+				len -= used;
+				if (rc == GEN_HTTP_MORE)
+					break;
+				if (rc != GEN_HTTP_DONE) {
+					w->c.err_http++;
+					rte_pktmbuf_free(m);
+					conn_close(w, fd, c);
+					return;
+				}
+				if (c->resp.msg.status >= 200 &&
+				    c->resp.msg.status < 300)
+					w->c.status_2xx++;
+				else
+					w->c.status_other++;
+				if (c->state != C_WAITING) {
+					/* An answer before the request went out. */
+					w->c.err_http++;
+					rte_pktmbuf_free(m);
+					conn_close(w, fd, c);
+					return;
+				}
+				client_response_done(w, fd, c, now,
+						     c->resp.msg.close);
+				if (w->conns[fd].state == C_FREE) {
+					rte_pktmbuf_free(m);
+					return;
+				}
+				if (len > 0 && c->state != C_WAITING &&
+				    c->state != C_SENDING) {
+					/* Pipelined bytes we did not ask for. */
+					w->c.err_http++;
+					rte_pktmbuf_free(m);
+					conn_close(w, fd, c);
+					return;
+				}
+			}
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
+{
+	struct gen_conn *c;
+	int fd = ev->fd, err = 0, ret;
+
+	if ((uint32_t)fd >= w->n_conns)
+		return;
+	c = &w->conns[fd];
+	if (c->state == C_FREE)
+		return;
+	if (c->state == C_CONNECTING) {
+		int st = 0;
+
+		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
+		pmt_getsockopt(w->eng, fd, PMT_TCP_STATE, &st);
+		if (err != 0) {
+			count_error(w, err);
+			conn_close(w, fd, c);
+			return;
+		}
+		if (!(ev->events & PMT_EV_OUT) || st < 4)
+			return;
+		w->c.conn_established++;
+		gen_hist_record(&w->h_connect, now - c->t0);
+		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
+			c->state = C_STREAM;
+			c->out_off = 0;
+			c->out_len = UINT64_MAX;
+		} else {
+			client_send_request(w, fd, c, now);
+			if (w->conns[fd].state == C_FREE)
+				return;
+		}
+	}
+	if (ev->events & PMT_EV_ERR) {
+		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
+		count_error(w, err ? err : ECONNRESET);
+		conn_close(w, fd, c);
+		return;
+	}
+	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT)) {
+		ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
+		if (ret < 0) {
+			count_error(w, -ret);
+			conn_close(w, fd, c);
+			return;
+		}
+		if (ret == 1)
+			c->state = C_WAITING;
+	}
+	if (ev->events & (PMT_EV_IN | PMT_EV_HUP))
+		client_read(w, fd, c, now);
+}
+
+/* How many connections to start this turn. */
+static uint64_t
+client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
+{
+	const struct gen_conf *cf = w->conf;
+	uint64_t n = 64;
+
+	if (w->max_share && w->conns_opened >= w->max_share)
+		return 0;
+	if (w->max_share)
+		n = RTE_MIN(n, w->max_share - w->conns_opened);
+	if (w->conc_share) {
+		if (w->c.conn_active >= w->conc_share)
+			return 0;
+		n = RTE_MIN(n, w->conc_share - w->c.conn_active);
+	}
+	if (w->cps_share) {
+		if (cf->ramp_s)
+			gen_rate_set(&w->rate,
+				     RTE_MAX((uint64_t)1,
+					     gen_rate_ramp(0, w->cps_share,
+							   (uint64_t)cf->ramp_s * 1000000000,
+							   now - start_ns)),
+				     now);
+		n = gen_rate_take(&w->rate, now, n);
+	} else if (!w->conc_share) {
+		/* Neither rate nor concurrency: one connection at a time. */
+		n = w->c.conn_active == 0 ? 1 : 0;
+	}
+	return n;
+}
+
+/* --- server --- */
+
+static void stream_more(struct gen_worker *w, int fd, struct gen_conn *c);
+
+static void
+server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+	struct rte_mbuf *hdr = NULL;
+	int ret;
+
+	if (cf->proto == GEN_HTTP)
+		hdr = w->hdr_tpl[c->close_after ? 1 : 0];
+	ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size);
+	if (ret < 0) {
+		count_error(w, -ret);
+		conn_close(w, fd, c);
+		return;
+	}
+	if (ret == 0)
+		return;		/* the rest on PMT_EV_OUT */
+	w->c.responses++;
+	if (c->close_after) {
+		conn_close(w, fd, c);
+		return;
+	}
+	c->state = C_READING;
+}
+
+static void
+server_start_response(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+
+	w->c.requests++;
+	c->state = C_SENDING;
+	c->out_off = 0;
+	c->out_len = cf->body_size;
+	if (cf->proto == GEN_HTTP)
+		c->out_len += w->hdr_tpl[c->close_after ? 1 : 0]->pkt_len;
+	server_respond(w, fd, c);
+}
+
+static void
+server_read(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+	struct rte_mbuf *m, *s;
+	long n;
+
+	for (;;) {
+		if (c->state == C_FREE)
+			return;
+		n = pmt_recv_mbuf(w->eng, fd, &m);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			if (n < 0)
+				count_error(w, (int)-n);
+			else if (c->state == C_SENDING)
+				w->c.err_closed++;
+			conn_close(w, fd, c);
+			return;
+		}
+		w->c.rx_bytes += (uint64_t)n;
+		if (cf->proto == GEN_RAW && cf->raw_mode == GEN_RAW_ECHO) {
+			/* Echo the very mbufs back: zero copy both ways. */
+			long ret = pmt_send_mbuf(w->eng, fd, m, 0);
+
+			if (ret < 0) {
+				/* No room: the peer outran its echo. */
+				rte_pktmbuf_free(m);
+				w->c.err_other++;
+				conn_close(w, fd, c);
+				return;
+			}
+			w->c.tx_bytes += (uint64_t)n;
+			w->c.requests++;
+			w->c.responses++;
+			continue;
+		}
+		if (cf->proto == GEN_RAW) {
+			if (cf->raw_mode == GEN_RAW_BULK) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			/* Fixed-size requests: answer each whole one. */
+			c->in_left += (uint64_t)n;
+			rte_pktmbuf_free(m);
+			while (c->in_left >= cf->req_size && c->state == C_READING) {
+				c->in_left -= cf->req_size;
+				server_start_response(w, fd, c);
+			}
+			continue;
+		}
+		for (s = m; s != NULL; s = s->next) {
+			const char *p = rte_pktmbuf_mtod(s, const char *);
+			size_t len = s->data_len, used;
+			int rc;
+
+			while (len > 0) {
+				if (c->state != C_READING) {
+					/* Pipelined while answering: not supported. */
+					w->c.err_http++;
+					rte_pktmbuf_free(m);
+					conn_close(w, fd, c);
+					return;
+				}
+				rc = gen_http_req_feed(c->req, p, len, &used);
+				p += used;
+				len -= used;
+				if (rc == GEN_HTTP_MORE)
+					break;
+				if (rc != GEN_HTTP_DONE) {
+					w->c.err_http++;
+					rte_pktmbuf_free(m);
+					conn_close(w, fd, c);
+					return;
+				}
+				c->close_after = c->req->msg.close;
+				gen_http_req_reset(c->req);
+				server_start_response(w, fd, c);
+				if (w->conns[fd].state == C_FREE) {
+					rte_pktmbuf_free(m);
+					return;
+				}
+			}
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+server_accept(struct gen_worker *w)
+{
+	int fd;
+
+	while ((fd = pmt_accept(w->eng, w->listen_fd, NULL, NULL)) >= 0) {
+		struct gen_conn *c;
+
+		if ((uint32_t)fd >= w->n_conns) {
+			pmt_close(w->eng, fd);
+			w->c.err_socket++;
+			continue;
+		}
+		c = &w->conns[fd];
+		memset(c, 0, sizeof(*c));
+		c->state = C_READING;
+		if (w->conf->proto == GEN_HTTP) {
+			c->req = malloc(sizeof(*c->req));
+			if (c->req == NULL) {
+				pmt_close(w->eng, fd);
+				w->c.err_other++;
+				continue;
+			}
+			gen_http_req_init(c->req);
+		}
+		w->c.conn_established++;
+		w->c.conn_active++;
+		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
+			/* One-way bulk: the server streams until the end. */
+			c->state = C_STREAM;
+			c->out_off = 0;
+			c->out_len = UINT64_MAX;
+			stream_more(w, fd, c);
+		}
+	}
+}
+
+static void
+stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	/* One-way bulk: windows of the body template, forever. */
+	uint64_t len = w->conf->body_size;
+
+	for (;;) {
+		long room = pmt_send_space(w->eng, fd);
+		uint64_t off, n;
+		struct rte_mbuf *m;
+
+		if (room <= 0)
+			return;
+		off = c->out_off % len;
+		n = RTE_MIN((uint64_t)room, len - off);
+		m = tpl_window(w->clone_pool, w->body_tpl, off, n);
+		if (m == NULL)
+			return;
+		if (pmt_send_mbuf(w->eng, fd, m, 0) < 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		c->out_off += n;
+		w->c.tx_bytes += n;
+	}
+}
+
+static void
+server_event(struct gen_worker *w, const struct pmt_event *ev)
+{
+	struct gen_conn *c;
+	int fd = ev->fd, err = 0;
+
+	if (fd == w->listen_fd) {
+		server_accept(w);
+		return;
+	}
+	if ((uint32_t)fd >= w->n_conns)
+		return;
+	c = &w->conns[fd];
+	if (c->state == C_FREE)
+		return;
+	if (ev->events & PMT_EV_ERR) {
+		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
+		count_error(w, err ? err : ECONNRESET);
+		conn_close(w, fd, c);
+		return;
+	}
+	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT))
+		server_respond(w, fd, c);
+	if (c->state == C_STREAM && (ev->events & PMT_EV_OUT))
+		stream_more(w, fd, c);
+	if (c->state != C_FREE && (ev->events & (PMT_EV_IN | PMT_EV_HUP)))
+		server_read(w, fd, c);
+}
+
+/* --- set-up and the loop --- */
+
+int
+gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
+		struct pmt_engine *eng, unsigned int idx, unsigned int n_workers,
+		unsigned int max_sockets)
+{
+	int socket = (int)rte_socket_id();
+	char name[RTE_MEMPOOL_NAMESIZE], buf[2048];
+	uint64_t tpl_bytes, n_tpl;
+	size_t len;
+
+	w->eng = eng;
+	w->conf = cf;
+	w->idx = idx;
+	w->n_workers = n_workers;
+	w->listen_fd = -1;
+	w->n_conns = max_sockets;
+	gen_hist_init(&w->h_connect);
+	gen_hist_init(&w->h_ttfb);
+	gen_hist_init(&w->h_rr);
+	w->conns = rte_zmalloc_socket("gen_conns",
+				      (size_t)max_sockets * sizeof(*w->conns),
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (w->conns == NULL)
+		return -ENOMEM;
+	/* Split the totals over the lcores; the first take the remainders. */
+#define SHARE(x) ((x) / n_workers + ((x) % n_workers > idx ? 1 : 0))
+	w->cps_share = SHARE(cf->cps);
+	w->conc_share = SHARE(cf->concurrency);
+	w->max_share = SHARE(cf->max_conns);
+#undef SHARE
+	if (cf->cps && w->cps_share == 0)
+		w->max_share = w->conns_opened = 1;	/* this lcore stays idle */
+	if (cf->concurrency && w->conc_share == 0 && !cf->cps)
+		w->max_share = w->conns_opened = 1;
+	if (cf->interval_ms) {
+		w->wait_cap = max_sockets + 1;
+		w->wait_fd = rte_zmalloc_socket("gen_wait",
+						w->wait_cap * sizeof(int32_t), 0, socket);
+		w->wait_at = rte_zmalloc_socket("gen_wait",
+						w->wait_cap * sizeof(uint64_t), 0, socket);
+		if (w->wait_fd == NULL || w->wait_at == NULL)
+			return -ENOMEM;
+	}
+
+	tpl_bytes = cf->body_size + cf->req_size + 3 * sizeof(buf);
+	n_tpl = tpl_bytes / (TPL_ROOM - 128) + 16;
+	snprintf(name, sizeof(name), "gen_tpl_%u", idx);
+	w->tpl_pool = rte_pktmbuf_pool_create(name, (unsigned int)n_tpl, 0, 0,
+					      TPL_ROOM + RTE_PKTMBUF_HEADROOM,
+					      socket);
+	snprintf(name, sizeof(name), "gen_clone_%u", idx);
+	w->clone_pool = rte_pktmbuf_pool_create(name, 65535, 256, 0, 0, socket);
+	if (w->tpl_pool == NULL || w->clone_pool == NULL)
+		return -ENOMEM;
+
+	if (cf->role == GEN_CLIENT) {
+		if (cf->proto == GEN_HTTP) {
+			len = gen_http_req_build(buf, sizeof(buf), cf->method,
+						 cf->path, cf->host,
+						 cf->headers[0] ? cf->headers : NULL,
+						 cf->requests_per_conn != 1, 0);
+			if (len == 0)
+				return -E2BIG;
+			w->req_tpl = tpl_build(w->tpl_pool, buf, len, len);
+			w->req_len = len;
+		} else {
+			w->req_tpl = tpl_build(w->tpl_pool, "", 0,
+					       RTE_MAX(cf->req_size, (uint64_t)1));
+			w->req_len = cf->req_size;
+		}
+		if (w->req_tpl == NULL)
+			return -ENOMEM;
+		gen_rate_init(&w->rate, RTE_MAX(w->cps_share, (uint64_t)1),
+			      RTE_MAX(w->cps_share / 100, (uint64_t)1), gen_now());
+		return 0;
+	}
+
+	/* Server: the header templates and one shared body. */
+	if (cf->proto == GEN_HTTP) {
+		unsigned int k;
+
+		for (k = 0; k < 2; k++) {
+			len = gen_http_resp_build(buf, sizeof(buf), 200,
+						  cf->body_size, k == 1, NULL);
+			if (len == 0)
+				return -E2BIG;
+			w->hdr_tpl[k] = tpl_build(w->tpl_pool, buf, len, len);
+			if (w->hdr_tpl[k] == NULL)
+				return -ENOMEM;
+		}
+	}
+	w->body_tpl = tpl_build(w->tpl_pool, "", 0,
+				RTE_MAX(cf->body_size, (uint64_t)1));
+	if (w->body_tpl == NULL)
+		return -ENOMEM;
+	w->listen_fd = pmt_socket(eng);
+	if (w->listen_fd < 0 ||
+	    pmt_bind(eng, w->listen_fd, 0, cf->port) != 0 ||
+	    pmt_listen(eng, w->listen_fd, (int)cf->backlog) != 0)
+		return -EADDRINUSE;
+	return 0;
+}
+
+void
+gen_worker_fini(struct gen_worker *w)
+{
+	uint32_t fd;
+
+	if (w->conns != NULL)
+		for (fd = 0; fd < w->n_conns; fd++)
+			if (w->conns[fd].state != C_FREE)
+				conn_close(w, (int)fd, &w->conns[fd]);
+	if (w->listen_fd >= 0)
+		pmt_close(w->eng, w->listen_fd);
+	rte_pktmbuf_free(w->req_tpl);
+	rte_pktmbuf_free(w->hdr_tpl[0]);
+	rte_pktmbuf_free(w->hdr_tpl[1]);
+	rte_pktmbuf_free(w->body_tpl);
+	rte_free(w->conns);
+	rte_free(w->wait_fd);
+	rte_free(w->wait_at);
+	w->conns = NULL;
+}
+
+void
+gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
+	       gen_tick_fn tick, void *tick_arg)
+{
+	const struct gen_conf *cf = w->conf;
+	struct pmt_event ev[64];
+	uint64_t start = gen_now(), now, linger_until = 0;
+	uint64_t next_tick = start + 1000000000;
+	bool closing = false;
+	int i, n;
+
+	if (cf->role == GEN_CLIENT) {
+		/* Resolve every server's next hop before the first SYN. */
+		uint64_t give_up = start + 5000000000ull;
+		unsigned int k, ready;
+
+		do {
+			pmt_engine_poll(w->eng);
+			for (k = 0, ready = 0; k < cf->n_servers; k++)
+				if (pmt_neighbor_resolve(w->eng,
+							 cf->servers[k].addr) != -EAGAIN)
+					ready++;
+		} while (ready < cf->n_servers && !*stop &&
+			 gen_now() < give_up);
+	}
+
+	for (;;) {
+		pmt_engine_poll(w->eng);
+		now = gen_now();
+		if (!closing && (*stop || (end_ns && now >= end_ns) ||
+				 (cf->role == GEN_CLIENT && w->max_share &&
+				  w->conns_opened >= w->max_share &&
+				  w->c.conn_active == 0))) {
+			/* The run is over: close what is open, let FINs go. */
+			uint32_t fd;
+
+			closing = true;
+			for (fd = 0; fd < w->n_conns; fd++)
+				if (w->conns[fd].state != C_FREE)
+					conn_close(w, (int)fd, &w->conns[fd]);
+			linger_until = now + 200000000;
+		}
+		if (closing) {
+			n = pmt_events(w->eng, ev, 64);
+			if (now >= linger_until)
+				break;
+			if (tick != NULL && now >= next_tick) {
+				tick(tick_arg, now);
+				next_tick += 1000000000;
+			}
+			continue;
+		}
+		if (cf->role == GEN_CLIENT) {
+			uint64_t k = client_budget(w, now, start);
+
+			while (k-- > 0)
+				client_open(w, now);
+			/* Interval mode: requests whose time came. */
+			while (w->wait_head != w->wait_tail &&
+			       w->wait_at[w->wait_head] <= now) {
+				int fd = w->wait_fd[w->wait_head];
+
+				w->wait_head = (w->wait_head + 1) % w->wait_cap;
+				if (w->conns[fd].state == C_IDLE)
+					client_send_request(w, fd, &w->conns[fd], now);
+			}
+		}
+		n = pmt_events(w->eng, ev, 64);
+		for (i = 0; i < n; i++) {
+			if (cf->role == GEN_CLIENT)
+				client_event(w, &ev[i], now);
+			else
+				server_event(w, &ev[i]);
+		}
+		if (tick != NULL && now >= next_tick) {
+			tick(tick_arg, now);
+			next_tick += 1000000000;
+		}
+	}
+	w->done = true;
+}

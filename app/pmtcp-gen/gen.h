@@ -1,0 +1,129 @@
+/* gen.h: pmtcp-gen's configuration, per-lcore workers and their counters. */
+#ifndef GEN_H
+#define GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "gen_hist.h"
+#include "gen_rate.h"
+#include "pmtcp.h"
+
+#define GEN_MAX_SERVERS 64
+#define GEN_EXIT_THRESHOLD 3	/* --fail-on threshold crossed */
+
+enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER };
+enum gen_proto { GEN_HTTP = 0, GEN_RAW };
+/* Raw TCP: request/response of fixed sizes, echo, one-way stream. */
+enum gen_raw_mode { GEN_RAW_RR = 0, GEN_RAW_ECHO, GEN_RAW_BULK };
+
+struct gen_server {
+	uint32_t addr;		/* network order */
+	uint16_t port;		/* host order */
+};
+
+/* What the user asked for: flags and the [gen] section of a file. */
+struct gen_conf {
+	enum gen_role role;
+	enum gen_proto proto;
+	enum gen_raw_mode raw_mode;
+	uint16_t port;			/* server: listen port */
+	unsigned int n_servers;
+	struct gen_server servers[GEN_MAX_SERVERS];
+	uint64_t body_size;		/* server response body, bytes */
+	uint64_t req_size;		/* raw request size, bytes */
+	char method[16];
+	char path[256];
+	char host[256];
+	char headers[1024];		/* extra request headers, CRLF-ended */
+	uint64_t cps;			/* connections per second, 0 = off */
+	unsigned int ramp_s;		/* ramp-up to cps */
+	uint64_t concurrency;		/* connections held open, 0 = off */
+	uint64_t requests_per_conn;	/* 0 = unlimited */
+	unsigned int interval_ms;	/* between requests on a connection */
+	unsigned int duration_s;	/* 0 = until a signal */
+	uint64_t max_conns;		/* total connections cap, 0 = none */
+	unsigned int backlog;
+	bool quiet;			/* no progress lines */
+	const char *json_path;
+	/* --fail-on thresholds; negative = not set */
+	double fail_error_rate;		/* errors / connection attempts */
+	double fail_p99_ms;		/* request->response p99 */
+};
+
+/* Per-lcore counters, written by their lcore only, read by the reporter. */
+struct gen_counters {
+	uint64_t conn_attempts;
+	uint64_t conn_established;
+	uint64_t conn_closed;
+	uint64_t conn_active;		/* gauge */
+	uint64_t requests;
+	uint64_t responses;
+	uint64_t rx_bytes;		/* application bytes */
+	uint64_t tx_bytes;
+	uint64_t status_2xx;
+	uint64_t status_other;		/* non-2xx answers */
+	uint64_t err_refused;
+	uint64_t err_reset;
+	uint64_t err_timeout;
+	uint64_t err_http;		/* malformed or unsupported answer */
+	uint64_t err_closed;		/* peer closed mid-request */
+	uint64_t err_socket;		/* no socket or no local port */
+	uint64_t err_other;
+};
+
+struct gen_conn;
+
+/* One generator per lcore, on that lcore's engine. */
+struct gen_worker {
+	struct pmt_engine *eng;
+	const struct gen_conf *conf;
+	unsigned int lcore;
+	unsigned int idx;
+	unsigned int n_workers;
+	int listen_fd;
+	uint64_t next_server;
+	uint64_t conns_opened;		/* towards max_conns */
+	struct gen_rate rate;
+	uint64_t cps_share;		/* this lcore's part of --cps */
+	uint64_t conc_share;		/* this lcore's part of --concurrency */
+	uint64_t max_share;		/* this lcore's part of --max-conns */
+	struct gen_conn *conns;		/* by descriptor */
+	uint32_t n_conns;
+	/* interval mode: connections waiting for their next request,
+	 * a FIFO sorted by construction (equal intervals) */
+	int32_t *wait_fd;
+	uint64_t *wait_at;
+	uint32_t wait_head, wait_tail, wait_cap;
+	struct rte_mempool *tpl_pool;	/* templates: requests, bodies */
+	struct rte_mempool *clone_pool;	/* windows into the templates */
+	struct rte_mbuf *req_tpl;	/* one request, whole */
+	struct rte_mbuf *hdr_tpl[2];	/* response header: keep-alive, close */
+	struct rte_mbuf *body_tpl;	/* response body, shared by all */
+	uint64_t req_len;
+	volatile bool done;
+	struct gen_counters c __rte_cache_aligned;
+	struct gen_hist h_connect;	/* SYN sent -> established, ns */
+	struct gen_hist h_ttfb;		/* request sent -> first byte, ns */
+	struct gen_hist h_rr;		/* request sent -> whole response, ns */
+};
+
+/* Nanoseconds from the TSC (set up by gen_clock_init). */
+uint64_t gen_now(void);
+void gen_clock_init(void);
+
+int gen_worker_init(struct gen_worker *w, const struct gen_conf *conf,
+		    struct pmt_engine *eng, unsigned int idx,
+		    unsigned int n_workers, unsigned int max_sockets);
+void gen_worker_fini(struct gen_worker *w);
+/* Called once a second on the lcore that reports. */
+typedef void (*gen_tick_fn)(void *arg, uint64_t now);
+
+/* The worker's loop; returns when *stop or the run is over. */
+void gen_worker_run(struct gen_worker *w, volatile bool *stop,
+		    uint64_t end_ns, gen_tick_fn tick, void *tick_arg);
+
+#endif /* GEN_H */
