@@ -97,6 +97,7 @@ void pmt_config_defaults(struct pmt_config *cfg);
  * @param section NULL or "stack" for stack keys; "portN" for port N.
  * @param key     stack keys: addr (IP/PREFIX of the next port; the first
  *                call replaces addresses set earlier, e.g. by a file),
+ *                alias (one more IP/PREFIX on the last addr's port),
  *                gateway, mbufs, rx-desc, tx-desc, mtu, link-wait-ms,
  *                tx-drain-us, arp-reachable-ms, arp-retry-ms, arp-retries,
  *                arp-pending, arp-entries. Port keys: addr (appends).

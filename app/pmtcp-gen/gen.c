@@ -29,6 +29,7 @@ enum conn_state {
 	C_READING,		/* server: request expected */
 	C_STREAM,		/* raw bulk */
 	C_CLOSING,
+	C_LISTEN,		/* server: a listening socket */
 };
 
 struct gen_conn {
@@ -150,7 +151,7 @@ tpl_window(struct rte_mempool *cp, struct rte_mbuf *tpl, uint64_t off,
 static void
 conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 {
-	if (c->state == C_FREE)
+	if (c->state == C_FREE || c->state == C_LISTEN)
 		return;
 	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
 		free(c->req);
@@ -272,7 +273,13 @@ client_open(struct gen_worker *w, uint64_t now)
 		w->c.err_socket++;
 		return;
 	}
-	s = &cf->servers[w->next_server++ % cf->n_servers];
+	s = &cf->servers[w->next_server % cf->n_servers];
+	if (cf->n_src > 1) {
+		/* Each source address brings its own ephemeral ports. */
+		pmt_bind(w->eng, fd, cf->src[(w->next_server / cf->n_servers) %
+					     cf->n_src], 0);
+	}
+	w->next_server++;
 	w->c.conn_attempts++;
 	w->conns_opened++;
 	ret = pmt_connect(w->eng, fd, s->addr, s->port);
@@ -650,11 +657,11 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c)
 }
 
 static void
-server_accept(struct gen_worker *w)
+server_accept(struct gen_worker *w, int lfd)
 {
 	int fd;
 
-	while ((fd = pmt_accept(w->eng, w->listen_fd, NULL, NULL)) >= 0) {
+	while ((fd = pmt_accept(w->eng, lfd, NULL, NULL)) >= 0) {
 		struct gen_conn *c;
 
 		if ((uint32_t)fd >= w->n_conns) {
@@ -719,13 +726,13 @@ server_event(struct gen_worker *w, const struct pmt_event *ev)
 	struct gen_conn *c;
 	int fd = ev->fd, err = 0;
 
-	if (fd == w->listen_fd) {
-		server_accept(w);
-		return;
-	}
 	if ((uint32_t)fd >= w->n_conns)
 		return;
 	c = &w->conns[fd];
+	if (c->state == C_LISTEN) {
+		server_accept(w, fd);
+		return;
+	}
 	if (c->state == C_FREE)
 		return;
 	if (ev->events & PMT_EV_ERR) {
@@ -752,13 +759,13 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 	int socket = (int)rte_socket_id();
 	char name[RTE_MEMPOOL_NAMESIZE], buf[2048];
 	uint64_t tpl_bytes, n_tpl;
+	unsigned int k;
 	size_t len;
 
 	w->eng = eng;
 	w->conf = cf;
 	w->idx = idx;
 	w->n_workers = n_workers;
-	w->listen_fd = -1;
 	w->n_conns = max_sockets;
 	gen_hist_init(&w->h_connect);
 	gen_hist_init(&w->h_ttfb);
@@ -823,8 +830,6 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 
 	/* Server: the header templates and one shared body. */
 	if (cf->proto == GEN_HTTP) {
-		unsigned int k;
-
 		for (k = 0; k < 2; k++) {
 			len = gen_http_resp_build(buf, sizeof(buf), 200,
 						  cf->body_size, k == 1, NULL);
@@ -839,11 +844,16 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 				RTE_MAX(cf->body_size, (uint64_t)1));
 	if (w->body_tpl == NULL)
 		return -ENOMEM;
-	w->listen_fd = pmt_socket(eng);
-	if (w->listen_fd < 0 ||
-	    pmt_bind(eng, w->listen_fd, 0, cf->port) != 0 ||
-	    pmt_listen(eng, w->listen_fd, (int)cf->backlog) != 0)
-		return -EADDRINUSE;
+	for (k = 0; k < cf->n_ports; k++) {
+		int fd = pmt_socket(eng);
+
+		if (fd < 0 || (uint32_t)fd >= w->n_conns ||
+		    pmt_bind(eng, fd, 0, cf->ports[k]) != 0 ||
+		    pmt_listen(eng, fd, (int)cf->backlog) != 0)
+			return -EADDRINUSE;
+		w->conns[fd].state = C_LISTEN;
+		w->n_listen++;
+	}
 	return 0;
 }
 
@@ -853,11 +863,14 @@ gen_worker_fini(struct gen_worker *w)
 	uint32_t fd;
 
 	if (w->conns != NULL)
-		for (fd = 0; fd < w->n_conns; fd++)
-			if (w->conns[fd].state != C_FREE)
+		for (fd = 0; fd < w->n_conns; fd++) {
+			if (w->conns[fd].state == C_LISTEN) {
+				pmt_close(w->eng, (int)fd);
+				w->conns[fd].state = C_FREE;
+			} else if (w->conns[fd].state != C_FREE) {
 				conn_close(w, (int)fd, &w->conns[fd]);
-	if (w->listen_fd >= 0)
-		pmt_close(w->eng, w->listen_fd);
+			}
+		}
 	rte_pktmbuf_free(w->req_tpl);
 	rte_pktmbuf_free(w->hdr_tpl[0]);
 	rte_pktmbuf_free(w->hdr_tpl[1]);
@@ -906,7 +919,8 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 
 			closing = true;
 			for (fd = 0; fd < w->n_conns; fd++)
-				if (w->conns[fd].state != C_FREE)
+				if (w->conns[fd].state != C_FREE &&
+				    w->conns[fd].state != C_LISTEN)
 					conn_close(w, (int)fd, &w->conns[fd]);
 			linger_until = now + 200000000;
 		}

@@ -30,7 +30,10 @@ struct gen_conf {
 	enum gen_role role;
 	enum gen_proto proto;
 	enum gen_raw_mode raw_mode;
-	uint16_t port;			/* server: listen port */
+	unsigned int n_ports;		/* server: listen ports */
+	uint16_t ports[64];
+	unsigned int n_src;		/* client: source addresses, round robin */
+	uint32_t src[PMT_MAX_ADDRS_PER_PORT];
 	unsigned int n_servers;
 	struct gen_server servers[GEN_MAX_SERVERS];
 	uint64_t body_size;		/* server response body, bytes */
@@ -84,7 +87,7 @@ struct gen_worker {
 	unsigned int lcore;
 	unsigned int idx;
 	unsigned int n_workers;
-	int listen_fd;
+	unsigned int n_listen;
 	uint64_t next_server;
 	uint64_t conns_opened;		/* towards max_conns */
 	struct gen_rate rate;

@@ -24,7 +24,7 @@
 struct gen_opts {
 	struct gen_conf gen;
 	const char *config;
-	bool got_addr_range;
+	bool ports_given;
 };
 
 static const char usage_text[] =
@@ -40,7 +40,8 @@ static const char usage_text[] =
 "Traffic (flags override the --config file's [gen] section):\n"
 "  --role client|server   what this process is (required)\n"
 "  --server IP:PORT       client: where to connect (repeatable; round robin)\n"
-"  --port P               server: TCP port to listen on (default 80)\n"
+"  --port P|P1-P2         server: TCP port(s) to listen on (repeatable;\n"
+"                         default 80)\n"
 "  --proto http|raw       HTTP/1.1 (default) or raw TCP\n"
 "  --raw-mode rr|echo|bulk  raw: fixed-size request->response (default),\n"
 "                         echo, or the server streaming one way\n"
@@ -67,6 +68,9 @@ static const char usage_text[] =
 "  --config FILE          INI file\n"
 "  --addr IP/PREFIX       IPv4 address of the next port, in port order\n"
 "                         (repeatable; one per port)\n"
+"  --alias IP/PREFIX      one more address on the last --addr's port; a\n"
+"                         client spreads connections over port 0's\n"
+"                         addresses (each brings its own ephemeral ports)\n"
 "  --gateway IP           default gateway (on one port's subnet)\n"
 "  --mbufs N              mbufs in each lcore's pool (default 16383 here)\n"
 "  --rx-desc N --tx-desc N   descriptors per queue (default 1024)\n"
@@ -90,6 +94,7 @@ static const char usage_text[] =
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 0 },
 	{ "addr", required_argument, NULL, 0 },
+	{ "alias", required_argument, NULL, 0 },
 	{ "gateway", required_argument, NULL, 0 },
 	{ "mbufs", required_argument, NULL, 0 },
 	{ "rx-desc", required_argument, NULL, 0 },
@@ -258,9 +263,37 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 		s->port = (uint16_t)v;
 		g->n_servers++;
 	} else if (strcmp(key, "port") == 0) {
-		if (parse_u64(value, 65535, &v) != 0 || v == 0)
-			return bad(err, errlen, key, value, "a TCP port, 1..65535");
-		g->port = (uint16_t)v;
+		/* P or P1-P2; repeatable: the server listens on each. */
+		const char *dash = value ? strchr(value, '-') : NULL;
+		char lo[8];
+		uint64_t a, b;
+
+		if (dash != NULL && (size_t)(dash - value) < sizeof(lo)) {
+			memcpy(lo, value, (size_t)(dash - value));
+			lo[dash - value] = '\0';
+			if (parse_u64(lo, 65535, &a) != 0 ||
+			    parse_u64(dash + 1, 65535, &b) != 0)
+				a = 0, b = 0;
+		} else if (parse_u64(value, 65535, &a) == 0) {
+			b = a;
+		} else {
+			a = b = 0;
+		}
+		if (a == 0 || b < a)
+			return bad(err, errlen, key, value,
+				   "a TCP port or range, 1..65535");
+		if (!o->ports_given) {
+			g->n_ports = 0;	/* the first --port replaces the default */
+			o->ports_given = true;
+		}
+		for (; a <= b; a++) {
+			if (g->n_ports == RTE_DIM(g->ports)) {
+				snprintf(err, errlen, "more than %zu listen ports",
+					 RTE_DIM(g->ports));
+				return -EINVAL;
+			}
+			g->ports[g->n_ports++] = (uint16_t)a;
+		}
 	} else if (strcmp(key, "proto") == 0) {
 		if (value && strcmp(value, "http") == 0)
 			g->proto = GEN_HTTP;
@@ -537,8 +570,9 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 		printf("pmtcp-gen: client on %u lcore(s), %u server(s), %s\n", n,
 		       g->n_servers, g->proto == GEN_HTTP ? "http" : "raw");
 	else
-		printf("pmtcp-gen: server on %u lcore(s), port %u, %s\n", n,
-		       g->port, g->proto == GEN_HTTP ? "http" : "raw");
+		printf("pmtcp-gen: server on %u lcore(s), %u port(s) from %u, %s\n",
+		       n, g->n_ports, g->ports[0],
+		       g->proto == GEN_HTTP ? "http" : "raw");
 	fflush(stdout);
 	l.workers = workers;
 	l.end_ns = end;
@@ -576,10 +610,12 @@ main(int argc, char **argv)
 {
 	struct gen_opts opts;
 	struct pmt_config cfg;
+	unsigned int i;
 	int sep, ret;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.gen.port = 80;
+	opts.gen.ports[0] = 80;
+	opts.gen.n_ports = 1;
 	opts.gen.body_size = 64;
 	opts.gen.req_size = 64;
 	opts.gen.requests_per_conn = 1;
@@ -613,6 +649,9 @@ main(int argc, char **argv)
 	ret = check_gen(&opts.gen);
 	if (ret >= 0)
 		return ret;
+	/* A client spreads its connections over port 0's addresses. */
+	for (i = 0; i < cfg.ports[0].n_addrs; i++)
+		opts.gen.src[opts.gen.n_src++] = cfg.ports[0].addrs[i].addr;
 
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {

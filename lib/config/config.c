@@ -211,6 +211,15 @@ pmt_config_set(struct pmt_config *cfg, const char *section, const char *key,
 		return fail(err, errlen, -ENOENT, "unknown section [%s]",
 			    section);
 
+	if (strcmp(key, "alias") == 0) {
+		/* Another address on the port the last "addr" named. */
+		if (cfg->n_addr_set == 0)
+			return fail(err, errlen, -EINVAL,
+				    "alias '%s' before any --addr: it joins the last --addr's port",
+				    value ? value : "");
+		return port_add_addr(cfg, cfg->n_addr_set - 1, value, err,
+				     errlen);
+	}
 	if (strcmp(key, "addr") == 0) {
 		struct pmt_ipv4_prefix p;
 		int ret;

@@ -96,7 +96,8 @@
 	X(tcp_conn_closed)		\
 	X(tcp_listen_overflow)		\
 	X(tcp_no_tcb)			\
-	X(tcp_time_wait_reuse)
+	X(tcp_time_wait_reuse)		\
+	X(tcp_time_wait_recycled)
 
 struct pmt_stats {
 #define PMT_STATS_FIELD(name) uint64_t name;

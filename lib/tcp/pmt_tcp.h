@@ -187,6 +187,10 @@ struct pmt_tcp_engine {
 	struct pmt_tcp_secret secret;
 	struct pmt_port_alloc ports;
 	uint32_t n_tcbs;		/* TCBs allocated (table or not) */
+	/* TIME-WAIT TCBs in the order they entered it (FIFO, sorted by
+	 * construction: one 2MSL for all); entries may be stale. */
+	struct pmt_tcb **tw_ring;
+	uint32_t tw_head, tw_tail, tw_cap;
 };
 
 /* Socket-table membership of a TCB. */
@@ -209,6 +213,8 @@ void pmt_tcb_close(struct pmt_tcb *tcb, int err);
 void pmt_tcb_release(struct pmt_tcb *tcb);
 /* Free what waits to be read. */
 void pmt_tcb_flush_rcvq(struct pmt_tcb *tcb);
+/* Enter TIME-WAIT: timers, 2MSL, the engine's TIME-WAIT FIFO. */
+void pmt_tcb_time_wait(struct pmt_tcb *tcb);
 /* Free every queued mbuf of @tcb. */
 void pmt_tcb_flush_queues(struct pmt_tcb *tcb);
 /* Return TCBs whose grace period ended and that nobody holds. */

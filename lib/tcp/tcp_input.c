@@ -91,8 +91,10 @@ tcp_closed(struct pmt_engine *eng, const struct pmt_flow_key *k,
 	   const struct pmt_tcp_seg *seg)
 {
 	PMT_STAT_INC(eng, tcp_rx_no_socket);
-	if (seg->flags & PMT_TH_RST)
+	if (seg->flags & PMT_TH_RST) {
+		PMT_STAT_INC(eng, tcp_rx_rst);
 		return;
+	}
 	if (seg->flags & PMT_TH_ACK)
 		pmt_tcp_respond(eng, k, seg->ack, 0, PMT_TH_RST);
 	else
@@ -107,14 +109,21 @@ tcp_listen(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 {
 	struct pmt_tcb *tcb;
 
-	if (seg->flags & PMT_TH_RST)
+	/* Anything but a SYN matches no connection: counted as such. */
+	if (seg->flags & PMT_TH_RST) {
+		PMT_STAT_INC(eng, tcp_rx_rst);
+		PMT_STAT_INC(eng, tcp_rx_no_socket);
 		return;
+	}
 	if (seg->flags & PMT_TH_ACK) {
+		PMT_STAT_INC(eng, tcp_rx_no_socket);
 		pmt_tcp_respond(eng, k, seg->ack, 0, PMT_TH_RST);
 		return;
 	}
-	if (!(seg->flags & PMT_TH_SYN))
+	if (!(seg->flags & PMT_TH_SYN)) {
+		PMT_STAT_INC(eng, tcp_rx_no_socket);
 		return;
+	}
 	if (l->q_len >= l->backlog) {
 		/* As Linux: drop the SYN; the peer tries again. */
 		PMT_STAT_INC(eng, tcp_listen_overflow);
@@ -157,6 +166,7 @@ tcp_syn_sent(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 		return;
 	}
 	if (seg->flags & PMT_TH_RST) {
+		PMT_STAT_INC(eng, tcp_rx_rst);
 		/* "error: connection reset": only with an acceptable ACK. */
 		if (ack) {
 			PMT_STAT_INC(eng, tcp_conn_refused);
@@ -328,8 +338,6 @@ challenge_ack(struct pmt_tcb *tcb)
 static void
 fin_received(struct pmt_tcb *tcb)
 {
-	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
-
 	tcb->rcv_nxt++;
 	tcb->flags |= PMT_TF_ACKNOW | PMT_TF_RCVD_FIN;
 	switch (tcb->state) {
@@ -342,10 +350,7 @@ fin_received(struct pmt_tcb *tcb)
 		tcb->state = PMT_TCPS_CLOSING;
 		break;
 	case PMT_TCPS_FIN_WAIT_2:
-		tcb->state = PMT_TCPS_TIME_WAIT;
-		pmt_tcp_timer_cancel_all(tcb);
-		pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-				  (uint64_t)cfg->tcp_time_wait_ms * 1000);
+		pmt_tcb_time_wait(tcb);
 		break;
 	default:
 		break;
@@ -476,10 +481,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 						  (uint64_t)cfg->tcp_fin_wait2_ms * 1000);
 			break;
 		case PMT_TCPS_CLOSING:
-			tcb->state = PMT_TCPS_TIME_WAIT;
-			pmt_tcp_timer_cancel_all(tcb);
-			pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-					  (uint64_t)cfg->tcp_time_wait_ms * 1000);
+			pmt_tcb_time_wait(tcb);
 			break;
 		case PMT_TCPS_LAST_ACK:
 			pmt_tcb_close(tcb, 0);
@@ -828,7 +830,9 @@ tcp_dispatch(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 	     struct pmt_tcp_seg *seg, const struct pmt_flow_key *k,
 	     struct pmt_tcb *tcb)
 {
-	if (tcb == NULL || tcb->tbl != PMT_TBL_IN)
+	/* The hint may be stale: closed, or even recycled for another pair. */
+	if (tcb == NULL || tcb->tbl != PMT_TBL_IN ||
+	    memcmp(&tcb->key, k, sizeof(*k)) != 0)
 		tcb = pmt_sockt_lookup(eng->tcp.table, k);
 	if (tcb != NULL && tcb->state == PMT_TCPS_TIME_WAIT &&
 	    (seg->flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&

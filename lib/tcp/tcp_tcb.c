@@ -114,8 +114,12 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 				     RTE_CACHE_LINE_SIZE, socket);
 	te->fd_next = rte_zmalloc_socket("pmt_fds", n * sizeof(uint32_t),
 					 RTE_CACHE_LINE_SIZE, socket);
+	te->tw_cap = n + 1;
+	te->tw_ring = rte_zmalloc_socket("pmt_tw", te->tw_cap * sizeof(void *),
+					 RTE_CACHE_LINE_SIZE, socket);
 	if (te->tcb_pool == NULL || te->clone_pool == NULL ||
-	    te->table == NULL || te->fds == NULL || te->fd_next == NULL) {
+	    te->table == NULL || te->fds == NULL || te->fd_next == NULL ||
+	    te->tw_ring == NULL) {
 		RTE_LOG(ERR, USER1,
 			"pmtcp: engine %u: no memory for %u sockets: %s\n",
 			eng->idx, n, rte_strerror(rte_errno));
@@ -153,7 +157,51 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 	rte_mempool_free(te->clone_pool);
 	rte_free(te->fds);
 	rte_free(te->fd_next);
+	rte_free(te->tw_ring);
 	memset(te, 0, sizeof(*te));
+}
+
+void
+pmt_tcb_time_wait(struct pmt_tcb *tcb)
+{
+	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	uint32_t next;
+
+	tcb->state = PMT_TCPS_TIME_WAIT;
+	pmt_tcp_timer_cancel_all(tcb);
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+			  (uint64_t)tcb->eng->stack->cfg.tcp_time_wait_ms * 1000);
+	next = (te->tw_tail + 1) % te->tw_cap;
+	if (next == te->tw_head)	/* full of stale entries: drop the oldest */
+		te->tw_head = (te->tw_head + 1) % te->tw_cap;
+	te->tw_ring[te->tw_tail] = tcb;
+	te->tw_tail = next;
+}
+
+/*
+ * Out of TCBs: give up the oldest TIME-WAIT (Linux does the same past
+ * tcp_max_tw_buckets). A new connection is worth more than the tail
+ * end of an old one's 2MSL; RFC 6191's timestamp checks still guard
+ * the reused pair. Returns true if one was recycled.
+ */
+static bool
+tcb_recycle_time_wait(struct pmt_engine *eng)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+
+	while (te->tw_head != te->tw_tail) {
+		struct pmt_tcb *tcb = te->tw_ring[te->tw_head];
+
+		te->tw_head = (te->tw_head + 1) % te->tw_cap;
+		/* Entries go stale when a TIME-WAIT ends early. */
+		if (tcb->state != PMT_TCPS_TIME_WAIT)
+			continue;
+		PMT_STAT_INC(eng, tcp_time_wait_recycled);
+		pmt_tcb_close(tcb, 0);
+		pmt_tcp_reap(eng);
+		return true;
+	}
+	return false;
 }
 
 struct pmt_tcb *
@@ -162,7 +210,9 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	const struct pmt_config *cfg = &eng->stack->cfg;
 	struct pmt_tcb *tcb;
 
-	if (rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) != 0) {
+	if (rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) != 0 &&
+	    !(tcb_recycle_time_wait(eng) &&
+	      rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) == 0)) {
 		PMT_STAT_INC(eng, tcp_no_tcb);
 		return NULL;
 	}

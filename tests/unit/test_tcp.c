@@ -789,7 +789,8 @@ START_TEST(active_open_refused)
 	INJECT(&c, .seq = 0, .ack = OUR_ISS + 2, .flags = RST | ACK);
 	INJECT(&c, .seq = 0, .ack = OUR_ISS, .flags = RST | ACK);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(3), { "tcp_rx_bad_ack", 2 });
+	tstack_expect_stats(t, IN(3), { "tcp_rx_bad_ack", 2 },
+			    { "tcp_rx_rst", 1 });
 	STATE(&c, PMT_TCPS_SYN_SENT);
 	ck_assert_uint_eq(events(t).n, 0);
 
@@ -797,7 +798,7 @@ START_TEST(active_open_refused)
 	INJECT(&c, .seq = 0, .ack = OUR_ISS + 1, .flags = RST | ACK);
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(1), { "tcp_conn_refused", 1 },
-			    { "tcp_conn_closed", 1 });
+			    { "tcp_conn_closed", 1 }, { "tcp_rx_rst", 1 });
 	STATE(&c, PMT_TCPS_CLOSED);
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
@@ -867,7 +868,7 @@ START_TEST(closed_port_ack_gets_rst)
 	INJECT(&c, .seq = PEER_ISS, .flags = RST);
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(4), OUT(2), { "tcp_rx_no_socket", 4 },
-			    { "tcp_tx_rst", 2 });
+			    { "tcp_tx_rst", 2 }, { "tcp_rx_rst", 2 });
 	/* So is an ACK to a listener: the same reset. */
 	listen_on(&c);
 	INJECT(&c, .seq = PEER_ISS, .ack = 777, .flags = ACK);
