@@ -280,6 +280,8 @@ client_open(struct gen_worker *w, uint64_t now)
 					     cf->n_src], 0);
 	}
 	w->next_server++;
+	/* Each message goes whole (MSG_MORE marks its parts): no Nagle. */
+	pmt_setsockopt(w->eng, fd, PMT_TCP_NODELAY, 1);
 	w->c.conn_attempts++;
 	w->conns_opened++;
 	ret = pmt_connect(w->eng, fd, s->addr, s->port);
@@ -848,6 +850,7 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		int fd = pmt_socket(eng);
 
 		if (fd < 0 || (uint32_t)fd >= w->n_conns ||
+		    pmt_setsockopt(eng, fd, PMT_TCP_NODELAY, 1) != 0 ||
 		    pmt_bind(eng, fd, 0, cf->ports[k]) != 0 ||
 		    pmt_listen(eng, fd, (int)cf->backlog) != 0)
 			return -EADDRINUSE;
