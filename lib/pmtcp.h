@@ -309,6 +309,13 @@ int pmt_events(struct pmt_engine *eng, struct pmt_event *ev, int max);
  */
 int pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr);
 
+/**
+ * pmt_engine_poll() with the clock read by the caller: @p tsc is a
+ * value of rte_rdtsc() taken this turn. An application that reads the
+ * TSC anyway saves the second read (not free in every VM).
+ */
+unsigned int pmt_engine_poll_tsc(struct pmt_engine *eng, uint64_t tsc);
+
 /** Number of counters pmt_stats_get() reports. */
 unsigned int pmt_stats_count(void);
 

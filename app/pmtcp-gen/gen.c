@@ -911,8 +911,11 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 	}
 
 	for (;;) {
-		pmt_engine_poll(w->eng);
-		now = gen_now();
+		uint64_t tsc = rte_rdtsc();
+
+		/* One TSC read a turn, for the engine and for us. */
+		pmt_engine_poll_tsc(w->eng, tsc);
+		now = (uint64_t)(((unsigned __int128)tsc * ns_mult) >> 32);
 		if (!closing && (*stop || (end_ns && now >= end_ns) ||
 				 (cf->role == GEN_CLIENT && w->max_share &&
 				  w->conns_opened >= w->max_share &&

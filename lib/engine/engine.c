@@ -247,3 +247,10 @@ pmt_engine_poll(struct pmt_engine *eng)
 {
 	return pmt_engine_turn(eng, pmt_engine_clock(eng));
 }
+
+unsigned int
+pmt_engine_poll_tsc(struct pmt_engine *eng, uint64_t tsc)
+{
+	return pmt_engine_turn(eng, (uint64_t)(((unsigned __int128)tsc *
+						eng->us_mult) >> 40));
+}
