@@ -166,9 +166,16 @@ struct pmt_tcb {
 	uint16_t linger_s;		/* SO_LINGER seconds; 0xffff = off */
 	uint8_t tbl;			/* PMT_TBL_*: socket-table membership */
 	uint8_t ev_queued;		/* on the ready list */
+	uint32_t tw_gen;		/* its TIME-WAIT FIFO entry */
 };
 
 #define PMT_TCP_MAX_LISTEN 64
+
+/* A TIME-WAIT FIFO entry; the generation spots a TCB reused since. */
+struct pmt_tw_entry {
+	struct pmt_tcb *tcb;
+	uint32_t gen;
+};
 
 /* Engine-side TCP state, embedded in struct pmt_engine. */
 struct pmt_tcp_engine {
@@ -189,8 +196,9 @@ struct pmt_tcp_engine {
 	uint32_t n_tcbs;		/* TCBs allocated (table or not) */
 	/* TIME-WAIT TCBs in the order they entered it (FIFO, sorted by
 	 * construction: one 2MSL for all); entries may be stale. */
-	struct pmt_tcb **tw_ring;
+	struct pmt_tw_entry *tw_ring;
 	uint32_t tw_head, tw_tail, tw_cap;
+	uint32_t tw_gen;
 };
 
 /* Socket-table membership of a TCB. */

@@ -822,6 +822,19 @@ drop:
 }
 
 /*
+ * May a new incarnation take this TIME-WAIT pair? RFC 6191 2: with
+ * timestamps on both, when the SYN's is newer than TS.Recent; without,
+ * RFC 1122 4.2.2.13: when its sequence number is past the old one.
+ */
+static bool
+time_wait_reusable(const struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS))
+		return (int32_t)(seg->tsval - tcb->ts_recent) > 0;
+	return pmt_seq_gt(seg->seq, tcb->rcv_nxt);
+}
+
+/*
  * The segment's connection: @hint from the burst's bulk lookup, unless
  * an earlier segment of the same burst opened or closed one.
  */
@@ -836,9 +849,7 @@ tcp_dispatch(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 		tcb = pmt_sockt_lookup(eng->tcp.table, k);
 	if (tcb != NULL && tcb->state == PMT_TCPS_TIME_WAIT &&
 	    (seg->flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&
-	    pmt_seq_gt(seg->seq, tcb->rcv_nxt)) {
-		/* RFC 6191 / RFC 1122 4.2.2.13: a new incarnation may take
-		 * a TIME-WAIT pair when its SYN is past the old sequence. */
+	    time_wait_reusable(tcb, seg)) {
 		PMT_STAT_INC(eng, tcp_time_wait_reuse);
 		pmt_tcb_close(tcb, 0);
 		tcb = NULL;

@@ -115,7 +115,8 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	te->fd_next = rte_zmalloc_socket("pmt_fds", n * sizeof(uint32_t),
 					 RTE_CACHE_LINE_SIZE, socket);
 	te->tw_cap = n + 1;
-	te->tw_ring = rte_zmalloc_socket("pmt_tw", te->tw_cap * sizeof(void *),
+	te->tw_ring = rte_zmalloc_socket("pmt_tw",
+					 te->tw_cap * sizeof(te->tw_ring[0]),
 					 RTE_CACHE_LINE_SIZE, socket);
 	if (te->tcb_pool == NULL || te->clone_pool == NULL ||
 	    te->table == NULL || te->fds == NULL || te->fd_next == NULL ||
@@ -174,34 +175,43 @@ pmt_tcb_time_wait(struct pmt_tcb *tcb)
 	next = (te->tw_tail + 1) % te->tw_cap;
 	if (next == te->tw_head)	/* full of stale entries: drop the oldest */
 		te->tw_head = (te->tw_head + 1) % te->tw_cap;
-	te->tw_ring[te->tw_tail] = tcb;
+	tcb->tw_gen = ++te->tw_gen;
+	te->tw_ring[te->tw_tail].tcb = tcb;
+	te->tw_ring[te->tw_tail].gen = tcb->tw_gen;
 	te->tw_tail = next;
 }
 
 /*
  * Out of TCBs: give up the oldest TIME-WAIT (Linux does the same past
  * tcp_max_tw_buckets). A new connection is worth more than the tail
- * end of an old one's 2MSL; RFC 6191's timestamp checks still guard
- * the reused pair. Returns true if one was recycled.
+ * end of an old one's 2MSL. Returns a TCB fresh from the pool, or NULL.
  */
-static bool
+static struct pmt_tcb *
 tcb_recycle_time_wait(struct pmt_engine *eng)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
 
 	while (te->tw_head != te->tw_tail) {
-		struct pmt_tcb *tcb = te->tw_ring[te->tw_head];
+		struct pmt_tw_entry *e = &te->tw_ring[te->tw_head];
+		struct pmt_tcb *tcb = e->tcb;
+		void *fresh;
 
 		te->tw_head = (te->tw_head + 1) % te->tw_cap;
-		/* Entries go stale when a TIME-WAIT ends early. */
-		if (tcb->state != PMT_TCPS_TIME_WAIT)
+		/*
+		 * Entries go stale when a TIME-WAIT ends early, and the TCB
+		 * may be in TIME-WAIT again for another pair: the generation
+		 * tells. Only a TCB nobody holds comes back at once.
+		 */
+		if (tcb->state != PMT_TCPS_TIME_WAIT || tcb->tw_gen != e->gen ||
+		    !(tcb->flags & PMT_TF_APP_CLOSED) || tcb->ev_queued)
 			continue;
 		PMT_STAT_INC(eng, tcp_time_wait_recycled);
 		pmt_tcb_close(tcb, 0);
 		pmt_tcp_reap(eng);
-		return true;
+		if (rte_mempool_get(te->tcb_pool, &fresh) == 0)
+			return fresh;
 	}
-	return false;
+	return NULL;
 }
 
 struct pmt_tcb *
@@ -211,8 +221,7 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	struct pmt_tcb *tcb;
 
 	if (rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) != 0 &&
-	    !(tcb_recycle_time_wait(eng) &&
-	      rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) == 0)) {
+	    (tcb = tcb_recycle_time_wait(eng)) == NULL) {
 		PMT_STAT_INC(eng, tcp_no_tcb);
 		return NULL;
 	}

@@ -2568,6 +2568,406 @@ START_TEST(keepalive_probes_then_times_out)
 }
 END_TEST
 
+/* ================= TIME-WAIT: reuse and recycling ================= */
+
+#define SMALL_POOL 16			/* the fewest tcp_max_sockets allowed */
+#define TW_PORT 30000			/* the first peer port of the pool tests */
+
+static void
+cfg_small_pool(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_max_sockets = SMALL_POOL;
+}
+
+static const struct peer_syn mss_syn = { O_MSS, MTU_MSS, 0 };
+
+/* Our ISS for the pair of @c, were its SYN to arrive now (RFC 6528). */
+static uint32_t
+iss_now(const struct conn *c)
+{
+	struct pmt_flow_key k = {
+		.laddr = ts_ip(TS_OUR_IP), .raddr = ts_ip(TS_PEER_IP),
+		.lport = rte_cpu_to_be_16(c->lport),
+		.rport = rte_cpu_to_be_16(c->rport),
+	};
+
+	return pmt_tcp_isn(&c->t->eng->tcp.secret, &k, c->t->now);
+}
+
+/*
+ * Passive open of the pair of @c (its peer port set) with only the MSS
+ * option: no timestamps, no scaling, so any ISS will do. Accepted, its
+ * events read. Returns our ISS. Counters are the caller's.
+ */
+static uint32_t
+plain_open(struct conn *c)
+{
+	struct tstack *t = c->t;
+	uint32_t iss = iss_now(c);
+
+	c->ts = false;
+	conn_windows(c, &mss_syn);
+	INJECT(c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = MTU_MSS);
+	EXPECT(c, .seq = iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .opts = O_MSS, .mss = c->mss);
+	NOTHING(c);
+	INJECT(c, .seq = PEER_ISS + 1, .ack = iss + 1, .flags = ACK);
+	NOTHING(c);
+	c->fd = pmt_accept(t->eng, c->lfd, NULL, NULL);
+	ck_assert_int_ge(c->fd, 0);
+	/* Read now: a TCB on the event list is not the pool's to reuse. */
+	events(t);
+	ck_assert_uint_eq(tcb_of(c)->state, PMT_TCPS_ESTABLISHED);
+	return iss;
+}
+
+/* Active close of a plain_open() connection by close(), to TIME-WAIT. */
+static void
+plain_time_wait(struct conn *c, uint32_t iss)
+{
+	struct tstack *t = c->t;
+
+	ck_assert_int_eq(pmt_close(t->eng, c->fd), 0);
+	c->fd = -1;
+	EXPECT(c, .seq = iss + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(c, .seq = PEER_ISS + 1, .ack = iss + 2, .flags = FIN | ACK);
+	EXPECT(c, .seq = iss + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(c);
+	ck_assert_uint_eq(tcb_of(c)->state, PMT_TCPS_TIME_WAIT);
+}
+
+/*
+ * A listener and TIME-WAIT connections from peer ports TW_PORT on, one
+ * a millisecond, until the pool is empty; @iss gets each one's ISS.
+ * Returns how many there are.
+ */
+static unsigned int
+fill_with_time_wait(struct conn *c, uint32_t *iss, unsigned int cap)
+{
+	struct tstack *t = c->t;
+	unsigned int n = 0;
+
+	listen_on(c);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	tstack_mark(t);
+	while (tstack_tcbs(t) < SMALL_POOL) {
+		ck_assert_uint_lt(n, cap);
+		c->rport = (uint16_t)(TW_PORT + n);
+		iss[n] = plain_open(c);
+		plain_time_wait(c, iss[n]);
+		tstack_expect_stats(t, IN(3), OUT(3), { "tcp_conn_accepts", 1 },
+				    { "tcp_conn_established", 1 });
+		n++;
+		tstack_advance(t, 1 * MS);
+	}
+	ck_assert_uint_eq(rte_mempool_avail_count(t->eng->tcp.tcb_pool), 0);
+	tstack_expect_stats(t);
+	return n;
+}
+
+/* The TCB of peer port @rport, as a segment would find it. */
+static struct pmt_tcb *
+tcb_of_port(struct conn *c, uint16_t rport)
+{
+	uint16_t keep = c->rport;
+	struct pmt_tcb *tcb;
+
+	c->rport = rport;
+	tcb = tcb_of(c);
+	c->rport = keep;
+	return tcb;
+}
+
+START_TEST(time_wait_recycled_when_out_of_tcbs)
+{
+	uint32_t iss[SMALL_POOL], new_iss;
+	int fds[SMALL_POOL];
+	struct conn c;
+	struct tstack *t;
+	unsigned int n, i, j;
+
+	conn_init(&c, cfg_small_pool);
+	t = c.t;
+	n = fill_with_time_wait(&c, iss, RTE_DIM(iss));
+	/* The listener and SMALL_POOL - 1 connections in TIME-WAIT. */
+	ck_assert_uint_eq(n, SMALL_POOL - 1);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(tcb_of_port(&c, (uint16_t)(TW_PORT + i))->state,
+				  PMT_TCPS_TIME_WAIT);
+
+	/*
+	 * Another peer port: no TCB left, so the oldest TIME-WAIT goes
+	 * and its TCB takes the SYN. No tcp_no_tcb: nothing was refused.
+	 */
+	c.rport = (uint16_t)(TW_PORT + n);
+	new_iss = plain_open(&c);
+	fds[0] = c.fd;
+	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_conn_accepts", 1 },
+			    { "tcp_conn_established", 1 },
+			    { "tcp_time_wait_recycled", 1 },
+			    { "tcp_conn_closed", 1 });
+	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
+	ck_assert_ptr_null(tcb_of_port(&c, TW_PORT));
+	for (i = 1; i < n; i++)
+		ck_assert_uint_eq(tcb_of_port(&c, (uint16_t)(TW_PORT + i))->state,
+				  PMT_TCPS_TIME_WAIT);
+	/* The recycled pair is no connection now: the peer's repeated FIN
+	 * meets the listener's no-socket answer. */
+	c.rport = TW_PORT;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss[0] + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = iss[0] + 2, .flags = RST, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_no_socket", 1 },
+			    { "tcp_tx_rst", 1 });
+	/* The new connection is unharmed. */
+	c.rport = (uint16_t)(TW_PORT + n);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(tcb_of(&c)->snd_nxt, new_iss + 1);
+	ck_assert_uint_eq(tcb_of(&c)->rcv_nxt, PEER_ISS + 1);
+
+	/* Every further SYN takes the next oldest, in order. */
+	for (j = 1; j < n; j++) {
+		c.rport = (uint16_t)(TW_PORT + n + j);
+		plain_open(&c);
+		fds[j] = c.fd;
+		tstack_expect_stats(t, IN(2), OUT(1), { "tcp_conn_accepts", 1 },
+				    { "tcp_conn_established", 1 },
+				    { "tcp_time_wait_recycled", 1 },
+				    { "tcp_conn_closed", 1 });
+		ck_assert_ptr_null(tcb_of_port(&c, (uint16_t)(TW_PORT + j)));
+		if (j + 1 < n)
+			ck_assert_uint_eq(tcb_of_port(&c, (uint16_t)(TW_PORT + j + 1))->state,
+					  PMT_TCPS_TIME_WAIT);
+	}
+	/* Now every TCB is busy and none is in TIME-WAIT: refused. */
+	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(tcb_of_port(&c, (uint16_t)(TW_PORT + n + i))->state,
+				  PMT_TCPS_ESTABLISHED);
+	c.rport = (uint16_t)(TW_PORT + 2 * n);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = MTU_MSS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_no_tcb", 1 });
+	ck_assert_ptr_null(tcb_of(&c));
+	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
+	/* Its retransmission fares no better, and costs nothing. */
+	tstack_advance(t, RTO_INIT_US);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = MTU_MSS);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_no_tcb", 1 });
+	/* One connection closes (its RST here): the next SYN gets in. */
+	c.rport = (uint16_t)(TW_PORT + n);
+	INJECT(&c, .seq = PEER_ISS + 1, .flags = RST);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_rx_rst", 1 },
+			    { "tcp_conn_resets", 1 }, { "tcp_conn_closed", 1 });
+	ck_assert_uint_eq(events(t).m[fds[0]],
+			  PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT | PMT_EV_HUP);
+	ck_assert_int_eq(pmt_close(t->eng, fds[0]), 0);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL - 1);
+	c.rport = (uint16_t)(TW_PORT + 2 * n);
+	new_iss = iss_now(&c);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = MTU_MSS);
+	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .opts = O_MSS, .mss = c.mss);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_accepts", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(time_wait_reuse_by_new_syn)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *old, *child;
+	uint32_t new_iss, tsval;
+
+	est(&c, NULL);
+	t = c.t;
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	c.fd = -1;
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(2));
+	old = tcb_of(&c);
+	ck_assert_uint_eq(old->state, PMT_TCPS_TIME_WAIT);
+	ck_assert_uint_eq(old->rcv_nxt, PEER_ISS + 2);
+	tstack_advance(t, 100 * MS);
+
+	/*
+	 * A SYN not above the old RCV.NXT is no new incarnation (RFC 1122
+	 * 4.2.2.13; with its TSval no newer, not by RFC 6191 either). At
+	 * RCV.NXT it is a SYN in the window: RFC 5961 4.2's challenge ACK.
+	 */
+	INJECT(&c, .seq = PEER_ISS + 2, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = MTU_MSS, .ws = PEER_WS, .tsecr = 0);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_syn_in_window", 1 },
+			    { "tcp_challenge_acks", 1 });
+	/* Below it: an unacceptable segment, ACKed. */
+	INJECT(&c, .seq = PEER_ISS - 1000, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = MTU_MSS, .ws = PEER_WS, .tsecr = 0);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_unacceptable", 1 });
+	/* Above it but with an ACK: no connection request, challenged. */
+	INJECT(&c, .seq = PEER_ISS + 1000, .ack = OUR_ISS + 2,
+	       .flags = SYN | ACK, .wnd = UINT16_MAX, .opts = O_ALL,
+	       .mss = MTU_MSS, .ws = PEER_WS);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_syn_in_window", 1 },
+			    { "tcp_challenge_acks", 1 });
+	ck_assert_ptr_eq(tcb_of(&c), old);
+	ck_assert_uint_eq(old->state, PMT_TCPS_TIME_WAIT);
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+
+	/*
+	 * Above it, TSval newer too: the old TCB goes, the listener takes
+	 * the SYN. Our new ISS is past everything the old one sent (the
+	 * ISN clock moved on), and the new TSval clock starts there.
+	 */
+	new_iss = iss_now(&c);
+	ck_assert(pmt_seq_gt(new_iss, OUR_ISS + 2));
+	tsval = (uint32_t)(t->now / 1000) + new_iss;
+	c.ts_peer = PEER_TS + 1000;
+	INJECT(&c, .seq = PEER_ISS + 100000, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = MTU_MSS, .ws = PEER_WS, .tsecr = 0);
+	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 100001,
+	       .flags = SYN | ACK, .wnd = UINT16_MAX, .opts = O_ALL,
+	       .mss = MTU_MSS, .ws = OUR_WS, .tsval = tsval);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_time_wait_reuse", 1 },
+			    { "tcp_conn_closed", 1 }, { "tcp_conn_accepts", 1 });
+	child = tcb_of(&c);
+	ck_assert_ptr_nonnull(child);
+	ck_assert_ptr_ne(child, old);
+	ck_assert_uint_eq(child->state, PMT_TCPS_SYN_RECEIVED);
+	ck_assert_uint_eq(child->irs, PEER_ISS + 100000);
+	/* The old TCB went back to the pool at the end of the turn. */
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+
+	/* The new incarnation completes and outlives the old 2MSL. */
+	INJECT(&c, .seq = PEER_ISS + 100001, .ack = new_iss + 1, .flags = ACK,
+	       .tsecr = tsval);
+	EXPECT(&c, .seq = new_iss + 1, .ack = PEER_ISS + 100001, .flags = ACK,
+	       .tsval = tsval);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 });
+	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(c.fd, 0);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_advance(t, TIME_WAIT_US);
+	NOTHING(&c);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_expect_stats(t);
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * As inject(), onto the wire only: the next turn takes it in one RX
+ * burst with whatever else is queued. No payload, no timestamps.
+ */
+static void
+enqueue(struct conn *c, const struct tseg *s)
+{
+	uint8_t f[256];
+	struct ts_tcp w = {
+		.src = ts_ip(TS_PEER_IP),
+		.dst = ts_ip(TS_OUR_IP),
+		.sport = s->sport ? s->sport : c->rport,
+		.dport = s->dport ? s->dport : c->lport,
+		.seq = s->seq,
+		.ack = s->ack,
+		.flags = s->flags,
+		.wnd = s->wnd < 0 ? c->peer_wnd : (uint16_t)s->wnd,
+	};
+
+	ck_assert(!c->ts && !(s->opts & O_TS) && seg_len(s) == 0);
+	w.o.opts = s->opts;
+	w.o.mss = s->mss;
+	w.o.wscale = s->ws;
+	tstack_enqueue(c->t, f, ts_tcp(f, tstack_mac(c->t), &ts_peer_mac, &w),
+		       0);
+}
+
+#define ENQUEUE(c, ...) enqueue((c), SEG(__VA_ARGS__))
+
+START_TEST(burst_hint_recycled_pair)
+{
+	uint32_t iss[SMALL_POOL], new_iss;
+	struct pmt_tcb *victim, *child;
+	struct conn c;
+	struct tstack *t;
+	uint16_t new_port;
+	unsigned int n;
+
+	conn_init(&c, cfg_small_pool);
+	t = c.t;
+	n = fill_with_time_wait(&c, iss, RTE_DIM(iss));
+	victim = tcb_of_port(&c, TW_PORT);
+	ck_assert_uint_eq(victim->state, PMT_TCPS_TIME_WAIT);
+
+	/*
+	 * One burst: a SYN that takes the oldest TIME-WAIT's TCB, then the
+	 * old pair's repeated FIN and a RST at its RCV.NXT. The bulk lookup
+	 * ran before the SYN: their hint is the TCB the SYN took. The new
+	 * SYN is at PEER_ISS + 1, so the child's RCV.NXT is the old one's:
+	 * that RST, were it let in, would kill the child.
+	 */
+	new_port = (uint16_t)(TW_PORT + n);
+	c.rport = new_port;
+	new_iss = iss_now(&c);
+	ENQUEUE(&c, .seq = PEER_ISS + 1, .flags = SYN, .opts = O_MSS,
+		.mss = MTU_MSS);
+	c.rport = TW_PORT;
+	ENQUEUE(&c, .seq = PEER_ISS + 1, .ack = iss[0] + 2, .flags = FIN | ACK);
+	ENQUEUE(&c, .seq = PEER_ISS + 2, .flags = RST);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(rte_ring_count(t->rx), 0);
+
+	/* The SYN-ACK, then the no-socket answer to the old pair. */
+	c.rport = new_port;
+	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 2, .flags = SYN | ACK,
+	       .opts = O_MSS, .mss = c.mss);
+	c.rport = TW_PORT;
+	EXPECT(&c, .seq = iss[0] + 2, .flags = RST, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(3), OUT(2), { "tcp_conn_accepts", 1 },
+			    { "tcp_time_wait_recycled", 1 },
+			    { "tcp_conn_closed", 1 },
+			    { "tcp_rx_no_socket", 2 }, { "tcp_tx_rst", 1 },
+			    { "tcp_rx_rst", 1 });
+	/* The hint really was stale: the child is the recycled TCB. */
+	ck_assert_ptr_null(tcb_of_port(&c, TW_PORT));
+	child = tcb_of_port(&c, new_port);
+	ck_assert_ptr_eq(child, victim);
+	ck_assert_uint_eq(child->state, PMT_TCPS_SYN_RECEIVED);
+	ck_assert_uint_eq(child->irs, PEER_ISS + 1);
+	ck_assert_uint_eq(child->rcv_nxt, PEER_ISS + 2);
+	ck_assert_uint_eq(child->snd_una, new_iss);
+	ck_assert_uint_eq(child->snd_nxt, new_iss + 1);
+	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
+
+	/* The child goes on as if the old pair had never spoken. */
+	c.rport = new_port;
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = new_iss + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_conn_established", 1 });
+	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(c.fd, 0);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_free(t);
+}
+END_TEST
+
 /* ================= the suite ================= */
 
 static TCase *
@@ -2648,6 +3048,11 @@ tcp_suite(void)
 	tcase_add_test(tc, fast_retransmit_and_newreno);
 	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
 	tcase_add_test(tc, keepalive_probes_then_times_out);
+
+	tc = tcase(s, "time-wait");
+	tcase_add_test(tc, time_wait_recycled_when_out_of_tcbs);
+	tcase_add_test(tc, time_wait_reuse_by_new_syn);
+	tcase_add_test(tc, burst_hint_recycled_pair);
 	return s;
 }
 
