@@ -35,6 +35,8 @@ enum conn_state {
 struct gen_conn {
 	uint8_t state;
 	bool close_after;	/* server: answer then close */
+	bool ka_announce;	/* server: HTTP/1.0 keep-alive, say so */
+	bool retry_queued;	/* on the worker's retry FIFO */
 	bool got_first;		/* client: first response byte seen */
 	uint64_t t0;		/* connect or request start, ns */
 	uint64_t out_off;	/* bytes of the current message sent */
@@ -153,6 +155,8 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 {
 	if (c->state == C_FREE || c->state == C_LISTEN)
 		return;
+	if (c->state == C_CONNECTING)
+		w->connecting--;
 	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
 		free(c->req);
 	c->state = C_FREE;
@@ -183,6 +187,22 @@ count_error(struct gen_worker *w, int err)
 }
 
 /*
+ * A send that stopped short without the stack promising PMT_EV_OUT
+ * (no clone, or room for less than a header) tries again next turn.
+ */
+static void
+retry_later(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	uint32_t next = (w->retry_tail + 1) % w->retry_cap;
+
+	if (c->retry_queued || next == w->retry_head)
+		return;
+	c->retry_queued = true;
+	w->retry_fd[w->retry_tail] = fd;
+	w->retry_tail = next;
+}
+
+/*
  * Send what is left of the current message: @tpl windows from out_off.
  * Returns 1 when it is all queued, 0 when waiting for room, < 0 on error.
  */
@@ -201,11 +221,13 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 		if (room < 0)
 			return (int)room;
 		if (room == 0)
-			return 0;
+			return 0;	/* the stack signals PMT_EV_OUT */
 		if (c->out_off < hlen) {
 			/* The header goes whole, with what body fits. */
-			if ((uint64_t)room < hlen - c->out_off)
+			if ((uint64_t)room < hlen - c->out_off) {
+				retry_later(w, fd, c);
 				return 0;
+			}
 			m = tpl_window(w->clone_pool, hdr, c->out_off,
 				       hlen - c->out_off);
 			n = hlen - c->out_off;
@@ -215,8 +237,10 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 			n = RTE_MIN((uint64_t)room, body_len - boff);
 			m = tpl_window(w->clone_pool, body, boff, n);
 		}
-		if (m == NULL)
-			return 0;	/* out of clones: next turn */
+		if (m == NULL) {
+			retry_later(w, fd, c);	/* out of clones */
+			return 0;
+		}
 		ret = pmt_send_mbuf(w->eng, fd, m,
 				    c->out_off + n < c->out_len ? PMT_MSG_MORE : 0);
 		if (ret < 0) {
@@ -296,6 +320,7 @@ client_open(struct gen_worker *w, uint64_t now)
 	c->t0 = now;
 	gen_http_resp_init(&c->resp);
 	w->c.conn_active++;
+	w->connecting++;
 }
 
 /* One response is complete: record, then next request or close. */
@@ -462,6 +487,7 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		}
 		if (!(ev->events & PMT_EV_OUT) || st < 4)
 			return;
+		w->connecting--;
 		w->c.conn_established++;
 		gen_hist_record(&w->h_connect, now - c->t0);
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
@@ -503,6 +529,13 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 
 	if (w->max_share && w->conns_opened >= w->max_share)
 		return 0;
+	/*
+	 * Bound the handshakes in flight: an unpaced ramp to 100K
+	 * connections would overrun the peer's backlog and the rings.
+	 */
+	if (w->connecting >= GEN_MAX_CONNECTING)
+		return 0;
+	n = RTE_MIN(n, GEN_MAX_CONNECTING - w->connecting);
 	if (w->max_share)
 		n = RTE_MIN(n, w->max_share - w->conns_opened);
 	if (w->conc_share) {
@@ -530,6 +563,13 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 
 static void stream_more(struct gen_worker *w, int fd, struct gen_conn *c);
 
+/* Which response header: 0 keep-alive, 1 close, 2 keep-alive said aloud. */
+static inline unsigned int
+hdr_kind(const struct gen_conn *c)
+{
+	return c->close_after ? 1 : c->ka_announce ? 2 : 0;
+}
+
 static void
 server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 {
@@ -538,7 +578,7 @@ server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 	int ret;
 
 	if (cf->proto == GEN_HTTP)
-		hdr = w->hdr_tpl[c->close_after ? 1 : 0];
+		hdr = w->hdr_tpl[hdr_kind(c)];
 	ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size);
 	if (ret < 0) {
 		count_error(w, -ret);
@@ -565,7 +605,7 @@ server_start_response(struct gen_worker *w, int fd, struct gen_conn *c)
 	c->out_off = 0;
 	c->out_len = cf->body_size;
 	if (cf->proto == GEN_HTTP)
-		c->out_len += w->hdr_tpl[c->close_after ? 1 : 0]->pkt_len;
+		c->out_len += w->hdr_tpl[hdr_kind(c)]->pkt_len;
 	server_respond(w, fd, c);
 }
 
@@ -627,6 +667,16 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c)
 			int rc;
 
 			while (len > 0) {
+				if (c->req == NULL) {
+					c->req = malloc(sizeof(*c->req));
+					if (c->req == NULL) {
+						w->c.err_other++;
+						rte_pktmbuf_free(m);
+						conn_close(w, fd, c);
+						return;
+					}
+					gen_http_req_init(c->req);
+				}
 				if (c->state != C_READING) {
 					/* Pipelined while answering: not supported. */
 					w->c.err_http++;
@@ -646,7 +696,12 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c)
 					return;
 				}
 				c->close_after = c->req->msg.close;
-				gen_http_req_reset(c->req);
+				/* HTTP/1.0 keeps a connection only when told. */
+				c->ka_announce = !c->close_after &&
+					c->req->msg.http_minor == 0;
+				/* Between requests: give the parser back. */
+				free(c->req);
+				c->req = NULL;
 				server_start_response(w, fd, c);
 				if (w->conns[fd].state == C_FREE) {
 					rte_pktmbuf_free(m);
@@ -674,15 +729,9 @@ server_accept(struct gen_worker *w, int lfd)
 		c = &w->conns[fd];
 		memset(c, 0, sizeof(*c));
 		c->state = C_READING;
-		if (w->conf->proto == GEN_HTTP) {
-			c->req = malloc(sizeof(*c->req));
-			if (c->req == NULL) {
-				pmt_close(w->eng, fd);
-				w->c.err_other++;
-				continue;
-			}
-			gen_http_req_init(c->req);
-		}
+		/* The request parser comes with the first request byte and
+		 * goes between requests: an idle connection holds none. */
+		c->req = NULL;
 		w->c.conn_established++;
 		w->c.conn_active++;
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
@@ -711,8 +760,10 @@ stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
 		off = c->out_off % len;
 		n = RTE_MIN((uint64_t)room, len - off);
 		m = tpl_window(w->clone_pool, w->body_tpl, off, n);
-		if (m == NULL)
+		if (m == NULL) {
+			retry_later(w, fd, c);
 			return;
+		}
 		if (pmt_send_mbuf(w->eng, fd, m, 0) < 0) {
 			rte_pktmbuf_free(m);
 			return;
@@ -787,6 +838,11 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		w->max_share = w->conns_opened = 1;	/* this lcore stays idle */
 	if (cf->concurrency && w->conc_share == 0 && !cf->cps)
 		w->max_share = w->conns_opened = 1;
+	w->retry_cap = max_sockets + 1;
+	w->retry_fd = rte_zmalloc_socket("gen_retry",
+					 w->retry_cap * sizeof(int32_t), 0, socket);
+	if (w->retry_fd == NULL)
+		return -ENOMEM;
 	if (cf->interval_ms) {
 		w->wait_cap = max_sockets + 1;
 		w->wait_fd = rte_zmalloc_socket("gen_wait",
@@ -804,7 +860,10 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 					      TPL_ROOM + RTE_PKTMBUF_HEADROOM,
 					      socket);
 	snprintf(name, sizeof(name), "gen_clone_%u", idx);
-	w->clone_pool = rte_pktmbuf_pool_create(name, 65535, 256, 0, 0, socket);
+	/* Two windows per message in flight, for every socket at most. */
+	w->clone_pool = rte_pktmbuf_pool_create(name,
+						RTE_MAX(65535u, 2 * max_sockets + 1024),
+						256, 0, 0, socket);
 	if (w->tpl_pool == NULL || w->clone_pool == NULL)
 		return -ENOMEM;
 
@@ -832,9 +891,10 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 
 	/* Server: the header templates and one shared body. */
 	if (cf->proto == GEN_HTTP) {
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 3; k++) {
 			len = gen_http_resp_build(buf, sizeof(buf), 200,
-						  cf->body_size, k == 1, NULL);
+						  cf->body_size, k == 1,
+						  k == 2 ? "Connection: keep-alive\r\n" : NULL);
 			if (len == 0)
 				return -E2BIG;
 			w->hdr_tpl[k] = tpl_build(w->tpl_pool, buf, len, len);
@@ -877,10 +937,12 @@ gen_worker_fini(struct gen_worker *w)
 	rte_pktmbuf_free(w->req_tpl);
 	rte_pktmbuf_free(w->hdr_tpl[0]);
 	rte_pktmbuf_free(w->hdr_tpl[1]);
+	rte_pktmbuf_free(w->hdr_tpl[2]);
 	rte_pktmbuf_free(w->body_tpl);
 	rte_free(w->conns);
 	rte_free(w->wait_fd);
 	rte_free(w->wait_at);
+	rte_free(w->retry_fd);
 	w->conns = NULL;
 }
 
@@ -891,7 +953,8 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 	const struct gen_conf *cf = w->conf;
 	struct pmt_event ev[64];
 	uint64_t start = gen_now(), now, linger_until = 0;
-	uint64_t next_tick = start + 1000000000;
+	uint64_t next_tick = start + 1000000000, quiet_since = 0;
+	uint32_t close_fd = 0;
 	bool closing = false;
 	int i, n;
 
@@ -921,18 +984,32 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 				  w->conns_opened >= w->max_share &&
 				  w->c.conn_active == 0))) {
 			/* The run is over: close what is open, let FINs go. */
-			uint32_t fd;
-
 			closing = true;
-			for (fd = 0; fd < w->n_conns; fd++)
-				if (w->conns[fd].state != C_FREE &&
-				    w->conns[fd].state != C_LISTEN)
-					conn_close(w, (int)fd, &w->conns[fd]);
-			linger_until = now + 200000000;
+			close_fd = 0;
+			linger_until = now + 5000000000ull;
 		}
 		if (closing) {
+			/*
+			 * A few thousand closes a turn: closing 200K
+			 * connections at once overruns the TX rings and
+			 * loses FINs. Then wait for the handshakes to end.
+			 */
+			uint32_t done = 0;
+
+			while (close_fd < w->n_conns && done < 2048) {
+				struct gen_conn *cc = &w->conns[close_fd];
+
+				if (cc->state != C_FREE && cc->state != C_LISTEN) {
+					conn_close(w, (int)close_fd, cc);
+					done++;
+				}
+				close_fd++;
+			}
 			n = pmt_events(w->eng, ev, 64);
-			if (now >= linger_until)
+			if (close_fd >= w->n_conns && quiet_since == 0)
+				quiet_since = now;
+			if (now >= linger_until ||
+			    (quiet_since && now - quiet_since >= 200000000))
 				break;
 			if (tick != NULL && now >= next_tick) {
 				tick(tick_arg, now);
@@ -954,6 +1031,18 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 				if (w->conns[fd].state == C_IDLE)
 					client_send_request(w, fd, &w->conns[fd], now);
 			}
+		}
+		/* Sends that stopped short last turn. */
+		for (i = 0; i < 64 && w->retry_head != w->retry_tail; i++) {
+			int fd = w->retry_fd[w->retry_head];
+			struct pmt_event rev = { .fd = fd, .events = PMT_EV_OUT };
+
+			w->retry_head = (w->retry_head + 1) % w->retry_cap;
+			w->conns[fd].retry_queued = false;
+			if (cf->role == GEN_CLIENT)
+				client_event(w, &rev, now);
+			else
+				server_event(w, &rev);
 		}
 		n = pmt_events(w->eng, ev, 64);
 		for (i = 0; i < n; i++) {

@@ -14,6 +14,7 @@
 
 #define GEN_MAX_SERVERS 64
 #define GEN_EXIT_THRESHOLD 3	/* --fail-on threshold crossed */
+#define GEN_MAX_CONNECTING 1024	/* handshakes in flight per lcore */
 
 enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER };
 enum gen_proto { GEN_HTTP = 0, GEN_RAW };
@@ -90,6 +91,7 @@ struct gen_worker {
 	unsigned int n_listen;
 	uint64_t next_server;
 	uint64_t conns_opened;		/* towards max_conns */
+	uint64_t connecting;		/* handshakes in flight */
 	struct gen_rate rate;
 	uint64_t cps_share;		/* this lcore's part of --cps */
 	uint64_t conc_share;		/* this lcore's part of --concurrency */
@@ -101,10 +103,14 @@ struct gen_worker {
 	int32_t *wait_fd;
 	uint64_t *wait_at;
 	uint32_t wait_head, wait_tail, wait_cap;
+	/* sends to try again next turn (FIFO of descriptors) */
+	int32_t *retry_fd;
+	uint32_t retry_head, retry_tail, retry_cap;
 	struct rte_mempool *tpl_pool;	/* templates: requests, bodies */
 	struct rte_mempool *clone_pool;	/* windows into the templates */
 	struct rte_mbuf *req_tpl;	/* one request, whole */
-	struct rte_mbuf *hdr_tpl[2];	/* response header: keep-alive, close */
+	struct rte_mbuf *hdr_tpl[3];	/* response header: keep-alive, close,
+					 * keep-alive announced (HTTP/1.0) */
 	struct rte_mbuf *body_tpl;	/* response body, shared by all */
 	uint64_t req_len;
 	volatile bool done;
