@@ -373,7 +373,8 @@ output_one(struct pmt_tcb *tcb, bool force)
 			pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
 		return 0;
 	}
-	if (len > 0 && pmt_seq_lt(seq, tcb->snd_max)) {
+	/* Retransmissions: data, and a SYN or FIN sent again, all count. */
+	if ((len > 0 || syn || fin) && pmt_seq_lt(seq, tcb->snd_max)) {
 		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
 		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
 	}

@@ -898,7 +898,8 @@ START_TEST(syn_ack_repeated_for_repeated_syn_and_after_rto)
 	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
 	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
 	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
-	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_conn_accepts", 1 });
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_conn_accepts", 1 },
+			    { "tcp_tx_rexmit_segs", 1 });
 	/* No answer: it goes again after the initial RTO, then twice that. */
 	tstack_advance(t, RTO_INIT_US - 300 * MS - 1);
 	NOTHING(&c);
@@ -910,7 +911,8 @@ START_TEST(syn_ack_repeated_for_repeated_syn_and_after_rto)
 	tstack_advance(t, 1);
 	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
 	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
-	tstack_expect_stats(t, OUT(2), { "tcp_rto_timeouts", 2 });
+	tstack_expect_stats(t, OUT(2), { "tcp_rto_timeouts", 2 },
+			    { "tcp_tx_rexmit_segs", 2 });
 	/* The ACK completes it (and our window grows past 64 KiB). */
 	c.ts = true;
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
@@ -975,7 +977,8 @@ START_TEST(simultaneous_open)
 	       .wnd = UINT16_MAX, .opts = O_MSS | O_WS | O_SACKP, .mss = 1460,
 	       .ws = OUR_WS);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(2), { "tcp_conn_attempts", 1 });
+	tstack_expect_stats(t, IN(1), OUT(2), { "tcp_conn_attempts", 1 },
+			    { "tcp_tx_rexmit_segs", 1 });
 	ck_assert_uint_eq(events(t).n, 0);
 	/* Its SYN-ACK: the SYN in it is old, the ACK of ours is new. */
 	INJECT(&c, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
@@ -2212,7 +2215,7 @@ START_TEST(rto_resends_data_with_the_fin)
 	STATE(&c, PMT_TCPS_FIN_WAIT_2);
 	tstack_expect_stats(t, IN(2), OUT(4), DATA(2),
 			    { "tcp_rto_timeouts", 2 },
-			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_segs", 2 },
 			    { "tcp_tx_rexmit_bytes", 100 });
 	tstack_free(t);
 }
@@ -2394,7 +2397,8 @@ START_TEST(syn_retries_exhausted_times_out)
 	tstack_expect_stats(t, OUT(3), { "tcp_conn_attempts", 1 },
 			    { "tcp_rto_timeouts", 3 },
 			    { "tcp_conn_timeouts", 1 },
-			    { "tcp_conn_closed", 1 });
+			    { "tcp_conn_closed", 1 },
+			    { "tcp_tx_rexmit_segs", 2 });
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
 			  PMT_EV_HUP);
