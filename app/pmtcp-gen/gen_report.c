@@ -191,11 +191,16 @@ gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 		"  closed %" PRIu64 "  (%.0f/s)\n",
 		t.conn_attempts, t.conn_established, t.conn_closed,
 		secs > 0 ? (double)t.conn_established / secs : 0.0);
-	fprintf(f, "  requests     sent %" PRIu64 "  answered %" PRIu64
-		"  (%.0f/s)  2xx %" PRIu64 "  other status %" PRIu64 "\n",
-		t.requests, t.responses,
-		secs > 0 ? (double)t.responses / secs : 0.0, t.status_2xx,
-		t.status_other);
+	if (r->conf->role == GEN_CLIENT)
+		fprintf(f, "  requests     sent %" PRIu64 "  answered %" PRIu64
+			"  (%.0f/s)  2xx %" PRIu64 "  other status %" PRIu64 "\n",
+			t.requests, t.responses,
+			secs > 0 ? (double)t.responses / secs : 0.0,
+			t.status_2xx, t.status_other);
+	else
+		fprintf(f, "  requests     received %" PRIu64 "  answered %" PRIu64
+			"  (%.0f/s)\n", t.requests, t.responses,
+			secs > 0 ? (double)t.responses / secs : 0.0);
 	fprintf(f, "  payload      rx %" PRIu64 " B (%.3f Gb/s)  tx %" PRIu64
 		" B (%.3f Gb/s)\n", t.rx_bytes,
 		secs > 0 ? (double)t.rx_bytes * 8 / secs / 1e9 : 0.0,
@@ -208,10 +213,13 @@ gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 	fprintf(f, "  tcp          retransmitted %" PRIu64 "  rst sent %" PRIu64
 		"  rst received %" PRIu64 "\n", stat_value(r->st_retr),
 		stat_value(r->st_rsttx), stat_value(r->st_rstrx));
-	fprintf(f, "  latency (log-linear histogram, < 1%% error):\n");
-	print_hist(f, "connect", &hc);
-	print_hist(f, "first byte", &hf);
-	print_hist(f, "request->reply", &hq);
+	/* Latencies are the client's view; a server has none to give. */
+	if (r->conf->role == GEN_CLIENT) {
+		fprintf(f, "  latency (log-linear histogram, < 1%% error):\n");
+		print_hist(f, "connect", &hc);
+		print_hist(f, "first byte", &hf);
+		print_hist(f, "request->reply", &hq);
+	}
 	fflush(f);
 }
 

@@ -276,10 +276,17 @@ gl_summary() {
 	SUM[attempted]=${BASH_REMATCH[1]} SUM[established]=${BASH_REMATCH[2]}
 	SUM[closed]=${BASH_REMATCH[3]}
 	line=$(grep '^  requests ' "$f")
-	[[ $line =~ sent\ ([0-9]+)\ +answered\ ([0-9]+).*2xx\ ([0-9]+)\ +other\ status\ ([0-9]+) ]] ||
+	# A client says "sent N answered N ... 2xx N other status N"; a
+	# server "received N answered N" (it has no statuses to count).
+	if [[ $line =~ sent\ ([0-9]+)\ +answered\ ([0-9]+).*2xx\ ([0-9]+)\ +other\ status\ ([0-9]+) ]]; then
+		SUM[sent]=${BASH_REMATCH[1]} SUM[answered]=${BASH_REMATCH[2]}
+		SUM[2xx]=${BASH_REMATCH[3]} SUM[other]=${BASH_REMATCH[4]}
+	elif [[ $line =~ received\ ([0-9]+)\ +answered\ ([0-9]+) ]]; then
+		SUM[sent]=${BASH_REMATCH[1]} SUM[answered]=${BASH_REMATCH[2]}
+		SUM[2xx]=0 SUM[other]=0
+	else
 		fail "pmtcp-gen $1: cannot parse '$line'"
-	SUM[sent]=${BASH_REMATCH[1]} SUM[answered]=${BASH_REMATCH[2]}
-	SUM[2xx]=${BASH_REMATCH[3]} SUM[other]=${BASH_REMATCH[4]}
+	fi
 	line=$(grep '^  errors ' "$f")
 	[[ $line =~ errors\ +([0-9]+)\ +refused\ ([0-9]+)\ +reset\ ([0-9]+)\ +timeout\ ([0-9]+)\ +http\ ([0-9]+)\ +closed\ ([0-9]+)\ +socket\ ([0-9]+)\ +other\ ([0-9]+) ]] ||
 		fail "pmtcp-gen $1: cannot parse '$line'"
