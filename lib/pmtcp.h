@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 struct rte_mbuf;
+struct rte_mempool;
 
 #ifdef __cplusplus
 extern "C" {
@@ -262,6 +263,18 @@ long pmt_send_mbuf(struct pmt_engine *eng, int fd, struct rte_mbuf *m,
  * now. @return bytes (0 when full), or a negative errno.
  */
 long pmt_send_space(struct pmt_engine *eng, int fd);
+
+/**
+ * Indirect mbufs from @p pool windowing bytes [@p off, @p off + @p len)
+ * of the chain @p src: how the segmenter cuts the send queue without
+ * copying, and how an application sends a part of a shared payload
+ * with pmt_send_mbuf(). @p len must be > 0.
+ * @return the new chain, or NULL with rte_errno ENOBUFS (pool empty)
+ * or EINVAL (the chain is shorter than @p off + @p len).
+ */
+struct rte_mbuf *pmt_mbuf_window(struct rte_mempool *pool,
+				 struct rte_mbuf *src, uint64_t off,
+				 uint64_t len);
 
 /** Copy out up to @p len bytes. @return bytes, 0 at end of stream, -EAGAIN. */
 long pmt_recv(struct pmt_engine *eng, int fd, void *buf, size_t len);

@@ -109,47 +109,6 @@ tpl_build(struct rte_mempool *mp, const char *prefix, size_t plen,
 	return head;
 }
 
-/* Indirect mbufs over bytes [off, off + len) of a template chain. */
-static struct rte_mbuf *
-tpl_window(struct rte_mempool *cp, struct rte_mbuf *tpl, uint64_t off,
-	   uint64_t len)
-{
-	struct rte_mbuf *s = tpl, *head = NULL, *last = NULL;
-	uint64_t pos = 0;
-
-	while (s != NULL && pos + s->data_len <= off) {
-		pos += s->data_len;
-		s = s->next;
-	}
-	while (len > 0 && s != NULL) {
-		uint64_t skip = off - pos;
-		uint16_t n = (uint16_t)RTE_MIN((uint64_t)s->data_len - skip, len);
-		struct rte_mbuf *mi = rte_pktmbuf_alloc(cp);
-
-		if (mi == NULL) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		rte_pktmbuf_attach(mi, s);
-		mi->data_off = (uint16_t)(mi->data_off + skip);
-		mi->data_len = n;
-		mi->pkt_len = n;
-		if (head == NULL) {
-			head = mi;
-		} else {
-			last->next = mi;
-			head->nb_segs++;
-			head->pkt_len += n;
-		}
-		last = mi;
-		off += n;
-		len -= n;
-		pos += s->data_len;
-		s = s->next;
-	}
-	return head;
-}
-
 static void
 conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 {
@@ -228,14 +187,14 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 				retry_later(w, fd, c);
 				return 0;
 			}
-			m = tpl_window(w->clone_pool, hdr, c->out_off,
+			m = pmt_mbuf_window(w->clone_pool, hdr, c->out_off,
 				       hlen - c->out_off);
 			n = hlen - c->out_off;
 		} else {
 			uint64_t boff = c->out_off - hlen;
 
 			n = RTE_MIN((uint64_t)room, body_len - boff);
-			m = tpl_window(w->clone_pool, body, boff, n);
+			m = pmt_mbuf_window(w->clone_pool, body, boff, n);
 		}
 		if (m == NULL) {
 			retry_later(w, fd, c);	/* out of clones */
@@ -759,7 +718,7 @@ stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
 			return;
 		off = c->out_off % len;
 		n = RTE_MIN((uint64_t)room, len - off);
-		m = tpl_window(w->clone_pool, w->body_tpl, off, n);
+		m = pmt_mbuf_window(w->clone_pool, w->body_tpl, off, n);
 		if (m == NULL) {
 			retry_later(w, fd, c);
 			return;

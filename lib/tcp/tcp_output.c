@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -60,14 +61,12 @@ rcv_window(struct pmt_tcb *tcb, bool syn, uint32_t *adv)
 	return (uint16_t)(space >> shift);
 }
 
-/* Chain indirect mbufs windowing bytes [off, off + len) of the send queue. */
-static int
-attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
-	       uint32_t len)
+struct rte_mbuf *
+pmt_mbuf_window(struct rte_mempool *pool, struct rte_mbuf *src, uint64_t off,
+		uint64_t len)
 {
-	struct rte_mempool *cp = tcb->eng->tcp.clone_pool;
-	struct rte_mbuf *s = tcb->snd_head, *last = hdr;
-	uint32_t pos = 0;
+	struct rte_mbuf *s = src, *head = NULL, *last = NULL;
+	uint64_t pos = 0;
 
 	while (s != NULL && pos + s->data_len <= off) {
 		pos += s->data_len;
@@ -75,28 +74,56 @@ attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
 	}
 	while (len > 0) {
 		struct rte_mbuf *mi;
-		uint32_t skip, n;
+		uint64_t skip;
+		uint16_t n;
 
-		if (s == NULL)
-			return -EINVAL;	/* the caller asked past the queue */
+		if (s == NULL) {
+			rte_errno = EINVAL;	/* asked past the chain */
+			goto fail;
+		}
 		skip = off - pos;
-		n = RTE_MIN(s->data_len - skip, len);
-		mi = rte_pktmbuf_alloc(cp);
-		if (mi == NULL)
-			return -ENOBUFS;
+		n = (uint16_t)RTE_MIN((uint64_t)s->data_len - skip, len);
+		mi = rte_pktmbuf_alloc(pool);
+		if (mi == NULL) {
+			rte_errno = ENOBUFS;
+			goto fail;
+		}
 		rte_pktmbuf_attach(mi, s);
 		mi->data_off = (uint16_t)(mi->data_off + skip);
-		mi->data_len = (uint16_t)n;
+		mi->data_len = n;
 		mi->pkt_len = n;
-		last->next = mi;
+		if (head == NULL) {
+			head = mi;
+		} else {
+			last->next = mi;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
 		last = mi;
-		hdr->nb_segs++;
-		hdr->pkt_len += n;
 		off += n;
 		len -= n;
 		pos += s->data_len;
 		s = s->next;
 	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
+/* Chain indirect mbufs windowing bytes [off, off + len) of the send queue. */
+static int
+attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
+	       uint32_t len)
+{
+	struct rte_mbuf *chain = pmt_mbuf_window(tcb->eng->tcp.clone_pool,
+						 tcb->snd_head, off, len);
+
+	if (chain == NULL)
+		return -rte_errno;
+	hdr->next = chain;
+	hdr->nb_segs = (uint16_t)(hdr->nb_segs + chain->nb_segs);
+	hdr->pkt_len += chain->pkt_len;
 	return 0;
 }
 
