@@ -176,6 +176,17 @@ pmt_engine_tx_flush(struct pmt_engine *eng)
 	eng->tx_pending = left;
 }
 
+/* A burst is classified: its TCP segments go, with one bulk lookup. */
+static void
+tcp_batch_end(struct pmt_engine *eng)
+{
+	eng->tcp_batching = false;
+	if (eng->n_tcp_rx > 0) {
+		pmt_tcp_input_burst(eng, eng->tcp_rx, eng->n_tcp_rx);
+		eng->n_tcp_rx = 0;
+	}
+}
+
 void
 pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
 		 struct rte_mbuf **pkts, unsigned int n)
@@ -191,11 +202,7 @@ pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
 		PMT_STAT_ADD(eng, rx_bytes, rte_pktmbuf_pkt_len(pkts[i]));
 		pmt_eth_input(eng, iface, pkts[i]);
 	}
-	eng->tcp_batching = false;
-	if (eng->n_tcp_rx > 0) {
-		pmt_tcp_input_burst(eng, eng->tcp_rx, eng->n_tcp_rx);
-		eng->n_tcp_rx = 0;
-	}
+	tcp_batch_end(eng);
 }
 
 unsigned int
@@ -216,11 +223,7 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 		PMT_STAT_INC(eng, tcp_handoff_in);
 		pmt_ipv4_input(eng, pkts[i]->port, pkts[i]);
 	}
-	eng->tcp_batching = false;
-	if (eng->n_tcp_rx > 0) {
-		pmt_tcp_input_burst(eng, eng->tcp_rx, eng->n_tcp_rx);
-		eng->n_tcp_rx = 0;
-	}
+	tcp_batch_end(eng);
 	for (i = 0; i < eng->n_ifaces; i++) {
 		n = pmt_port_rx(eng, i, pkts, PMT_RX_BURST);
 		if (n == 0)

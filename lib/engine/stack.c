@@ -74,15 +74,8 @@ pmt_stack_init(const struct pmt_config *cfg)
 	/* Announce our addresses and learn the gateway before traffic. */
 	for (i = 0; i < st->n_ifaces; i++)
 		pmt_arp_announce(st->engines[0], (uint16_t)i);
-	if (st->cfg.gateway != 0) {
-		struct pmt_engine *eng = st->engines[0];
-		uint32_t nh, src;
-		uint16_t ifc;
-
-		eng->now = pmt_engine_clock(eng);
-		if (pmt_route(eng, st->cfg.gateway, &ifc, &nh, &src) == 0)
-			pmt_arp_resolve(eng, ifc, nh);
-	}
+	if (st->cfg.gateway != 0)
+		pmt_neighbor_resolve(st->engines[0], st->cfg.gateway);
 	pmt_engine_tx_flush(st->engines[0]);
 	return 0;
 fail:

@@ -94,11 +94,11 @@ pmt_bind(struct pmt_engine *eng, int fd, uint32_t addr, uint16_t port)
 		return -EINVAL;
 	if (addr != 0 && !addr_is_ours(eng, addr))
 		return -EADDRNOTAVAIL;
-	if (port != 0 && pmt_tcp_listener(eng, addr, rte_cpu_to_be_16(port)) != NULL) {
+	if (port != 0) {
 		struct pmt_tcb *l = pmt_tcp_listener(eng, addr,
 						     rte_cpu_to_be_16(port));
 
-		if (l->key.laddr == addr)
+		if (l != NULL && l->key.laddr == addr)
 			return -EADDRINUSE;
 	}
 	tcb->key.laddr = addr;
