@@ -34,34 +34,8 @@ PMT_STARTED=
 NS_MADE=
 TMPD=
 
-T0=${EPOCHREALTIME/./}		# microseconds (bash 5)
-log() {
-	local us=$(( ${EPOCHREALTIME/./} - T0 ))
-	printf '[%3d.%02ds] %s\n' $((us / 1000000)) $((us % 1000000 / 10000)) "$*"
-}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
-
-# Is $1 still running (a zombie counts as gone; see DESIGN.md pitfalls)?
-alive() {
-	local st
-	[ -r "/proc/$1/stat" ] || return 1
-	st=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-# wait_gone PID SECONDS: bounded wait for our child to exit, then reap it.
-# Sets WAIT_RC to its exit status; returns 1 if it is still running.
-wait_gone() {
-	local pid=$1 deadline=$(( $(date +%s) + $2 ))
-	while alive "$pid"; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-	WAIT_RC=0
-	wait "$pid" || WAIT_RC=$?
-	return 0
-}
+# shellcheck source=proc_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc_lib.sh"
 
 cleanup() {
 	local rc=$?

@@ -35,56 +35,9 @@ declare -a TOOL_LABELS=()	# every tool run, for the failure dump
 declare -a EAL_PREFIXES=()
 ERRORS=0
 
-T0=${EPOCHREALTIME/./}		# microseconds (bash 5)
-log() {
-	local us=$(( ${EPOCHREALTIME/./} - T0 ))
-	printf '[%3d.%02ds] %s\n' $((us / 1000000)) $((us % 1000000 / 10000)) "$*"
-}
-now_us() { echo "${EPOCHREALTIME/./}"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# A failed check that lets the test go on to the next one.
-check_fail() { echo "FAIL: $*" >&2; ERRORS=$((ERRORS + 1)); }
-skip() { echo "SKIP: $*"; exit 77; }
-
-# Is $1 still running (a zombie counts as gone; see DESIGN.md pitfalls)?
-alive() {
-	local st
-	[ -r "/proc/$1/stat" ] || return 1
-	st=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-# wait_gone PID SECONDS: bounded wait for our child to exit, then reap it.
-# Sets WAIT_RC to its exit status; returns 1 if it is still running.
-wait_gone() {
-	local pid=$1 deadline=$(( $(date +%s) + $2 ))
-	while alive "$pid"; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.02
-	done
-	WAIT_RC=0
-	wait "$pid" || WAIT_RC=$?
-	return 0
-}
-
-# our_child PID: PID is a background job of this shell not yet reaped (a
-# reaped pid may belong to someone else by now: never signal it).
-our_child() { jobs -p | grep -qx "$1"; }
-
-# stop_pid PID NAME: SIGTERM, then SIGKILL after 10 s; reap.
-stop_pid() {
-	our_child "$1" || return 0
-	if alive "$1"; then
-		kill -TERM "$1" 2>/dev/null
-		if ! wait_gone "$1" 10; then
-			echo "cleanup: $2 ($1) ignored SIGTERM; SIGKILL" >&2
-			kill -KILL "$1" 2>/dev/null
-			wait_gone "$1" 5
-		fi
-	else
-		wait "$1" 2>/dev/null
-	fi
-}
+STOP_GRACE_S=10			# pmt-tcptool stops at once
+# shellcheck source=proc_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc_lib.sh"
 
 tl_cleanup() {
 	local rc=$? label pid
