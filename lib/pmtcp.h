@@ -318,9 +318,12 @@ int pmt_events(struct pmt_engine *eng, struct pmt_event *ev, int max);
  * resolution if not. Lets a client wait before its first burst of
  * SYNs instead of losing all but the few that ARP holds.
  * @return 0 when resolved, -EAGAIN while resolving, -ENETUNREACH when
- * no route leads there.
+ * no route leads there, -EADDRNOTAVAIL when @p from is not ours.
+ * @p from is the local address the traffic will leave from (as bound
+ * with pmt_bind()), or 0 to let the route choose.
  */
-int pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr);
+int pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr,
+			 uint32_t from);
 
 /**
  * pmt_engine_poll() with the clock read by the caller: @p tsc is a

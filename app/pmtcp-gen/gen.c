@@ -116,6 +116,9 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 		return;
 	if (c->state == C_CONNECTING)
 		w->connecting--;
+	else if (w->conf->role == GEN_CLIENT &&
+		 (c->state == C_SENDING || c->state == C_WAITING))
+		w->busy--;
 	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
 		free(c->req);
 	c->state = C_FREE;
@@ -221,6 +224,7 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	int ret;
 
 	c->state = C_SENDING;
+	w->busy++;
 	c->out_off = 0;
 	c->out_len = w->req_len;
 	c->got_first = false;
@@ -257,8 +261,11 @@ client_open(struct gen_worker *w, uint64_t now)
 		return;
 	}
 	s = &cf->servers[w->next_server % cf->n_servers];
-	if (cf->n_src > 1) {
-		/* Each source address brings its own ephemeral ports. */
+	if (cf->n_src > 1 || (cf->n_src == 1 && cf->bind_src)) {
+		/*
+		 * Each source address brings its own ephemeral ports, and
+		 * a bound source picks the port it leaves from.
+		 */
 		pmt_bind(w->eng, fd, cf->src[(w->next_server / cf->n_servers) %
 					     cf->n_src], 0);
 	}
@@ -291,12 +298,14 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 
 	gen_hist_record(&w->h_rr, now - c->t0);
 	w->c.responses++;
+	w->busy--;
+	c->state = C_IDLE;
 	c->reqs++;
 	if (cf->requests_per_conn && c->reqs >= cf->requests_per_conn) {
 		conn_close(w, fd, c);
 		return;
 	}
-	if (server_closes) {
+	if (server_closes || w->draining) {
 		conn_close(w, fd, c);
 		return;
 	}
@@ -453,6 +462,9 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 			c->state = C_STREAM;
 			c->out_off = 0;
 			c->out_len = UINT64_MAX;
+		} else if (w->draining) {
+			conn_close(w, fd, c);
+			return;
 		} else {
 			client_send_request(w, fd, c, now);
 			if (w->conns[fd].state == C_FREE)
@@ -814,11 +826,14 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 
 	tpl_bytes = cf->body_size + cf->req_size + 3 * sizeof(buf);
 	n_tpl = tpl_bytes / (TPL_ROOM - 128) + 16;
-	snprintf(name, sizeof(name), "gen_tpl_%u", idx);
+	/* GEN_BOTH runs a client and a server worker on each engine. */
+	snprintf(name, sizeof(name), "gen_tpl_%c%u",
+		 cf->role == GEN_CLIENT ? 'c' : 's', idx);
 	w->tpl_pool = rte_pktmbuf_pool_create(name, (unsigned int)n_tpl, 0, 0,
 					      TPL_ROOM + RTE_PKTMBUF_HEADROOM,
 					      socket);
-	snprintf(name, sizeof(name), "gen_clone_%u", idx);
+	snprintf(name, sizeof(name), "gen_clone_%c%u",
+		 cf->role == GEN_CLIENT ? 'c' : 's', idx);
 	/* Two windows per message in flight, for every socket at most. */
 	w->clone_pool = rte_pktmbuf_pool_create(name,
 						RTE_MAX(65535u, 2 * max_sockets + 1024),
@@ -905,32 +920,110 @@ gen_worker_fini(struct gen_worker *w)
 	w->conns = NULL;
 }
 
+/* New connections by the budget, and interval requests whose time came. */
+static void
+client_start(struct gen_worker *w, uint64_t now, uint64_t start)
+{
+	uint64_t k = client_budget(w, now, start);
+
+	while (k-- > 0)
+		client_open(w, now);
+	while (w->wait_head != w->wait_tail && w->wait_at[w->wait_head] <= now) {
+		int fd = w->wait_fd[w->wait_head];
+
+		w->wait_head = (w->wait_head + 1) % w->wait_cap;
+		if (w->conns[fd].state == C_IDLE)
+			client_send_request(w, fd, &w->conns[fd], now);
+	}
+}
+
+/* An event goes to whichever worker of this engine holds its descriptor. */
+static void
+dispatch(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
+{
+	struct gen_worker *srv = w->conf->role == GEN_SERVER ? w : w->peer;
+
+	if (srv != NULL && (uint32_t)ev->fd < srv->n_conns &&
+	    srv->conns[ev->fd].state != C_FREE)
+		server_event(srv, ev);
+	else if (w->conf->role == GEN_CLIENT)
+		client_event(w, ev, now);
+}
+
+/* Sends that stopped short last turn. */
+static void
+retry_sends(struct gen_worker *w, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < 64 && w->retry_head != w->retry_tail; i++) {
+		int fd = w->retry_fd[w->retry_head];
+		struct pmt_event rev = { .fd = fd, .events = PMT_EV_OUT };
+
+		w->retry_head = (w->retry_head + 1) % w->retry_cap;
+		w->conns[fd].retry_queued = false;
+		if (w->conf->role == GEN_CLIENT)
+			client_event(w, &rev, now);
+		else
+			server_event(w, &rev);
+	}
+}
+
+/*
+ * Close a few thousand of @w's connections from *@next on; closing 200K
+ * at once overruns the TX rings and loses FINs. @return true when all
+ * have been closed.
+ */
+static bool
+close_some(struct gen_worker *w, uint32_t *next)
+{
+	uint32_t done = 0;
+
+	while (*next < w->n_conns && done < 2048) {
+		struct gen_conn *cc = &w->conns[*next];
+
+		if (cc->state != C_FREE && cc->state != C_LISTEN) {
+			conn_close(w, (int)*next, cc);
+			done++;
+		}
+		(*next)++;
+	}
+	return *next >= w->n_conns;
+}
+
+/* The client resolves every server's next hop before the first SYN. */
+static void
+resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start)
+{
+	const struct gen_conf *cf = w->conf;
+	uint32_t from = cf->n_src > 1 || cf->bind_src ? cf->src[0] : 0;
+	uint64_t give_up = start + 5000000000ull;
+	unsigned int k, ready;
+
+	do {
+		pmt_engine_poll(w->eng);
+		for (k = 0, ready = 0; k < cf->n_servers; k++)
+			if (pmt_neighbor_resolve(w->eng, cf->servers[k].addr,
+						 from) != -EAGAIN)
+				ready++;
+	} while (ready < cf->n_servers && !*stop && gen_now() < give_up);
+}
+
 void
 gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 	       gen_tick_fn tick, void *tick_arg)
 {
 	const struct gen_conf *cf = w->conf;
+	struct gen_worker *peer = w->peer;
 	struct pmt_event ev[64];
-	uint64_t start = gen_now(), now, linger_until = 0;
+	uint64_t start = gen_now(), now, linger_until = 0, drain_until = 0;
 	uint64_t next_tick = start + 1000000000, quiet_since = 0;
-	uint32_t close_fd = 0;
+	uint32_t close_fd = 0, close_peer_fd = 0;
 	bool closing = false;
 	int i, n;
 
-	if (cf->role == GEN_CLIENT) {
-		/* Resolve every server's next hop before the first SYN. */
-		uint64_t give_up = start + 5000000000ull;
-		unsigned int k, ready;
-
-		do {
-			pmt_engine_poll(w->eng);
-			for (k = 0, ready = 0; k < cf->n_servers; k++)
-				if (pmt_neighbor_resolve(w->eng,
-							 cf->servers[k].addr) != -EAGAIN)
-					ready++;
-		} while (ready < cf->n_servers && !*stop &&
-			 gen_now() < give_up);
-	}
+	if (cf->role == GEN_CLIENT)
+		resolve_servers(w, stop, start);
 
 	for (;;) {
 		uint64_t tsc = rte_rdtsc();
@@ -942,73 +1035,39 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 				 (cf->role == GEN_CLIENT && w->max_share &&
 				  w->conns_opened >= w->max_share &&
 				  w->c.conn_active == 0))) {
-			/* The run is over: close what is open, let FINs go. */
-			closing = true;
-			close_fd = 0;
-			linger_until = now + 5000000000ull;
-		}
-		if (closing) {
 			/*
-			 * A few thousand closes a turn: closing 200K
-			 * connections at once overruns the TX rings and
-			 * loses FINs. Then wait for the handshakes to end.
+			 * The run is over: answers in flight get a second
+			 * to arrive (no new requests), then what is open
+			 * closes and the FINs go.
 			 */
-			uint32_t done = 0;
+			closing = true;
+			w->ended_ns = now;
+			w->draining = cf->role == GEN_CLIENT;
+			drain_until = now + 1000000000ull;
+			linger_until = drain_until + 5000000000ull;
+		}
+		if (closing && !(w->draining && now < drain_until &&
+				 (w->busy || w->connecting))) {
+			/* The client's side first, then the server's. */
+			bool all = close_some(w, &close_fd) &&
+				   (peer == NULL || close_some(peer, &close_peer_fd));
 
-			while (close_fd < w->n_conns && done < 2048) {
-				struct gen_conn *cc = &w->conns[close_fd];
-
-				if (cc->state != C_FREE && cc->state != C_LISTEN) {
-					conn_close(w, (int)close_fd, cc);
-					done++;
-				}
-				close_fd++;
-			}
-			n = pmt_events(w->eng, ev, 64);
-			if (close_fd >= w->n_conns && quiet_since == 0)
+			/* The stack finishes the closes; events are moot. */
+			pmt_events(w->eng, ev, 64);
+			if (all && quiet_since == 0)
 				quiet_since = now;
 			if (now >= linger_until ||
 			    (quiet_since && now - quiet_since >= 200000000))
 				break;
-			if (tick != NULL && now >= next_tick) {
-				tick(tick_arg, now);
-				next_tick += 1000000000;
-			}
-			continue;
-		}
-		if (cf->role == GEN_CLIENT) {
-			uint64_t k = client_budget(w, now, start);
-
-			while (k-- > 0)
-				client_open(w, now);
-			/* Interval mode: requests whose time came. */
-			while (w->wait_head != w->wait_tail &&
-			       w->wait_at[w->wait_head] <= now) {
-				int fd = w->wait_fd[w->wait_head];
-
-				w->wait_head = (w->wait_head + 1) % w->wait_cap;
-				if (w->conns[fd].state == C_IDLE)
-					client_send_request(w, fd, &w->conns[fd], now);
-			}
-		}
-		/* Sends that stopped short last turn. */
-		for (i = 0; i < 64 && w->retry_head != w->retry_tail; i++) {
-			int fd = w->retry_fd[w->retry_head];
-			struct pmt_event rev = { .fd = fd, .events = PMT_EV_OUT };
-
-			w->retry_head = (w->retry_head + 1) % w->retry_cap;
-			w->conns[fd].retry_queued = false;
-			if (cf->role == GEN_CLIENT)
-				client_event(w, &rev, now);
-			else
-				server_event(w, &rev);
-		}
-		n = pmt_events(w->eng, ev, 64);
-		for (i = 0; i < n; i++) {
-			if (cf->role == GEN_CLIENT)
-				client_event(w, &ev[i], now);
-			else
-				server_event(w, &ev[i]);
+		} else {
+			if (!closing && cf->role == GEN_CLIENT)
+				client_start(w, now, start);
+			retry_sends(w, now);
+			if (peer != NULL)
+				retry_sends(peer, now);
+			n = pmt_events(w->eng, ev, 64);
+			for (i = 0; i < n; i++)
+				dispatch(w, &ev[i], now);
 		}
 		if (tick != NULL && now >= next_tick) {
 			tick(tick_arg, now);
@@ -1016,4 +1075,6 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 		}
 	}
 	w->done = true;
+	if (peer != NULL)
+		peer->done = true;
 }

@@ -16,7 +16,8 @@
 #define GEN_EXIT_THRESHOLD 3	/* --fail-on threshold crossed */
 #define GEN_MAX_CONNECTING 1024	/* handshakes in flight per lcore */
 
-enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER };
+/* GEN_BOTH: a server on port 0 and a client on port 1 of one process. */
+enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER, GEN_BOTH };
 enum gen_proto { GEN_HTTP = 0, GEN_RAW };
 /* Raw TCP: request/response of fixed sizes, echo, one-way stream. */
 enum gen_raw_mode { GEN_RAW_RR = 0, GEN_RAW_ECHO, GEN_RAW_BULK };
@@ -35,6 +36,7 @@ struct gen_conf {
 	uint16_t ports[64];
 	unsigned int n_src;		/* client: source addresses, round robin */
 	uint32_t src[PMT_MAX_ADDRS_PER_PORT];
+	bool bind_src;			/* client: bind even a single source */
 	unsigned int n_servers;
 	struct gen_server servers[GEN_MAX_SERVERS];
 	uint64_t body_size;		/* server response body, bytes */
@@ -85,6 +87,7 @@ struct gen_conn;
 struct gen_worker {
 	struct pmt_engine *eng;
 	const struct gen_conf *conf;
+	struct gen_worker *peer;	/* GEN_BOTH: the server on this engine */
 	unsigned int lcore;
 	unsigned int idx;
 	unsigned int n_workers;
@@ -92,6 +95,8 @@ struct gen_worker {
 	uint64_t next_server;
 	uint64_t conns_opened;		/* towards max_conns */
 	uint64_t connecting;		/* handshakes in flight */
+	uint64_t busy;			/* client: requests awaiting answers */
+	bool draining;			/* client: the run ended; finish, don't start */
 	struct gen_rate rate;
 	uint64_t cps_share;		/* this lcore's part of --cps */
 	uint64_t conc_share;		/* this lcore's part of --concurrency */
@@ -114,6 +119,7 @@ struct gen_worker {
 	struct rte_mbuf *body_tpl;	/* response body, shared by all */
 	uint64_t req_len;
 	volatile bool done;
+	uint64_t ended_ns;		/* when the run ended (drain and closes follow) */
 	struct gen_counters c __rte_cache_aligned;
 	struct gen_hist h_connect;	/* SYN sent -> established, ns */
 	struct gen_hist h_ttfb;		/* request sent -> first byte, ns */

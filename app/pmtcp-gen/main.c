@@ -9,6 +9,8 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include <arpa/inet.h>
@@ -36,9 +38,13 @@ static const char usage_text[] =
 "EAL options that work without hugepages or a NIC:\n"
 "  --no-huge -m 512 --no-pci --file-prefix NAME --vdev=net_tap0,iface=NAME\n"
 "  --vdev=net_memif0,role=server|client,socket=NAME,id=0  (stack to stack)\n"
+"  none at all with --role both: two ports linked in-process by rings\n"
 "\n"
 "Traffic (flags override the --config file's [gen] section):\n"
-"  --role client|server   what this process is (required)\n"
+"  --role client|server|both  what this process is (required); both: a\n"
+"                         server on port 0 and a client on port 1, e.g.\n"
+"                         --addr 198.18.0.1/24 --addr 198.18.0.2/24; the\n"
+"                         client targets port 0 unless --server is given\n"
 "  --server IP:PORT       client: where to connect (repeatable; round robin)\n"
 "  --port P|P1-P2         server: TCP port(s) to listen on (repeatable;\n"
 "                         default 80)\n"
@@ -241,8 +247,11 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 			g->role = GEN_CLIENT;
 		else if (value && strcmp(value, "server") == 0)
 			g->role = GEN_SERVER;
+		else if (value && strcmp(value, "both") == 0)
+			g->role = GEN_BOTH;
 		else
-			return bad(err, errlen, key, value, "client or server");
+			return bad(err, errlen, key, value,
+				   "client, server or both");
 	} else if (strcmp(key, "server") == 0) {
 		char host[64];
 		const char *colon = value ? strrchr(value, ':') : NULL;
@@ -463,13 +472,32 @@ parse_options(int argc, char **argv, struct pmt_config *cfg,
 
 /* Check what the stack cannot: the generator's own options together. */
 static int
-check_gen(struct gen_conf *g)
+check_gen(struct gen_conf *g, const struct pmt_config *cfg)
 {
+	unsigned int i, sport = cfg->n_ports > 1 ? 1 : 0;
+
+	if (g->role == GEN_BOTH) {
+		if (cfg->n_ports < 2 || cfg->ports[0].n_addrs == 0 ||
+		    cfg->ports[1].n_addrs == 0)
+			return usage_error("--role both needs an address on each of two ports "
+					   "(--addr A/N --addr B/N: server, then client)");
+		if (g->n_servers == 0) {
+			g->servers[0].addr = cfg->ports[0].addrs[0].addr;
+			g->servers[0].port = g->ports[0];
+			g->n_servers = 1;
+		}
+		g->bind_src = true;
+	} else {
+		sport = 0;
+	}
+	/* A client spreads its connections over its port's addresses. */
+	for (i = 0; i < cfg->ports[sport].n_addrs; i++)
+		g->src[g->n_src++] = cfg->ports[sport].addrs[i].addr;
 	if (g->role == GEN_CLIENT && g->n_servers == 0)
 		return usage_error("a client needs --server IP:PORT");
 	if (g->role == GEN_SERVER && g->n_servers > 0)
 		return usage_error("--server is for clients; a server takes --port");
-	if (g->role == GEN_CLIENT && g->cps == 0 && g->concurrency == 0)
+	if (g->role != GEN_SERVER && g->cps == 0 && g->concurrency == 0)
 		g->concurrency = 1;
 	if (g->proto == GEN_RAW && g->raw_mode == GEN_RAW_BULK &&
 	    g->body_size == 0)
@@ -499,6 +527,62 @@ worker_main(void *arg)
 	return 0;
 }
 
+/*
+ * --role both without a device: ports 0 and 1 joined back to back by a
+ * ring pair per queue (net_ring's own vdev loops a port onto itself).
+ * Each queue has one engine on each end, so the rings are SP/SC.
+ */
+#define RING_LINK_SIZE 4096
+static struct rte_ring *link_rings[2][RTE_MAX_LCORE];
+static unsigned int link_nq;
+
+static void
+ring_link_free(void)
+{
+	unsigned int q, d;
+
+	for (d = 0; d < 2; d++)
+		for (q = 0; q < link_nq; q++) {
+			rte_ring_free(link_rings[d][q]);
+			link_rings[d][q] = NULL;
+		}
+	link_nq = 0;
+}
+
+static int
+ring_link(unsigned int nq)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned int q, d;
+	int a, b;
+
+	for (q = 0; q < nq; q++)
+		for (d = 0; d < 2; d++) {
+			snprintf(name, sizeof(name), "gen_link%u_%u", d, q);
+			link_rings[d][q] = rte_ring_create(name, RING_LINK_SIZE,
+							   (int)rte_socket_id(),
+							   RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (link_rings[d][q] == NULL) {
+				link_nq = q + 1;
+				ring_link_free();
+				return -rte_errno;
+			}
+		}
+	link_nq = nq;
+	/* 0 -> 1 on link_rings[0], 1 -> 0 on link_rings[1]. */
+	a = rte_eth_from_rings("gen_link0", link_rings[1], nq, link_rings[0],
+			       nq, rte_socket_id());
+	b = a < 0 ? a : rte_eth_from_rings("gen_link1", link_rings[0], nq,
+					   link_rings[1], nq, rte_socket_id());
+	if (a < 0 || b < 0) {
+		ring_link_free();
+		return -rte_errno;
+	}
+	printf("pmtcp-gen: no ports given: ports %d and %d linked in-process\n",
+	       a, b);
+	return 0;
+}
+
 /* No --role: bring the stack up and answer ARP and ping (the demo's first step). */
 static int
 run_stack_only(unsigned int duration)
@@ -525,69 +609,124 @@ on_alarm(int sig)
 	pmt_stack_stop();
 }
 
+/* --role both: each progress tick samples the server's side too. */
+struct both_tick {
+	struct gen_report *client, *server;
+};
+
+static void
+both_tick(void *arg, uint64_t now)
+{
+	struct both_tick *b = arg;
+
+	gen_report_tick(b->client, now);
+	gen_report_tick(b->server, now);
+}
+
+static void
+print_start(const struct gen_conf *g, unsigned int n)
+{
+	const char *proto = g->proto == GEN_HTTP ? "http" : "raw";
+
+	if (g->role == GEN_SERVER)
+		printf("pmtcp-gen: server on %u lcore(s), %u port(s) from %u, %s\n",
+		       n, g->n_ports, g->ports[0], proto);
+	else
+		printf("pmtcp-gen: client on %u lcore(s), %u server(s), %s\n", n,
+		       g->n_servers, proto);
+}
+
 static int
 run_generator(struct gen_opts *o, unsigned int max_sockets)
 {
-	struct gen_conf *g = &o->gen;
+	const bool both = o->gen.role == GEN_BOTH;
+	struct gen_conf cconf = o->gen, sconf = o->gen;
 	unsigned int n = rte_lcore_count(), i = 0, lc;
-	struct gen_worker **workers;
-	struct gen_report rep;
+	struct gen_worker **workers, **servers = NULL;
+	struct gen_report rep, srep;
+	struct both_tick bt = { &rep, &srep };
 	struct launch l;
 	uint64_t start, end;
 	int ret = EXIT_SUCCESS, rc;
 
+	/* Each role has its own conf: both runs one of each per lcore. */
+	if (both) {
+		cconf.role = GEN_CLIENT;
+		sconf.role = GEN_SERVER;
+		sconf.quiet = true;	/* one progress line: the client's */
+		sconf.json_path = NULL;
+	}
 	workers = calloc(n + 1, sizeof(*workers));
-	if (workers == NULL)
+	if (both)
+		servers = calloc(n + 1, sizeof(*servers));
+	if (workers == NULL || (both && servers == NULL)) {
+		free(workers);
 		return EXIT_FAILURE;
+	}
 	gen_clock_init();
 	RTE_LCORE_FOREACH(lc) {
-		struct gen_worker *w = rte_zmalloc("gen_worker", sizeof(*w),
-						   RTE_CACHE_LINE_SIZE);
+		struct pmt_engine *eng = pmt_engine_get(lc);
+		unsigned int k;
 
-		if (w == NULL) {
-			ret = EXIT_FAILURE;
-			goto out;
+		for (k = 0; k < (both ? 2u : 1u); k++) {
+			struct gen_worker *w = rte_zmalloc("gen_worker", sizeof(*w),
+							   RTE_CACHE_LINE_SIZE);
+
+			if (w == NULL) {
+				ret = EXIT_FAILURE;
+				goto out;
+			}
+			(k == 0 ? workers : servers)[i] = w;
+			w->lcore = lc;
+			/* The server listens before the client connects. */
+			rc = gen_worker_init(w, k == 0 && !both ? &o->gen :
+					     k == 0 ? &cconf : &sconf, eng, i, n,
+					     max_sockets);
+			if (rc != 0) {
+				fprintf(stderr, "pmtcp-gen: lcore %u: %s\n", lc,
+					rc == -EADDRINUSE ? "cannot listen on the port" :
+					strerror(-rc));
+				ret = EXIT_FAILURE;
+				goto out;
+			}
 		}
-		workers[i] = w;
-		w->lcore = lc;
-		rc = gen_worker_init(w, g, pmt_engine_get(lc), i, n, max_sockets);
-		if (rc != 0) {
-			fprintf(stderr, "pmtcp-gen: lcore %u: %s\n", lc,
-				rc == -EADDRINUSE ? "cannot listen on the port" :
-				strerror(-rc));
-			ret = EXIT_FAILURE;
-			goto out;
-		}
+		if (both)
+			workers[i]->peer = servers[i];
 		i++;
 	}
 	start = gen_now();
-	end = g->duration_s ? start + (uint64_t)g->duration_s * 1000000000 : 0;
-	if (gen_report_init(&rep, workers, n, g, start) != 0) {
+	end = o->gen.duration_s ? start + (uint64_t)o->gen.duration_s * 1000000000 : 0;
+	if (gen_report_init(&rep, workers, n, workers[0]->conf, start) != 0) {
 		ret = EXIT_FAILURE;
 		goto out;
 	}
-	if (g->role == GEN_CLIENT)
-		printf("pmtcp-gen: client on %u lcore(s), %u server(s), %s\n", n,
-		       g->n_servers, g->proto == GEN_HTTP ? "http" : "raw");
-	else
-		printf("pmtcp-gen: server on %u lcore(s), %u port(s) from %u, %s\n",
-		       n, g->n_ports, g->ports[0],
-		       g->proto == GEN_HTTP ? "http" : "raw");
+	if (both && gen_report_init(&srep, servers, n, &sconf, start) != 0) {
+		gen_report_fini(&rep);
+		ret = EXIT_FAILURE;
+		goto out;
+	}
+	if (both)
+		print_start(&sconf, n);
+	print_start(workers[0]->conf, n);
 	fflush(stdout);
 	l.workers = workers;
 	l.end_ns = end;
 	rte_eal_mp_remote_launch(worker_main, &l, SKIP_MAIN);
 	/* The main lcore generates too, and reports once a second. */
-	gen_worker_run(workers[0], &stop, end, gen_report_tick, &rep);
+	gen_worker_run(workers[0], &stop, end, both ? both_tick : gen_report_tick,
+		       both ? (void *)&bt : (void *)&rep);
 	stop = true;
 	rte_eal_mp_wait_lcore();
-	end = gen_now();
+	/* Rates are over the run, not the drain and closes after it. */
+	end = workers[0]->ended_ns ? workers[0]->ended_ns : gen_now();
 	gen_report_summary(&rep, stdout, end);
-	if (g->json_path != NULL) {
-		rc = gen_report_json(&rep, g->json_path, end);
+	if (both)
+		gen_report_summary(&srep, stdout, end);
+	if (o->gen.json_path != NULL) {
+		rc = gen_report_json(&rep, o->gen.json_path, end);
 		if (rc != 0) {
 			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
-				g->json_path, strerror(-rc));
+				o->gen.json_path, strerror(-rc));
 			ret = EXIT_FAILURE;
 		}
 	}
@@ -595,13 +734,22 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 	if (rc != 0 && ret == EXIT_SUCCESS)
 		ret = rc;
 	gen_report_fini(&rep);
+	if (both)
+		gen_report_fini(&srep);
 out:
+	/* The clients first: their closes reach servers still listening. */
 	for (i = 0; i < n; i++)
 		if (workers[i] != NULL) {
 			gen_worker_fini(workers[i]);
 			rte_free(workers[i]);
 		}
+	for (i = 0; servers != NULL && i < n; i++)
+		if (servers[i] != NULL) {
+			gen_worker_fini(servers[i]);
+			rte_free(servers[i]);
+		}
 	free(workers);
+	free(servers);
 	return ret;
 }
 
@@ -610,7 +758,6 @@ main(int argc, char **argv)
 {
 	struct gen_opts opts;
 	struct pmt_config cfg;
-	unsigned int i;
 	int sep, ret;
 
 	memset(&opts, 0, sizeof(opts));
@@ -646,18 +793,24 @@ main(int argc, char **argv)
 	ret = parse_options(argc - sep, argv + sep, &cfg, &opts);
 	if (ret >= 0)
 		return ret;
-	ret = check_gen(&opts.gen);
+	ret = check_gen(&opts.gen, &cfg);
 	if (ret >= 0)
 		return ret;
-	/* A client spreads its connections over port 0's addresses. */
-	for (i = 0; i < cfg.ports[0].n_addrs; i++)
-		opts.gen.src[opts.gen.n_src++] = cfg.ports[0].addrs[i].addr;
 
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {
 		fprintf(stderr, "pmtcp-gen: EAL init failed: %s\n",
 			rte_strerror(rte_errno));
 		return rte_errno == EINVAL ? EXIT_USAGE : EXIT_FAILURE;
+	}
+	if (opts.gen.role == GEN_BOTH && rte_eth_dev_count_avail() == 0) {
+		ret = ring_link(rte_lcore_count());
+		if (ret != 0) {
+			fprintf(stderr, "pmtcp-gen: in-process link: %s\n",
+				strerror(-ret));
+			rte_eal_cleanup();
+			return EXIT_FAILURE;
+		}
 	}
 	ret = pmt_stack_init(&cfg);
 	if (ret != 0) {
@@ -676,6 +829,7 @@ main(int argc, char **argv)
 	if (opts.gen.role != GEN_ROLE_NONE && getenv("PMTCP_GEN_STATS") != NULL)
 		pmt_stats_print(stdout);
 	pmt_stack_close();
+	ring_link_free();
 	rte_eal_cleanup();
 	return ret;
 }

@@ -143,6 +143,20 @@ port_configure(struct pmt_stack *st, struct pmt_iface *ifc)
 	ret = rte_eth_macaddr_get(pid, &ifc->mac);
 	if (ret != 0)
 		return ret;
+	if (rte_is_zero_ether_addr(&ifc->mac)) {
+		/*
+		 * Ring-backed ports have no address; a zero one would be
+		 * dropped by every peer. Take a locally administered
+		 * 02:70:6d:74:PP:PP ("pmt") unique to the port.
+		 */
+		struct rte_ether_addr mac = { .addr_bytes = {
+			0x02, 0x70, 0x6d, 0x74, (uint8_t)(pid >> 8),
+			(uint8_t)pid } };
+
+		ifc->mac = mac;
+		RTE_LOG(INFO, USER1, "pmtcp: port %u has no MAC address; "
+			"using a local one\n", pid);
+	}
 	ret = rte_eth_dev_start(pid);
 	if (ret != 0) {
 		RTE_LOG(ERR, USER1, "pmtcp: port %u: start: %s\n", pid,

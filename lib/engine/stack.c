@@ -75,7 +75,7 @@ pmt_stack_init(const struct pmt_config *cfg)
 	for (i = 0; i < st->n_ifaces; i++)
 		pmt_arp_announce(st->engines[0], (uint16_t)i);
 	if (st->cfg.gateway != 0)
-		pmt_neighbor_resolve(st->engines[0], st->cfg.gateway);
+		pmt_neighbor_resolve(st->engines[0], st->cfg.gateway, 0);
 	pmt_engine_tx_flush(st->engines[0]);
 	return 0;
 fail:

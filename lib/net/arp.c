@@ -199,7 +199,7 @@ arp_send_request(struct pmt_engine *eng, uint16_t iface, uint32_t tip,
 	uint32_t nh;
 
 	/* Prefer the source address of the subnet the target is on. */
-	if (pmt_route(eng, tip, &oif, &nh, &sip) != 0 || oif != iface)
+	if (pmt_route(eng, tip, 0, &oif, &nh, &sip) != 0 || oif != iface)
 		sip = ifc->addrs[0].addr;
 	m = arp_frame_alloc(eng);
 	if (m == NULL)
@@ -539,16 +539,18 @@ pmt_arp_print(struct pmt_engine *eng, FILE *f)
 }
 
 int
-pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr)
+pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr, uint32_t from)
 {
 	struct rte_ether_addr mac;
 	uint32_t nh, src;
 	uint16_t iface;
+	int ret;
 
 	if (eng == NULL)
 		return -EINVAL;
-	if (pmt_route(eng, addr, &iface, &nh, &src) != 0)
-		return -ENETUNREACH;
+	ret = pmt_route(eng, addr, from, &iface, &nh, &src);
+	if (ret != 0)
+		return ret;
 	if (pmt_arp_lookup(eng, iface, nh, &mac))
 		return 0;
 	eng->now = pmt_engine_clock(eng);

@@ -1,6 +1,8 @@
 /* eth.c: Ethernet framing: accept our unicast and broadcast, dispatch by type. */
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
 
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
@@ -29,16 +31,50 @@ pmt_eth_parse(const void *frame, uint32_t len, const struct rte_ether_addr *ours
 	return PMT_ETH_OK;
 }
 
+/*
+ * A chained frame into one segment. Scatter RX is off, but software
+ * links (rings between ports of one process) hand over the sender's
+ * chains as they are. @return the new mbuf, or NULL (chain freed).
+ */
+static struct rte_mbuf *
+eth_linearize(struct pmt_engine *eng, struct rte_mbuf *m)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(eng->pool) -
+			RTE_PKTMBUF_HEADROOM;
+	struct rte_mbuf *n = NULL, *s;
+	char *dst;
+
+	if (m->pkt_len <= room)
+		n = rte_pktmbuf_alloc(eng->pool);
+	if (n == NULL) {
+		PMT_STAT_INC(eng, eth_rx_multiseg);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	dst = rte_pktmbuf_append(n, (uint16_t)m->pkt_len);
+	for (s = m; s != NULL; s = s->next) {
+		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), s->data_len);
+		dst += s->data_len;
+	}
+	n->port = m->port;
+	n->packet_type = m->packet_type;
+	n->ol_flags = m->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				     RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	PMT_STAT_INC(eng, eth_rx_linearized);
+	rte_pktmbuf_free(m);
+	return n;
+}
+
 void
 pmt_eth_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 {
 	const struct pmt_iface *ifc = &eng->stack->ifaces[iface];
 	struct pmt_eth_info info;
 
-	/* Scatter RX is off, so a chained frame is not one we configured. */
 	if (unlikely(m->nb_segs != 1)) {
-		PMT_STAT_INC(eng, eth_rx_multiseg);
-		goto drop;
+		m = eth_linearize(eng, m);
+		if (m == NULL)
+			return;
 	}
 	switch (pmt_eth_parse(rte_pktmbuf_mtod(m, void *),
 			      rte_pktmbuf_data_len(m), &ifc->mac, &info)) {

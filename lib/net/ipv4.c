@@ -61,22 +61,27 @@ pmt_iface_is_broadcast(const struct pmt_iface *ifc, uint32_t a)
 	return false;
 }
 
-/* First address of any interface whose subnet holds @dst. */
+/*
+ * First address whose subnet holds @dst, on interface @only or on any
+ * (@only < 0). With @from set, that address is the source instead.
+ */
 static bool
-on_link(const struct pmt_stack *st, uint32_t dst, uint16_t *iface,
-	uint32_t *src)
+on_link(const struct pmt_stack *st, int only, uint32_t dst, uint32_t from,
+	uint16_t *iface, uint32_t *src)
 {
 	unsigned int i, j;
 
 	for (i = 0; i < st->n_ifaces; i++) {
 		const struct pmt_iface *ifc = &st->ifaces[i];
 
+		if (only >= 0 && i != (unsigned int)only)
+			continue;
 		for (j = 0; j < ifc->n_addrs; j++) {
 			uint32_t mask = prefix_mask(ifc->addrs[j].len);
 
 			if ((dst & mask) == (ifc->addrs[j].addr & mask)) {
 				*iface = (uint16_t)i;
-				*src = ifc->addrs[j].addr;
+				*src = from ? from : ifc->addrs[j].addr;
 				return true;
 			}
 		}
@@ -85,16 +90,33 @@ on_link(const struct pmt_stack *st, uint32_t dst, uint16_t *iface,
 }
 
 int
-pmt_route(const struct pmt_engine *eng, uint32_t dst, uint16_t *iface,
-	  uint32_t *nexthop, uint32_t *src)
+pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,
+	  uint16_t *iface, uint32_t *nexthop, uint32_t *src)
 {
 	const struct pmt_stack *st = eng->stack;
+	int only = -1;
 
-	if (on_link(st, dst, iface, src)) {
+	/*
+	 * A bound source picks the interface (source-based routing): two
+	 * ports on one subnet, or a client and a server of one process on
+	 * two linked ports, each send from the port that owns the address.
+	 */
+	if (from != 0) {
+		unsigned int i;
+
+		for (i = 0; i < st->n_ifaces; i++)
+			if (pmt_iface_addr_index(&st->ifaces[i], from) >= 0)
+				break;
+		if (i == st->n_ifaces)
+			return -EADDRNOTAVAIL;
+		only = (int)i;
+	}
+	if (on_link(st, only, dst, from, iface, src)) {
 		*nexthop = dst;
 		return 0;
 	}
-	if (st->cfg.gateway != 0 && on_link(st, st->cfg.gateway, iface, src)) {
+	if (st->cfg.gateway != 0 &&
+	    on_link(st, only, st->cfg.gateway, from, iface, src)) {
 		*nexthop = st->cfg.gateway;
 		return 0;
 	}
@@ -283,7 +305,7 @@ pmt_ipv4_output(struct pmt_engine *eng, struct rte_mbuf *m, uint32_t dst)
 	uint16_t iface;
 	uint16_t hlen;
 
-	if (pmt_route(eng, dst, &iface, &nexthop, &src) != 0) {
+	if (pmt_route(eng, dst, ip->src_addr, &iface, &nexthop, &src) != 0) {
 		PMT_STAT_INC(eng, ip_tx_no_route);
 		rte_pktmbuf_free(m);
 		return;

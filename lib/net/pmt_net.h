@@ -86,10 +86,12 @@ bool pmt_iface_is_broadcast(const struct pmt_iface *ifc, uint32_t a);
 
 /*
  * Route to @dst: the interface, the next hop (dst itself on link, else
- * the gateway) and the source address to use. @return 0 or -ENETUNREACH.
+ * the gateway) and the source address to use. A non-zero @from (a bound
+ * local address) confines the route to the interface that owns it.
+ * @return 0, -ENETUNREACH, or -EADDRNOTAVAIL when @from is not ours.
  */
-int pmt_route(const struct pmt_engine *eng, uint32_t dst, uint16_t *iface,
-	      uint32_t *nexthop, uint32_t *src);
+int pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,
+	      uint16_t *iface, uint32_t *nexthop, uint32_t *src);
 
 /* Layer entry points. Each consumes the mbuf. */
 void pmt_eth_input(struct pmt_engine *eng, uint16_t iface,

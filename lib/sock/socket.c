@@ -283,7 +283,7 @@ pmt_connect(struct pmt_engine *eng, int fd, uint32_t addr, uint16_t port)
 		return -EINVAL;	/* a socket connects once */
 	if (addr == 0 || port == 0 || !pmt_ipv4_unicast(addr))
 		return -EINVAL;
-	if (pmt_route(eng, addr, &iface, &nh, &src) != 0)
+	if (pmt_route(eng, addr, tcb->key.laddr, &iface, &nh, &src) != 0)
 		return -ENETUNREACH;
 	probe.eng = eng;
 	probe.key.laddr = tcb->key.laddr ? tcb->key.laddr : src;

@@ -21,6 +21,7 @@
 	X(eth_rx_bad_src)		\
 	X(eth_rx_unknown_type)		\
 	X(eth_rx_multiseg)		\
+	X(eth_rx_linearized)		\
 	X(arp_rx_requests)		\
 	X(arp_rx_replies)		\
 	X(arp_rx_short)			\

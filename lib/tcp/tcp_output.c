@@ -480,7 +480,7 @@ pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
 	uint16_t iface;
 	char *p;
 
-	if (pmt_route(eng, k->raddr, &iface, &nh, &src) != 0) {
+	if (pmt_route(eng, k->raddr, k->laddr, &iface, &nh, &src) != 0) {
 		PMT_STAT_INC(eng, ip_tx_no_route);
 		return;
 	}

@@ -218,12 +218,19 @@ gl_stop_gen() {
 # gl_summary LABEL: the figures of pmtcp-gen's summary in SUM[]:
 # attempted established closed sent answered 2xx other errors refused
 # reset timeout http closed_err socket other_err retransmitted rst_sent
-# rst_received. Fails if there is no summary.
+# rst_received. Fails if there is no summary. ROLE (client or server):
+# that role's summary of a --role both run.
 declare -A SUM=()
 gl_summary() {
 	local f=$TMPD/$1.out line
 	SUM=()
 	grep -q '^--- pmtcp-gen summary' "$f" || fail "pmtcp-gen $1 printed no summary"
+	if [ -n "${2:-}" ]; then
+		sed -n "/^--- pmtcp-gen summary.* role $2\$/,/^--- pmtcp-gen summary.* role [a-z]*\$/p" \
+			"$f" >"$TMPD/$1.$2.sum"
+		f=$TMPD/$1.$2.sum
+		grep -q '^  connections ' "$f" || fail "pmtcp-gen $1 printed no $2 summary"
+	fi
 	line=$(grep '^  connections ' "$f")
 	[[ $line =~ attempted\ ([0-9]+)\ +established\ ([0-9]+)\ +closed\ ([0-9]+) ]] ||
 		fail "pmtcp-gen $1: cannot parse '$line'"
@@ -257,8 +264,8 @@ gl_summary() {
 
 # gl_print_summary LABEL: the summary block, indented, for the log.
 gl_print_summary() {
-	sed -n '/^--- pmtcp-gen summary/,/request->reply/p' "$TMPD/$1.out" |
-		sed "s/^/  [$1] /"
+	awk '/^--- pmtcp-gen summary/ { p = 1 } p && !/^(---|  )/ { p = 0 } p' \
+		"$TMPD/$1.out" | sed "s/^/  [$1] /"
 }
 
 # gl_load_stats LABEL: STAT[name] (counters) and POOL[name] (summed over

@@ -752,6 +752,68 @@ START_TEST(arp_table_full_drops_and_counts)
 }
 END_TEST
 
+/* ---- chained frames (software links hand over the sender's chains) ---- */
+
+/* @len bytes of @f as a chain of @cut-byte segments, onto the RX ring. */
+static void
+enqueue_chain(struct tstack *t, const uint8_t *f, size_t len, size_t cut)
+{
+	struct rte_mbuf *head = NULL;
+	size_t off;
+
+	for (off = 0; off < len; off += cut) {
+		size_t n = RTE_MIN(cut, len - off);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(t->eng->pool);
+
+		ck_assert_ptr_nonnull(m);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)n), f + off, n);
+		if (head == NULL)
+			head = m;
+		else
+			ck_assert_int_eq(rte_pktmbuf_chain(head, m), 0);
+	}
+	ck_assert_int_eq(rte_ring_enqueue(t->rx, head), 0);
+}
+
+START_TEST(chained_frame_is_linearized_and_answered)
+{
+	struct tstack *t = tstack_new(NULL);
+	uint8_t f[128];
+	size_t n;
+
+	learn_peer(t);
+	/* Cut inside the Ethernet, the IP and the ICMP header in turn. */
+	n = echo_frame(t, f, &ts_peer_mac, ts_ip(TS_PEER_IP), 9);
+	enqueue_chain(t, f, n, (size_t)(7 + _i * 11));
+	pmt_engine_turn(t->eng, t->now);
+	expect_echo_reply(t, &ts_peer_mac, ts_ip(TS_PEER_IP), 9);
+	tstack_expect_nothing(t);
+	tstack_expect_stats(t, ECHO1, { "eth_rx_linearized", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(chained_frame_too_long_is_counted_drop)
+{
+	struct tstack *t = tstack_new(NULL);
+	uint16_t room = rte_pktmbuf_data_room_size(t->eng->pool) -
+			RTE_PKTMBUF_HEADROOM;
+	static uint8_t f[4096];
+	size_t n;
+
+	learn_peer(t);
+	n = echo_frame(t, f, &ts_peer_mac, ts_ip(TS_PEER_IP), 9);
+	/* A frame one byte longer than any mbuf of ours holds. */
+	ck_assert_uint_lt((size_t)room + 1, sizeof(f));
+	memset(f + n, 0, room + 1 - n);
+	enqueue_chain(t, f, (size_t)room + 1, 1000);
+	pmt_engine_turn(t->eng, t->now);
+	tstack_expect_nothing(t);
+	tstack_expect_stats(t, RX1, { "eth_rx_multiseg", 1 });
+	tstack_free(t);
+}
+END_TEST
+
 /* ---- routing ---- */
 
 START_TEST(offlink_reply_goes_via_gateway)
@@ -785,6 +847,90 @@ cfg_no_gateway(struct pmt_config *cfg)
 {
 	cfg->gateway = 0;
 }
+
+/*
+ * A second interface, in the tables only (routing reads nothing else):
+ * @addr/@len on it, as two ports of one process would have.
+ */
+static void
+add_table_iface(struct tstack *t, const char *addr, uint8_t len)
+{
+	struct pmt_iface *ifc = &t->st->ifaces[t->st->n_ifaces++];
+
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->addrs[0].addr = ts_ip(addr);
+	ifc->addrs[0].len = len;
+	ifc->n_addrs = 1;
+	ifc->mtu = 1500;
+}
+
+START_TEST(bound_source_picks_its_interface)
+{
+	struct tstack *t = tstack_new(NULL);
+	uint32_t nh, src;
+	uint16_t iface;
+
+	/* Port 1 shares port 0's subnet, as a client and server linked. */
+	add_table_iface(t, "198.18.0.3", 24);
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip(TS_PEER_IP), 0, &iface, &nh,
+				   &src), 0);
+	ck_assert_uint_eq(iface, 0);
+	ck_assert_uint_eq(src, ts_ip(TS_OUR_IP));
+	ck_assert_uint_eq(nh, ts_ip(TS_PEER_IP));
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip(TS_PEER_IP),
+				   ts_ip("198.18.0.3"), &iface, &nh, &src), 0);
+	ck_assert_uint_eq(iface, 1);
+	ck_assert_uint_eq(src, ts_ip("198.18.0.3"));
+	ck_assert_uint_eq(nh, ts_ip(TS_PEER_IP));
+	/* Port 0's own address, from port 1: out of port 1, not to itself. */
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip(TS_OUR_IP),
+				   ts_ip("198.18.0.3"), &iface, &nh, &src), 0);
+	ck_assert_uint_eq(iface, 1);
+	/* Off link: the gateway, through the bound address's port. */
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.19.7.7"),
+				   ts_ip("198.18.0.3"), &iface, &nh, &src), 0);
+	ck_assert_uint_eq(iface, 1);
+	ck_assert_uint_eq(nh, ts_ip(TS_GW_IP));
+	ck_assert_uint_eq(src, ts_ip("198.18.0.3"));
+	/* Not an address of ours. */
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip(TS_PEER_IP),
+				   ts_ip("198.18.0.9"), &iface, &nh, &src),
+			 -EADDRNOTAVAIL);
+	ck_assert_int_eq(pmt_neighbor_resolve(t->eng, ts_ip(TS_PEER_IP),
+					      ts_ip("198.18.0.9")),
+			 -EADDRNOTAVAIL);
+	t->st->n_ifaces--;
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(bound_source_confines_to_its_subnets)
+{
+	struct tstack *t = tstack_new(NULL);
+	uint32_t nh, src;
+	uint16_t iface;
+
+	/* Port 1 on another subnet, without the gateway on it. */
+	add_table_iface(t, "198.18.1.2", 24);
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.18.1.1"), 0, &iface, &nh,
+				   &src), 0);
+	ck_assert_uint_eq(iface, 1);
+	ck_assert_uint_eq(src, ts_ip("198.18.1.2"));
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.18.1.1"),
+				   ts_ip(TS_OUR_IP), &iface, &nh, &src), 0);
+	ck_assert_uint_eq(iface, 0);	/* via port 0's gateway */
+	ck_assert_uint_eq(nh, ts_ip(TS_GW_IP));
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.19.7.7"),
+				   ts_ip("198.18.1.2"), &iface, &nh, &src),
+			 -ENETUNREACH);
+	ck_assert_int_eq(pmt_neighbor_resolve(t->eng, ts_ip("198.19.7.7"),
+					      ts_ip("198.18.1.2")),
+			 -ENETUNREACH);
+	t->st->n_ifaces--;
+	tstack_expect_nothing(t);
+	tstack_free(t);
+}
+END_TEST
 
 START_TEST(offlink_reply_without_gateway_has_no_route)
 {
@@ -1455,6 +1601,8 @@ engine_suite(void)
 	tcase_add_checked_fixture(tc, NULL, tstack_reap);
 	tcase_add_test(tc, offlink_reply_goes_via_gateway);
 	tcase_add_test(tc, offlink_reply_without_gateway_has_no_route);
+	tcase_add_test(tc, bound_source_picks_its_interface);
+	tcase_add_test(tc, bound_source_confines_to_its_subnets);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rx_drops");
@@ -1464,6 +1612,8 @@ engine_suite(void)
 	tcase_add_loop_test(tc, ipv4_rx_cases, 0, (int)RTE_DIM(ip_cases));
 	tcase_add_loop_test(tc, icmp_rx_cases, 0, (int)RTE_DIM(icmp_cases));
 	tcase_add_test(tc, ethernet_padding_is_not_echoed);
+	tcase_add_loop_test(tc, chained_frame_is_linearized_and_answered, 0, 4);
+	tcase_add_test(tc, chained_frame_too_long_is_counted_drop);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("offload");
