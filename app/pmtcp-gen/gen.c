@@ -834,10 +834,15 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 					      socket);
 	snprintf(name, sizeof(name), "gen_clone_%c%u",
 		 cf->role == GEN_CLIENT ? 'c' : 's', idx);
-	/* Two windows per message in flight, for every socket at most. */
-	w->clone_pool = rte_pktmbuf_pool_create(name,
-						RTE_MAX(65535u, 2 * max_sockets + 1024),
-						256, 0, 0, socket);
+	/*
+	 * Windows live from a send until the peer ACKs it: that is the
+	 * messages in flight, not the connections (an idle connection holds
+	 * none). A send out of clones waits its turn on the retry FIFO, so
+	 * the pool is sized for throughput, not for --concurrency: sized by
+	 * sockets, it was 400 bytes of every idle connection's budget.
+	 */
+	w->clone_pool = rte_pktmbuf_pool_create(name, GEN_CLONES, 256, 0, 0,
+						socket);
 	if (w->tpl_pool == NULL || w->clone_pool == NULL)
 		return -ENOMEM;
 

@@ -15,6 +15,7 @@
 #define GEN_MAX_SERVERS 64
 #define GEN_EXIT_THRESHOLD 3	/* --fail-on threshold crossed */
 #define GEN_MAX_CONNECTING 1024	/* handshakes in flight per lcore */
+#define GEN_CLONES 65535	/* payload windows in flight per lcore */
 
 /* GEN_BOTH: a server on port 0 and a client on port 1 of one process. */
 enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER, GEN_BOTH };

@@ -187,7 +187,7 @@ pmt_stats_print(FILE *f)
 		fprintf(f, "pool clone lcore=%u in_use=%u\n", eng->lcore_id,
 			rte_mempool_in_use_count(eng->tcp.clone_pool));
 		fprintf(f, "pool tcb lcore=%u in_use=%u\n", eng->lcore_id,
-			rte_mempool_in_use_count(eng->tcp.tcb_pool));
+			pmt_tcb_in_use(eng));
 	}
 	for (i = 0; i < st->n_engines; i++)
 		pmt_arp_print(st->engines[i], f);

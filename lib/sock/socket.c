@@ -17,10 +17,14 @@ fd_alloc(struct pmt_engine *eng, struct pmt_tcb *tcb)
 	struct pmt_tcp_engine *te = &eng->tcp;
 	uint32_t fd;
 
-	if (te->fd_free == 0)
+	if (te->fd_free != 0) {
+		fd = te->fd_free - 1;
+		te->fd_free = te->fd_next[fd];
+	} else if (te->fd_fresh < te->n_fds) {
+		fd = te->fd_fresh++;	/* never used: no link to follow */
+	} else {
 		return -EMFILE;
-	fd = te->fd_free - 1;
-	te->fd_free = te->fd_next[fd];
+	}
 	te->fds[fd] = tcb;
 	tcb->fd = (int32_t)fd;
 	return (int)fd;

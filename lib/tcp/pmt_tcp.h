@@ -179,12 +179,23 @@ struct pmt_tw_entry {
 
 /* Engine-side TCP state, embedded in struct pmt_engine. */
 struct pmt_tcp_engine {
-	struct rte_mempool *tcb_pool;
+	/*
+	 * TCBs: a slab of tcb_cap, handed out in order and touched (made
+	 * resident) only when first used, then recycled LIFO through a free
+	 * list linked by q_next. No per-object header, nothing reserved up
+	 * front in RSS: a connection costs its TCB's own bytes.
+	 */
+	struct pmt_tcb *tcb_slab;
+	uint32_t tcb_cap;
+	uint32_t tcb_fresh;		/* slab slots ever handed out */
+	uint32_t tcb_free_n;		/* on the free list */
+	struct pmt_tcb *tcb_free;
 	struct rte_mempool *clone_pool;	/* indirect mbufs: zero-copy TX */
 	struct pmt_sockt *table;
 	struct pmt_tcb **fds;		/* descriptor -> TCB */
 	uint32_t n_fds;
 	uint32_t fd_free;		/* head of the free list, index + 1 */
+	uint32_t fd_fresh;		/* descriptors ever handed out */
 	uint32_t *fd_next;		/* free list links */
 	uint16_t n_listen;
 	struct pmt_tcb *listen[PMT_TCP_MAX_LISTEN];
@@ -210,6 +221,8 @@ enum {
 
 /* --- control-block life (tcp_tcb.c) --- */
 int pmt_tcp_engine_init(struct pmt_engine *eng);
+/* TCBs out of the slab (counted apart from n_tcbs: a leak check). */
+uint32_t pmt_tcb_in_use(const struct pmt_engine *eng);
 void pmt_tcp_engine_fini(struct pmt_engine *eng);
 struct pmt_tcb *pmt_tcb_alloc(struct pmt_engine *eng);
 /* Enter the socket table under tcb->key. 0 or -EEXIST/-ENOSPC. */

@@ -46,10 +46,34 @@ const char *const pmt_tcp_state_names[PMT_TCPS_N] = {
 static void
 tcb_put(struct pmt_tcb *tcb)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_tcp_engine *te = &tcb->eng->tcp;
 
-	eng->tcp.n_tcbs--;
-	rte_mempool_put(eng->tcp.tcb_pool, tcb);
+	te->n_tcbs--;
+	tcb->q_next = te->tcb_free;
+	te->tcb_free = tcb;
+	te->tcb_free_n++;
+}
+
+/* The most recently freed TCB (still warm in cache), or a fresh one. */
+static struct pmt_tcb *
+tcb_get(struct pmt_tcp_engine *te)
+{
+	struct pmt_tcb *tcb = te->tcb_free;
+
+	if (tcb != NULL) {
+		te->tcb_free = tcb->q_next;
+		te->tcb_free_n--;
+		return tcb;
+	}
+	if (te->tcb_fresh < te->tcb_cap)
+		return &te->tcb_slab[te->tcb_fresh++];
+	return NULL;
+}
+
+uint32_t
+pmt_tcb_in_use(const struct pmt_engine *eng)
+{
+	return eng->tcp.tcb_fresh - eng->tcp.tcb_free_n;
 }
 
 /* Grace period over (owner lcore, from pmt_sockt_reclaim). */
@@ -98,12 +122,12 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	int socket = (int)rte_lcore_to_socket_id(eng->lcore_id);
 	struct pmt_tcp_engine *te = &eng->tcp;
 	char name[RTE_MEMPOOL_NAMESIZE];
-	uint32_t n = cfg->tcp_max_sockets, i;
+	uint32_t n = cfg->tcp_max_sockets;
 
-	snprintf(name, sizeof(name), "pmt_tcb_%u", eng->idx);
-	te->tcb_pool = rte_mempool_create(name, n, sizeof(struct pmt_tcb),
-					  n >= 1024 ? 64 : 0, 0, NULL, NULL,
-					  NULL, NULL, socket, 0);
+	/* Not zeroed: pages become resident as TCBs are first used. */
+	te->tcb_slab = rte_malloc_socket("pmt_tcb", (size_t)n * sizeof(struct pmt_tcb),
+					 RTE_CACHE_LINE_SIZE, socket);
+	te->tcb_cap = n;
 	snprintf(name, sizeof(name), "pmt_clone_%u", eng->idx);
 	/* Indirect mbufs carry no data: a zero data room. */
 	te->clone_pool = rte_pktmbuf_pool_create(name, cfg->mbufs_per_lcore,
@@ -118,7 +142,7 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	te->tw_ring = rte_zmalloc_socket("pmt_tw",
 					 te->tw_cap * sizeof(te->tw_ring[0]),
 					 RTE_CACHE_LINE_SIZE, socket);
-	if (te->tcb_pool == NULL || te->clone_pool == NULL ||
+	if (te->tcb_slab == NULL || te->clone_pool == NULL ||
 	    te->table == NULL || te->fds == NULL || te->fd_next == NULL ||
 	    te->tw_ring == NULL) {
 		RTE_LOG(ERR, USER1,
@@ -127,10 +151,8 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 		pmt_tcp_engine_fini(eng);
 		return -ENOMEM;
 	}
+	/* The free list starts empty: fresh descriptors come in order. */
 	te->n_fds = n;
-	for (i = 0; i < n; i++)
-		te->fd_next[i] = i + 2 <= n ? i + 2 : 0;
-	te->fd_free = 1;
 	if (pmt_tcp_secret_init(&te->secret) != 0) {
 		pmt_tcp_engine_fini(eng);
 		return -EIO;
@@ -154,7 +176,7 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 			if (te->fds[i] != NULL)
 				pmt_sock_destroy(te->fds[i]);
 	pmt_sockt_free(te->table);
-	rte_mempool_free(te->tcb_pool);
+	rte_free(te->tcb_slab);
 	rte_mempool_free(te->clone_pool);
 	rte_free(te->fds);
 	rte_free(te->fd_next);
@@ -194,7 +216,7 @@ tcb_recycle_time_wait(struct pmt_engine *eng)
 	while (te->tw_head != te->tw_tail) {
 		struct pmt_tw_entry *e = &te->tw_ring[te->tw_head];
 		struct pmt_tcb *tcb = e->tcb;
-		void *fresh;
+		struct pmt_tcb *fresh;
 
 		te->tw_head = (te->tw_head + 1) % te->tw_cap;
 		/*
@@ -208,7 +230,8 @@ tcb_recycle_time_wait(struct pmt_engine *eng)
 		PMT_STAT_INC(eng, tcp_time_wait_recycled);
 		pmt_tcb_close(tcb, 0);
 		pmt_tcp_reap(eng);
-		if (rte_mempool_get(te->tcb_pool, &fresh) == 0)
+		fresh = tcb_get(te);
+		if (fresh != NULL)
 			return fresh;
 	}
 	return NULL;
@@ -220,8 +243,8 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	const struct pmt_config *cfg = &eng->stack->cfg;
 	struct pmt_tcb *tcb;
 
-	if (rte_mempool_get(eng->tcp.tcb_pool, (void **)&tcb) != 0 &&
-	    (tcb = tcb_recycle_time_wait(eng)) == NULL) {
+	tcb = tcb_get(&eng->tcp);
+	if (tcb == NULL && (tcb = tcb_recycle_time_wait(eng)) == NULL) {
 		PMT_STAT_INC(eng, tcp_no_tcb);
 		return NULL;
 	}

@@ -2665,7 +2665,7 @@ fill_with_time_wait(struct conn *c, uint32_t *iss, unsigned int cap)
 		n++;
 		tstack_advance(t, 1 * MS);
 	}
-	ck_assert_uint_eq(rte_mempool_avail_count(t->eng->tcp.tcb_pool), 0);
+	ck_assert_uint_eq(pmt_tcb_in_use(t->eng), t->eng->tcp.tcb_cap);
 	tstack_expect_stats(t);
 	return n;
 }

@@ -184,7 +184,7 @@ close_all(struct tstack *t)
 unsigned int
 tstack_tcbs(struct tstack *t)
 {
-	return rte_mempool_in_use_count(t->eng->tcp.tcb_pool);
+	return pmt_tcb_in_use(t->eng);
 }
 
 void
