@@ -81,6 +81,13 @@ struct pmt_config {
 	unsigned int tcp_delack_ms;	/**< delayed-ACK timer */
 	unsigned int tcp_flush_us;	/**< delayed flush of a partial segment */
 	unsigned int tcp_keep_idle_s;	/**< keepalive: idle before probes */
+	/**
+	 * Milliseconds an ESTABLISHED connection with nothing queued,
+	 * unacknowledged or timed (and no SO_KEEPALIVE) waits before it
+	 * trades its TCB for a 128-byte idle form; the next segment or
+	 * call restores it. 0 (the default) keeps every TCB.
+	 */
+	unsigned int tcp_idle_ms;
 	unsigned int tcp_keep_intvl_s;	/**< keepalive: between probes */
 	unsigned int tcp_keep_probes;	/**< keepalive: probes before abort */
 	unsigned int tcp_port_min;	/**< ephemeral port range, inclusive */

@@ -182,6 +182,7 @@ static const struct {
 	{ "tcp-delack-ms", offsetof(struct pmt_config, tcp_delack_ms), 1, 500 },
 	{ "tcp-flush-us", offsetof(struct pmt_config, tcp_flush_us), 1, 1000000 },
 	{ "tcp-keep-idle-s", offsetof(struct pmt_config, tcp_keep_idle_s), 1, 86400 },
+	{ "tcp-idle-ms", offsetof(struct pmt_config, tcp_idle_ms), 0, 86400000 },
 	{ "tcp-keep-intvl-s", offsetof(struct pmt_config, tcp_keep_intvl_s), 1, 3600 },
 	{ "tcp-keep-probes", offsetof(struct pmt_config, tcp_keep_probes), 1, 127 },
 	{ "tcp-port-min", offsetof(struct pmt_config, tcp_port_min), 1024, 65535 },

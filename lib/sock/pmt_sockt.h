@@ -66,6 +66,14 @@ int pmt_sockt_add(struct pmt_sockt *t, const struct pmt_flow_key *k,
  */
 int pmt_sockt_del(struct pmt_sockt *t, const struct pmt_flow_key *k);
 
+/*
+ * Owner only. Give the entry of @k the value @value; the old one goes
+ * to free_fn after a grace period, as a deleted one would (readers may
+ * still hold it). 0 or -ENOENT.
+ */
+int pmt_sockt_replace(struct pmt_sockt *t, const struct pmt_flow_key *k,
+		      void *value);
+
 /* Any thread (readers registered). NULL if absent. */
 void *pmt_sockt_lookup(const struct pmt_sockt *t, const struct pmt_flow_key *k);
 

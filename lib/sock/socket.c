@@ -31,29 +31,47 @@ fd_alloc(struct pmt_engine *eng, struct pmt_tcb *tcb)
 }
 
 static void
-fd_free(struct pmt_engine *eng, struct pmt_tcb *tcb)
+fd_release(struct pmt_engine *eng, uint32_t fd)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
-	uint32_t fd = (uint32_t)tcb->fd;
 
 	te->fds[fd] = NULL;
 	te->fd_next[fd] = te->fd_free;
 	te->fd_free = fd + 1;
+}
+
+static void
+fd_free(struct pmt_engine *eng, struct pmt_tcb *tcb)
+{
+	fd_release(eng, (uint32_t)tcb->fd);
 	tcb->fd = -1;
 }
 
-static struct pmt_tcb *
-fd_get(struct pmt_engine *eng, int fd)
+/* The descriptor's entry: a TCB, or an idle form (tagged). */
+static void *
+fd_entry(struct pmt_engine *eng, int fd)
 {
 	if (eng == NULL || fd < 0 || (uint32_t)fd >= eng->tcp.n_fds)
 		return NULL;
 	return eng->tcp.fds[fd];
 }
 
+/* The descriptor's TCB, woken from its idle form if need be. */
+static int
+fd_get(struct pmt_engine *eng, int fd, struct pmt_tcb **tcb)
+{
+	void *e = fd_entry(eng, fd);
+
+	if (e == NULL)
+		return -EBADF;
+	*tcb = pmt_tcp_idle_wake(eng, e);
+	return *tcb == NULL ? -ENOBUFS : 0;
+}
+
 #define GET_TCB(eng, fd, tcb) do {			\
-	(tcb) = fd_get((eng), (fd));			\
-	if ((tcb) == NULL)				\
-		return -EBADF;				\
+	int get_tcb_ret_ = fd_get((eng), (fd), &(tcb));	\
+	if (get_tcb_ret_ != 0)				\
+		return get_tcb_ret_;			\
 } while (0)
 
 int
@@ -616,6 +634,9 @@ drop_child_of(void *arg, const struct pmt_flow_key *k, void *value)
 	struct pmt_tcb *tcb = value;
 
 	RTE_SET_USED(k);
+	/* An idle form is an accepted connection, nobody's child. */
+	if (pmt_tcb_is_idle(value))
+		return 0;
 	if (tcb->parent == arg && tcb->state != PMT_TCPS_CLOSED)
 		pmt_tcb_drop(tcb, ECONNABORTED);
 	return 0;
@@ -645,8 +666,17 @@ pmt_close(struct pmt_engine *eng, int fd)
 {
 	const struct pmt_config *cfg;
 	struct pmt_tcb *tcb;
+	void *e = fd_entry(eng, fd);
 
-	GET_TCB(eng, fd, tcb);
+	if (e == NULL)
+		return -EBADF;
+	tcb = pmt_tcp_idle_wake(eng, e);
+	if (tcb == NULL) {
+		/* No TCB to close it gracefully with: reset it, still closed. */
+		fd_release(eng, (uint32_t)fd);
+		pmt_tcp_idle_abort(eng, e, true);
+		return 0;
+	}
 	cfg = &eng->stack->cfg;
 	fd_free(eng, tcb);
 	tcb->flags |= PMT_TF_APP_CLOSED;

@@ -63,7 +63,8 @@ struct pmt_sockt {
 /* What the defer queue remembers of a deleted entry. */
 struct sockt_dq_elem {
 	void *value;
-	int32_t pos;			/* rte_hash key position */
+	int32_t pos;			/* rte_hash key position, -1: none
+					 * (a replaced value keeps its slot) */
 	uint32_t pad;
 };
 
@@ -81,7 +82,8 @@ sockt_dq_free(void *p, void *e, unsigned int n)
 	/* The queue hands us bytes from a char buffer: copy, don't cast. */
 	memcpy(&el, e, sizeof(el));
 	/* No reader can still hold the slot's key or value. */
-	rte_hash_free_key_with_position(t->h, el.pos);
+	if (el.pos >= 0)
+		rte_hash_free_key_with_position(t->h, el.pos);
 	t->pending--;
 	t->free_fn(t->ctx, el.value);
 }
@@ -166,9 +168,10 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 		goto fail;
 
 	/*
-	 * Every pending entry holds one of the hash's key slots until it is
-	 * freed, so at most hp.entries are ever queued: a queue of that
-	 * size never refuses a delete.
+	 * Every pending delete holds one of the hash's key slots until it is
+	 * freed, so at most hp.entries deletes are ever queued; replaced
+	 * values hold no slot and can outnumber them, and a full queue then
+	 * costs a reclaim or, at worst, a wait for the readers.
 	 */
 	snprintf(dq_name, sizeof(dq_name), "SKT_DQ_%s", name);
 	dqp.name = dq_name;
@@ -209,6 +212,23 @@ pmt_sockt_free(struct pmt_sockt *t)
 	rte_hash_free(t->h);
 	rte_free(t->v);
 	rte_free(t);
+}
+
+/* Queue @el for its grace period; a full queue costs a wait, never safety. */
+static void
+sockt_defer(struct pmt_sockt *t, struct sockt_dq_elem *el)
+{
+	unsigned int freed = 0;
+
+	t->pending++;
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, el) == 0)
+		return;
+	rte_rcu_qsbr_dq_reclaim(t->dq, SOCKT_DQ_RECLAIM_MAX, &freed, NULL,
+				NULL);
+	if (freed > 0 && rte_rcu_qsbr_dq_enqueue(t->dq, el) == 0)
+		return;
+	rte_rcu_qsbr_synchronize(t->v, RTE_QSBR_THRID_INVALID);
+	sockt_dq_free(t, el, 1);
 }
 
 int
@@ -252,15 +272,25 @@ pmt_sockt_del(struct pmt_sockt *t, const struct pmt_flow_key *k)
 	el.pos = rte_hash_del_key_with_hash(t->h, k, sig);
 	RTE_ASSERT(el.pos == pos);
 	__atomic_store_n(&t->count, t->count - 1, __ATOMIC_RELAXED);
-	t->pending++;
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, &el) != 0) {
-		/*
-		 * Cannot happen (the queue holds every key slot). Should it,
-		 * waiting out a grace period is slow but never unsafe.
-		 */
-		rte_rcu_qsbr_synchronize(t->v, RTE_QSBR_THRID_INVALID);
-		sockt_dq_free(t, &el, 1);
-	}
+	sockt_defer(t, &el);
+	return 0;
+}
+
+int
+pmt_sockt_replace(struct pmt_sockt *t, const struct pmt_flow_key *k,
+		  void *value)
+{
+	hash_sig_t sig = rte_hash_hash(t->h, k);
+	struct sockt_dq_elem el = { .pos = -1 };
+	int ret;
+
+	if (rte_hash_lookup_with_hash_data(t->h, k, sig, &el.value) < 0)
+		return -ENOENT;
+	/* On a present key, LF mode swaps the value with one atomic store. */
+	ret = rte_hash_add_key_with_hash_data(t->h, k, sig, value);
+	if (ret < 0)
+		return ret;
+	sockt_defer(t, &el);
 	return 0;
 }
 

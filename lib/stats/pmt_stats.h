@@ -93,6 +93,10 @@
 	X(tcp_conn_established)		\
 	X(tcp_conn_refused)		\
 	X(tcp_conn_resets)		\
+	X(tcp_idle_compact)		\
+	X(tcp_idle_wake)		\
+	X(tcp_idle_wake_fail)		\
+	X(tcp_idle_no_room)		\
 	X(tcp_conn_timeouts)		\
 	X(tcp_conn_closed)		\
 	X(tcp_listen_overflow)		\

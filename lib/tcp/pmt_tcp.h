@@ -167,7 +167,52 @@ struct pmt_tcb {
 	uint8_t tbl;			/* PMT_TBL_*: socket-table membership */
 	uint8_t ev_queued;		/* on the ready list */
 	uint32_t tw_gen;		/* its TIME-WAIT FIFO entry */
+	uint32_t t_active;		/* ms: last segment in or data out */
 };
+
+/*
+ * The idle form of an ESTABLISHED connection with nothing queued,
+ * nothing unacknowledged and no timer armed (tcp_idle.c): two cache
+ * lines instead of the TCB's five. It stands in for the TCB in the
+ * socket table and the descriptor table, tagged in bit 0 of the
+ * pointer, and becomes a TCB again when a segment or a call needs one.
+ */
+struct pmt_tcb_idle {
+	/* line 0 of the TCB, byte for byte */
+	uint8_t line0[64];
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t max_sndwnd;
+	uint32_t snd_buf;
+	uint32_t rcv_buf;
+	uint32_t srtt;
+	uint32_t rttvar;
+	uint32_t rto;
+	uint32_t iss;
+	uint32_t irs;
+	uint32_t ts_recent_age;
+	uint32_t ts_offset;
+	int32_t fd;
+	uint16_t peer_mss;
+	uint16_t linger_s;
+	union {
+		void *udata;
+		struct pmt_tcb_idle *next_free;
+	};
+};
+
+/* A table or descriptor entry: a TCB, or an idle form tagged in bit 0. */
+static inline bool
+pmt_tcb_is_idle(const void *v)
+{
+	return ((uintptr_t)v & 1) != 0;
+}
+
+static inline struct pmt_tcb_idle *
+pmt_tcb_idle_of(const void *v)
+{
+	return (struct pmt_tcb_idle *)((uintptr_t)v & ~(uintptr_t)1);
+}
 
 #define PMT_TCP_MAX_LISTEN 64
 
@@ -190,6 +235,11 @@ struct pmt_tcp_engine {
 	uint32_t tcb_fresh;		/* slab slots ever handed out */
 	uint32_t tcb_free_n;		/* on the free list */
 	struct pmt_tcb *tcb_free;
+	/* Idle forms: a slab of the same kind, tcb_cap of them. */
+	struct pmt_tcb_idle *idle_slab;
+	uint32_t idle_fresh;
+	uint32_t idle_free_n;
+	struct pmt_tcb_idle *idle_free;
 	struct rte_mempool *clone_pool;	/* indirect mbufs: zero-copy TX */
 	struct pmt_sockt *table;
 	struct pmt_tcb **fds;		/* descriptor -> TCB */
@@ -205,6 +255,7 @@ struct pmt_tcp_engine {
 	struct pmt_tcp_secret secret;
 	struct pmt_port_alloc ports;
 	uint32_t n_tcbs;		/* TCBs allocated (table or not) */
+	uint32_t n_idle;		/* connections in their idle form */
 	/* TIME-WAIT TCBs in the order they entered it (FIFO, sorted by
 	 * construction: one 2MSL for all); entries may be stale. */
 	struct pmt_tw_entry *tw_ring;
@@ -217,6 +268,7 @@ enum {
 	PMT_TBL_NONE = 0,	/* never entered, or grace period over */
 	PMT_TBL_IN,		/* in the table */
 	PMT_TBL_LEAVING,	/* deleted; readers may still see it */
+	PMT_TBL_IDLED,		/* replaced by its idle form; readers may still see it */
 };
 
 /* --- control-block life (tcp_tcb.c) --- */
@@ -258,6 +310,28 @@ void pmt_tcb_event(struct pmt_tcb *tcb, uint16_t ev);
 /* Listener for a SYN to @laddr:@lport (network order), or NULL. */
 struct pmt_tcb *pmt_tcp_listener(struct pmt_engine *eng, uint32_t laddr,
 				 uint16_t lport);
+
+/* --- idle form (tcp_idle.c) --- */
+int pmt_tcp_idle_init(struct pmt_engine *eng);
+void pmt_tcp_idle_fini(struct pmt_engine *eng);
+/* Idle forms in use (the slab's count, a leak check). */
+uint32_t pmt_tcb_idle_in_use(const struct pmt_engine *eng);
+/*
+ * The idle timer fired: compact @tcb if it has been idle long enough
+ * and may be, re-arm otherwise. @return true when @tcb is gone.
+ */
+bool pmt_tcp_idle_try(struct pmt_tcb *tcb);
+/* May @tcb ever be compacted (state, options)? Arm the idle timer if so. */
+void pmt_tcp_idle_arm(struct pmt_tcb *tcb);
+/*
+ * A table or descriptor entry as a TCB: an idle form becomes one again
+ * (NULL when no TCB is left: counted in tcp_idle_wake_fail).
+ */
+struct pmt_tcb *pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry);
+/* Release a grace-period-expired idle form or idled TCB (tcp_tcb.c). */
+void pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle);
+/* Drop an idle form at engine shutdown or when it cannot wake to close. */
+void pmt_tcp_idle_abort(struct pmt_engine *eng, void *entry, bool rst);
 
 /* --- input (tcp_input.c) --- */
 #define PMT_TCP_RX_BATCH 32

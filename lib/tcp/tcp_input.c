@@ -843,10 +843,20 @@ tcp_dispatch(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 	     struct pmt_tcp_seg *seg, const struct pmt_flow_key *k,
 	     struct pmt_tcb *tcb)
 {
-	/* The hint may be stale: closed, or even recycled for another pair. */
-	if (tcb == NULL || tcb->tbl != PMT_TBL_IN ||
+	/*
+	 * The hint may be stale: closed, recycled for another pair, or an
+	 * idle form woken by an earlier segment of the burst.
+	 */
+	if (tcb == NULL || pmt_tcb_is_idle(tcb) || tcb->tbl != PMT_TBL_IN ||
 	    memcmp(&tcb->key, k, sizeof(*k)) != 0)
 		tcb = pmt_sockt_lookup(eng->tcp.table, k);
+	if (tcb != NULL && pmt_tcb_is_idle(tcb)) {
+		tcb = pmt_tcp_idle_wake(eng, tcb);
+		if (tcb == NULL)
+			goto drop;	/* no TCB: the peer retransmits */
+	}
+	if (tcb != NULL)
+		tcb->t_active = (uint32_t)(eng->now / 1000);
 	if (tcb != NULL && tcb->state == PMT_TCPS_TIME_WAIT &&
 	    (seg->flags & (PMT_TH_SYN | PMT_TH_ACK | PMT_TH_RST)) == PMT_TH_SYN &&
 	    time_wait_reusable(tcb, seg)) {

@@ -83,6 +83,11 @@ tcb_grace_over(void *ctx, void *value)
 	struct pmt_engine *eng = ctx;
 	struct pmt_tcb *tcb = value;
 
+	/* An idle form nobody can reach any more: nothing else holds it. */
+	if (pmt_tcb_is_idle(value)) {
+		pmt_tcp_idle_put(eng, pmt_tcb_idle_of(value));
+		return;
+	}
 	tcb->q_next = eng->tcp.reap;
 	eng->tcp.reap = tcb;
 }
@@ -106,11 +111,16 @@ pmt_tcp_reap(struct pmt_engine *eng)
 		return;
 	eng->tcp.reap = NULL;
 	for (; tcb != NULL; tcb = next) {
+		bool idled = tcb->tbl == PMT_TBL_IDLED;
+
 		next = tcb->q_next;
 		tcb->q_next = NULL;
 		tcb->tbl = PMT_TBL_NONE;
-		/* On the ready list, pmt_events() puts it when it pops it. */
-		if (tcb_app_done(tcb) && !tcb->ev_queued)
+		/*
+		 * An idled TCB's connection lives on in its idle form. Else,
+		 * on the ready list, pmt_events() puts it when it pops it.
+		 */
+		if (idled || (tcb_app_done(tcb) && !tcb->ev_queued))
 			tcb_put(tcb);
 	}
 }
@@ -142,7 +152,8 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	te->tw_ring = rte_zmalloc_socket("pmt_tw",
 					 te->tw_cap * sizeof(te->tw_ring[0]),
 					 RTE_CACHE_LINE_SIZE, socket);
-	if (te->tcb_slab == NULL || te->clone_pool == NULL ||
+	if (te->tcb_slab == NULL || pmt_tcp_idle_init(eng) != 0 ||
+	    te->clone_pool == NULL ||
 	    te->table == NULL || te->fds == NULL || te->fd_next == NULL ||
 	    te->tw_ring == NULL) {
 		RTE_LOG(ERR, USER1,
@@ -173,9 +184,11 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 	/* Drop every connection without a word on the wire: we are exiting. */
 	if (te->fds != NULL)
 		for (i = 0; i < te->n_fds; i++)
-			if (te->fds[i] != NULL)
+			if (te->fds[i] != NULL && !pmt_tcb_is_idle(te->fds[i]))
 				pmt_sock_destroy(te->fds[i]);
+	/* Idle forms hold nothing but their own slab's memory. */
 	pmt_sockt_free(te->table);
+	pmt_tcp_idle_fini(eng);
 	rte_free(te->tcb_slab);
 	rte_mempool_free(te->clone_pool);
 	rte_free(te->fds);

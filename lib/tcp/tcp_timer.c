@@ -29,9 +29,11 @@ resched(struct pmt_tcb *tcb)
 		if (tcb->tmr[k] != 0 &&
 		    (first == 0 || (int64_t)(tcb->tmr[k] - first) < 0))
 			first = tcb->tmr[k];
-	if (first == 0)
+	if (first == 0) {
 		pmt_wheel_cancel(&tcb->eng->wheel, &tcb->timer);
-	else if (!pmt_timer_armed(&tcb->timer) || tcb->timer.expires != first)
+		/* Nothing left to do: time it for its idle form. */
+		pmt_tcp_idle_arm(tcb);
+	} else if (!pmt_timer_armed(&tcb->timer) || tcb->timer.expires != first)
 		pmt_wheel_arm(&tcb->eng->wheel, &tcb->timer, first);
 }
 
@@ -196,7 +198,11 @@ tcp_timer_fire(struct pmt_timer *t, uint64_t now)
 			pmt_tcp_output_flush(tcb);
 			break;
 		case PMT_TCPT_KEEP:
-			timer_keep(tcb);
+			/* Without keepalive, KEEP is the idle timer. */
+			if (tcb->flags & PMT_TF_KEEPALIVE)
+				timer_keep(tcb);
+			else if (pmt_tcp_idle_try(tcb))
+				return;	/* the TCB went with its grace period */
 			break;
 		case PMT_TCPT_2MSL:
 			/* TIME-WAIT over, or FIN-WAIT-2 given up on. */

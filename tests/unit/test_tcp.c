@@ -188,10 +188,11 @@ ts_ours(const struct conn *c)
 	return (uint32_t)(c->t->now / 1000) + OUR_ISS;
 }
 
-static void
-inject(struct conn *c, const struct tseg *s)
+/* The frame of segment @s from the peer, in @f (2048 bytes). */
+static size_t
+frame_of(struct conn *c, const struct tseg *s, uint8_t *f)
 {
-	uint8_t f[2048], pay[1600];
+	uint8_t pay[1600];
 	uint32_t len = seg_len(s);
 	struct ts_tcp w = {
 		.src = ts_ip(TS_PEER_IP),
@@ -219,7 +220,15 @@ inject(struct conn *c, const struct tseg *s)
 	else
 		fill_pat(pay, s->seq + ((s->flags & SYN) ? 1 : 0), len);
 	w.data = pay;
-	tstack_inject(c->t, f, ts_tcp(f, tstack_mac(c->t), &ts_peer_mac, &w));
+	return ts_tcp(f, tstack_mac(c->t), &ts_peer_mac, &w);
+}
+
+static void
+inject(struct conn *c, const struct tseg *s)
+{
+	uint8_t f[2048];
+
+	tstack_inject(c->t, f, frame_of(c, s, f));
 }
 
 #define CHECK(line, what, got, want) \
@@ -2877,29 +2886,14 @@ END_TEST
 
 /*
  * As inject(), onto the wire only: the next turn takes it in one RX
- * burst with whatever else is queued. No payload, no timestamps.
+ * burst with whatever else is queued.
  */
 static void
 enqueue(struct conn *c, const struct tseg *s)
 {
-	uint8_t f[256];
-	struct ts_tcp w = {
-		.src = ts_ip(TS_PEER_IP),
-		.dst = ts_ip(TS_OUR_IP),
-		.sport = s->sport ? s->sport : c->rport,
-		.dport = s->dport ? s->dport : c->lport,
-		.seq = s->seq,
-		.ack = s->ack,
-		.flags = s->flags,
-		.wnd = s->wnd < 0 ? c->peer_wnd : (uint16_t)s->wnd,
-	};
+	uint8_t f[2048];
 
-	ck_assert(!c->ts && !(s->opts & O_TS) && seg_len(s) == 0);
-	w.o.opts = s->opts;
-	w.o.mss = s->mss;
-	w.o.wscale = s->ws;
-	tstack_enqueue(c->t, f, ts_tcp(f, tstack_mac(c->t), &ts_peer_mac, &w),
-		       0);
+	tstack_enqueue(c->t, f, frame_of(c, s, f), 0);
 }
 
 #define ENQUEUE(c, ...) enqueue((c), SEG(__VA_ARGS__))
@@ -2968,6 +2962,239 @@ START_TEST(burst_hint_recycled_pair)
 	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
 	ck_assert_int_ge(c.fd, 0);
 	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= the idle form ================= */
+
+#define IDLE_US (1000 * MS)
+
+static void
+cfg_idle(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_idle_ms = IDLE_US / MS;
+}
+
+static bool
+is_idle(struct conn *c)
+{
+	void *v = tcb_of(c);
+
+	ck_assert_ptr_nonnull(v);
+	return pmt_tcb_is_idle(v);
+}
+
+/*
+ * From est(): the SYN-ACK's retransmission deadline (lazily cancelled)
+ * comes due within RTO_INIT_US and finds nothing to do; the idle timer
+ * starts at that turn, and IDLE_US later the connection sleeps.
+ */
+static void
+sleep_conn(struct conn *c)
+{
+	struct tstack *t = c->t;
+
+	tstack_advance(t, RTO_INIT_US);
+	tstack_advance(t, IDLE_US - 1);
+	ck_assert(!is_idle(c));
+	tstack_advance(t, 1);
+	ck_assert(is_idle(c));
+	NOTHING(c);
+	/* Its TCB went back with the next turn: the listener's remains. */
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	ck_assert_uint_eq(pmt_tcb_idle_in_use(t->eng), 1);
+	tstack_expect_stats(t, { "tcp_idle_compact", 1 });
+}
+
+START_TEST(idle_connection_sleeps_and_wakes_for_data)
+{
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+
+	est(&c, cfg_idle);
+	t = c.t;
+	sleep_conn(&c);
+	/*
+	 * The peer speaks: everything on the wire is what an awake
+	 * connection would send (sequence, window and scale, TSval with
+	 * its offset, TSecr), and the data reaches the application.
+	 */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	ck_assert(!is_idle(&c));
+	NOTHING(&c);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN);
+	tstack_advance(t, DELACK_US);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK,
+	       .wnd = WND(10));
+	recv_pat(&c, PEER_ISS + 1, 10);
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK | PSH,
+	       .len = 100);
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 101, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(2), DATA(1), { "tcp_idle_wake", 1 });
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	ck_assert_uint_eq(pmt_tcb_idle_in_use(t->eng), 0);
+	/* Quiet again: asleep again once the data's deadline passed. */
+	tstack_advance(t, RTO_INIT_US);
+	tstack_advance(t, IDLE_US);
+	ck_assert(is_idle(&c));
+	tstack_expect_stats(t, { "tcp_idle_compact", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(idle_connection_wakes_for_the_application)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, cfg_idle);
+	t = c.t;
+	sleep_conn(&c);
+	/* Any call wakes it; the state is the connection's own. */
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	ck_assert(!is_idle(&c));
+	tstack_expect_stats(t, { "tcp_idle_wake", 1 });
+	tstack_advance(t, IDLE_US);
+	ck_assert(is_idle(&c));
+	/* A send goes out at once, from where the connection was. */
+	send_pat(&c, OUR_ISS + 1, 20, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 20);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 21, .flags = ACK);
+	tstack_advance(t, RTO_INIT_US);
+	tstack_advance(t, IDLE_US);
+	ck_assert(is_idle(&c));
+	/* A close wakes it to send its FIN. */
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 21, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 22, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 22, .ack = PEER_ISS + 2, .flags = ACK);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_TIME_WAIT);
+	tstack_free(t);
+}
+END_TEST
+
+/* Two segments of one burst: the second's lookup hint is the idle form. */
+START_TEST(idle_connection_woken_mid_burst)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, cfg_idle);
+	t = c.t;
+	sleep_conn(&c);
+	ENQUEUE(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+		.len = 100);
+	ENQUEUE(&c, .seq = PEER_ISS + 101, .ack = OUR_ISS + 1, .flags = ACK,
+		.len = 100);
+	tstack_advance(t, 0);
+	/* Two segments: the ACK goes at once (RFC 5681 4.2). */
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 201, .flags = ACK,
+	       .wnd = WND(200));
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1, 200);
+	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_idle_wake", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+static void
+cfg_idle_keepalive(struct pmt_config *cfg)
+{
+	cfg_idle(cfg);
+	cfg->tcp_keep_idle_s = 7200;
+}
+
+/* What keeps a connection whole: unread data, keepalive, the default. */
+START_TEST(busy_connections_stay_whole)
+{
+	struct conn c;
+	struct tstack *t;
+	unsigned int n;
+
+	est(&c, _i == 2 ? cfg_tcp : _i == 1 ? cfg_idle_keepalive : cfg_idle);
+	t = c.t;
+	if (_i == 0) {
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1,
+		       .flags = ACK | PSH, .len = 10);
+		tstack_advance(t, DELACK_US);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11,
+		       .flags = ACK, .wnd = WND(10));
+	}
+	if (_i == 1)
+		ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_SO_KEEPALIVE,
+						1), 0);
+	for (n = 0; n < 10; n++) {
+		tstack_advance(t, RTO_INIT_US);
+		tstack_advance(t, IDLE_US);
+	}
+	ck_assert(!is_idle(&c));
+	ck_assert_uint_eq(tstack_stat(t, "tcp_idle_compact"), 0);
+	ck_assert_uint_eq(pmt_tcb_idle_in_use(t->eng), 0);
+	if (_i == 0) {
+		/* Read, it may sleep. */
+		recv_pat(&c, PEER_ISS + 1, 10);
+		/* Its events too: a pending report keeps it awake. */
+		events(t);
+		tstack_advance(t, IDLE_US);
+		ck_assert(is_idle(&c));
+	}
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * No TCB to wake into: a segment is dropped (the peer will send it
+ * again), a call fails with ENOBUFS, and close() resets the connection
+ * rather than leave it behind.
+ */
+START_TEST(idle_connection_without_a_tcb_to_wake_into)
+{
+	struct conn c;
+	struct tstack *t;
+	unsigned int n = 0;
+	int fd;
+
+	est(&c, cfg_idle);
+	t = c.t;
+	sleep_conn(&c);
+	/* Every other TCB taken: sockets, then one half-open child. */
+	while ((fd = pmt_socket(t->eng)) >= 0)
+		n++;
+	ck_assert_int_eq(fd, -EMFILE);
+	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcb_cap - 1);
+	INJECT(&c, .seq = 77, .flags = SYN, .sport = PEER_PORT + 1);
+	rte_pktmbuf_free(tstack_tx(t));		/* its SYN-ACK */
+	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcb_cap);
+	tstack_mark(t);
+
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 10);
+	NOTHING(&c);
+	ck_assert(is_idle(&c));
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -ENOBUFS);
+	tstack_expect_stats(t, IN(1), { "tcp_idle_wake_fail", 2 },
+			    { "tcp_no_tcb", 2 });
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	ck_assert_int_eq(pmt_send(t->eng, c.fd, "x", 1, 0), -EBADF);
+	tstack_advance(t, 0);
+	ck_assert_ptr_null(tcb_of(&c));
+	ck_assert_uint_eq(pmt_tcb_idle_in_use(t->eng), 0);
+	/* Its descriptor is the next to be handed out. */
+	ck_assert_uint_eq(t->eng->tcp.fd_free, (uint32_t)c.fd + 1);
+	tstack_expect_stats(t, { "tcp_idle_wake_fail", 1 }, { "tcp_no_tcb", 1 },
+			    OUT(1), { "tcp_tx_rst", 1 });
+	RTE_SET_USED(n);
 	tstack_free(t);
 }
 END_TEST
@@ -3052,6 +3279,13 @@ tcp_suite(void)
 	tcase_add_test(tc, fast_retransmit_and_newreno);
 	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
 	tcase_add_test(tc, keepalive_probes_then_times_out);
+
+	tc = tcase(s, "idle");
+	tcase_add_test(tc, idle_connection_sleeps_and_wakes_for_data);
+	tcase_add_test(tc, idle_connection_wakes_for_the_application);
+	tcase_add_test(tc, idle_connection_woken_mid_burst);
+	tcase_add_loop_test(tc, busy_connections_stay_whole, 0, 3);
+	tcase_add_test(tc, idle_connection_without_a_tcb_to_wake_into);
 
 	tc = tcase(s, "time-wait");
 	tcase_add_test(tc, time_wait_recycled_when_out_of_tcbs);

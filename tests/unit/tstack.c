@@ -190,7 +190,7 @@ tstack_tcbs(struct tstack *t)
 void
 tstack_free(struct tstack *t)
 {
-	unsigned int unread, unseen, in_use, clones, tcbs;
+	unsigned int unread, unseen, in_use, clones, tcbs, idle;
 
 	pmt_engine_tx_flush(t->eng);
 	unread = drain_ring(t->tx);
@@ -201,6 +201,7 @@ tstack_free(struct tstack *t)
 	in_use = rte_mempool_in_use_count(t->eng->pool);
 	clones = rte_mempool_in_use_count(t->eng->tcp.clone_pool);
 	tcbs = tstack_tcbs(t);
+	idle = pmt_tcb_idle_in_use(t->eng);
 	/* Release before asserting, so a failure here cannot cascade. */
 	tstack_release(t);
 	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread",
@@ -210,6 +211,7 @@ tstack_free(struct tstack *t)
 	ck_assert_msg(in_use == 0, "%u mbuf(s) leaked", in_use);
 	ck_assert_msg(clones == 0, "%u clone mbuf(s) leaked", clones);
 	ck_assert_msg(tcbs == 0, "%u TCB(s) leaked", tcbs);
+	ck_assert_msg(idle == 0, "%u idle form(s) leaked", idle);
 }
 
 void

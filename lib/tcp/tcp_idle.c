@@ -1,0 +1,259 @@
+/* tcp_idle.c: the idle form of quiet ESTABLISHED connections: compacting a TCB into it and waking it up again. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "engine/pmt_engine.h"
+#include "tcp/pmt_tcp.h"
+
+/*
+ * A connection that holds thousands of its peers' sessions open costs
+ * mostly TCBs that do nothing. After tcp-idle-ms without a segment in
+ * or data out, an ESTABLISHED connection with empty queues, nothing in
+ * flight and no timer but this one gives its TCB back and lives on as a
+ * 128-byte idle form (struct pmt_tcb_idle): line 0 of the TCB as it
+ * was, plus what congestion control, the RTT estimator, the options and
+ * the application set. The socket table and the descriptor table point
+ * at the idle form, tagged in bit 0; the first segment or call that
+ * needs the connection makes it a TCB again, field for field, so what
+ * it sends afterwards is what it would have sent had it never slept.
+ *
+ * Both exchanges go through the socket table's grace period, as a
+ * delete does: a lock-free reader may still hold the old pointer.
+ */
+
+_Static_assert(sizeof(struct pmt_tcb_idle) == 2 * RTE_CACHE_LINE_SIZE,
+	       "the idle form is two cache lines");
+_Static_assert(offsetof(struct pmt_tcb, cwnd) == sizeof(((struct pmt_tcb_idle *)0)->line0),
+	       "the idle form keeps TCB line 0 whole");
+
+/* What must be clear for a connection to sleep: nothing under way. */
+#define IDLE_BUSY_FLAGS (PMT_TF_ACKNOW | PMT_TF_DELACK | PMT_TF_MORE | \
+	PMT_TF_FIN_QUEUED | PMT_TF_FIN_SENT | PMT_TF_RCVD_FIN | \
+	PMT_TF_APP_CLOSED | PMT_TF_IN_RECOVERY | PMT_TF_RTT_TIMING | \
+	PMT_TF_KEEPALIVE | PMT_TF_PERSIST | PMT_TF_SHUT_RD | \
+	PMT_TF_WANT_OUT | PMT_TF_CORK | PMT_TF_ACCEPTQ)
+
+static inline uint32_t
+now_ms(const struct pmt_engine *eng)
+{
+	return (uint32_t)(eng->now / 1000);
+}
+
+int
+pmt_tcp_idle_init(struct pmt_engine *eng)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+	int socket = (int)rte_lcore_to_socket_id(eng->lcore_id);
+
+	if (eng->stack->cfg.tcp_idle_ms == 0)
+		return 0;
+	/* Not zeroed: pages become resident as idle forms are first used. */
+	te->idle_slab = rte_malloc_socket("pmt_tcb_idle",
+					  (size_t)te->tcb_cap * sizeof(*te->idle_slab),
+					  RTE_CACHE_LINE_SIZE, socket);
+	return te->idle_slab == NULL ? -ENOMEM : 0;
+}
+
+void
+pmt_tcp_idle_fini(struct pmt_engine *eng)
+{
+	rte_free(eng->tcp.idle_slab);
+	eng->tcp.idle_slab = NULL;
+}
+
+uint32_t
+pmt_tcb_idle_in_use(const struct pmt_engine *eng)
+{
+	return eng->tcp.idle_fresh - eng->tcp.idle_free_n;
+}
+
+static struct pmt_tcb_idle *
+idle_get(struct pmt_tcp_engine *te)
+{
+	struct pmt_tcb_idle *idle = te->idle_free;
+
+	if (idle != NULL) {
+		te->idle_free = idle->next_free;
+		te->idle_free_n--;
+		return idle;
+	}
+	if (te->idle_slab != NULL && te->idle_fresh < te->tcb_cap)
+		return &te->idle_slab[te->idle_fresh++];
+	return NULL;
+}
+
+void
+pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+
+	idle->next_free = te->idle_free;
+	te->idle_free = idle;
+	te->idle_free_n++;
+}
+
+void
+pmt_tcp_idle_arm(struct pmt_tcb *tcb)
+{
+	uint32_t ms = tcb->eng->stack->cfg.tcp_idle_ms;
+
+	/* Keepalive owns the KEEP timer; the idle timer borrows it otherwise. */
+	if (ms == 0 || tcb->state != PMT_TCPS_ESTABLISHED || tcb->fd < 0 ||
+	    (tcb->flags & PMT_TF_KEEPALIVE))
+		return;
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP, (uint64_t)ms * 1000);
+}
+
+static bool
+idle_allowed(const struct pmt_tcb *tcb)
+{
+	unsigned int k;
+
+	if (tcb->state != PMT_TCPS_ESTABLISHED || tcb->fd < 0 ||
+	    tcb->tbl != PMT_TBL_IN || (tcb->flags & IDLE_BUSY_FLAGS) ||
+	    tcb->ev_queued || tcb->ev_mask != 0 || tcb->parent != NULL ||
+	    tcb->snd_q_len != 0 || tcb->snd_una != tcb->snd_max ||
+	    tcb->snd_nxt != tcb->snd_max || tcb->rcv_q_len != 0 ||
+	    tcb->ooo_len != 0 || tcb->rcv_head != NULL ||
+	    tcb->ooo_head != NULL || tcb->snd_head != NULL ||
+	    tcb->dupacks != 0 || tcb->rxtshift != 0 || tcb->err != 0 ||
+	    tcb->keep_probes != 0)
+		return false;
+	for (k = 0; k < PMT_TCPT_N; k++)
+		if (tcb->tmr[k] != 0)
+			return false;
+	return true;
+}
+
+bool
+pmt_tcp_idle_try(struct pmt_tcb *tcb)
+{
+	struct pmt_engine *eng = tcb->eng;
+	struct pmt_tcp_engine *te = &eng->tcp;
+	uint32_t ms = eng->stack->cfg.tcp_idle_ms, quiet;
+	struct pmt_tcb_idle *idle;
+
+	if (ms == 0 || tcb->state != PMT_TCPS_ESTABLISHED)
+		return false;
+	quiet = now_ms(eng) - tcb->t_active;
+	if (quiet < ms) {
+		/* Active since the timer was set: wait out the rest. */
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP,
+				  (uint64_t)(ms - quiet) * 1000);
+		return false;
+	}
+	if (!idle_allowed(tcb))
+		return false;	/* what is under way re-arms it later */
+	idle = idle_get(te);
+	if (idle == NULL) {
+		PMT_STAT_INC(eng, tcp_idle_no_room);
+		return false;
+	}
+	memcpy(idle->line0, tcb, sizeof(idle->line0));
+	idle->cwnd = tcb->cwnd;
+	idle->ssthresh = tcb->ssthresh;
+	idle->max_sndwnd = tcb->max_sndwnd;
+	idle->snd_buf = tcb->snd_buf;
+	idle->rcv_buf = tcb->rcv_buf;
+	idle->srtt = tcb->srtt;
+	idle->rttvar = tcb->rttvar;
+	idle->rto = tcb->rto;
+	idle->iss = tcb->iss;
+	idle->irs = tcb->irs;
+	idle->ts_recent_age = tcb->ts_recent_age;
+	idle->ts_offset = tcb->ts_offset;
+	idle->fd = tcb->fd;
+	idle->peer_mss = tcb->peer_mss;
+	idle->linger_s = tcb->linger_s;
+	idle->udata = tcb->udata;
+	/*
+	 * The TCB is the table's to return once no reader can hold it (it
+	 * may do so within the replace itself): mark it first, touch it
+	 * not after.
+	 */
+	pmt_tcp_timer_cancel_all(tcb);
+	tcb->tbl = PMT_TBL_IDLED;
+	if (pmt_sockt_replace(te->table, &tcb->key,
+			      (void *)((uintptr_t)idle | 1)) != 0) {
+		tcb->tbl = PMT_TBL_IN;
+		pmt_tcp_idle_put(eng, idle);
+		return false;
+	}
+	te->fds[idle->fd] = (struct pmt_tcb *)((uintptr_t)idle | 1);
+	te->n_idle++;
+	PMT_STAT_INC(eng, tcp_idle_compact);
+	return true;
+}
+
+struct pmt_tcb *
+pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+	struct pmt_tcb_idle *idle;
+	struct pmt_tcb *tcb;
+
+	if (!pmt_tcb_is_idle(entry))
+		return entry;
+	idle = pmt_tcb_idle_of(entry);
+	tcb = pmt_tcb_alloc(eng);
+	if (tcb == NULL) {
+		PMT_STAT_INC(eng, tcp_idle_wake_fail);
+		return NULL;
+	}
+	memcpy(tcb, idle->line0, sizeof(idle->line0));
+	tcb->cwnd = idle->cwnd;
+	tcb->ssthresh = idle->ssthresh;
+	tcb->recover = tcb->snd_una;
+	tcb->max_sndwnd = idle->max_sndwnd;
+	tcb->snd_buf = idle->snd_buf;
+	tcb->rcv_buf = idle->rcv_buf;
+	tcb->srtt = idle->srtt;
+	tcb->rttvar = idle->rttvar;
+	tcb->rto = idle->rto;
+	tcb->iss = idle->iss;
+	tcb->irs = idle->irs;
+	tcb->ts_recent_age = idle->ts_recent_age;
+	tcb->ts_offset = idle->ts_offset;
+	tcb->fd = idle->fd;
+	tcb->peer_mss = idle->peer_mss;
+	tcb->linger_s = idle->linger_s;
+	tcb->udata = idle->udata;
+	tcb->t_active = now_ms(eng);
+	if (pmt_sockt_replace(te->table, &tcb->key, tcb) != 0) {
+		/* Cannot happen: the idle form is in the table. */
+		tcb->fd = -1;
+		tcb->flags |= PMT_TF_APP_CLOSED;
+		pmt_tcb_release(tcb);
+		PMT_STAT_INC(eng, tcp_idle_wake_fail);
+		return NULL;
+	}
+	tcb->tbl = PMT_TBL_IN;
+	te->fds[tcb->fd] = tcb;
+	te->n_idle--;
+	PMT_STAT_INC(eng, tcp_idle_wake);
+	/* Back to sleep after tcp-idle-ms more, unless something happens. */
+	pmt_tcp_idle_arm(tcb);
+	return tcb;
+}
+
+void
+pmt_tcp_idle_abort(struct pmt_engine *eng, void *entry, bool rst)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+	struct pmt_tcb_idle *idle = pmt_tcb_idle_of(entry);
+	struct pmt_flow_key key;
+	uint32_t snd_nxt;
+
+	/* The caller has released the descriptor. */
+	memcpy(&key, idle->line0 + offsetof(struct pmt_tcb, key), sizeof(key));
+	memcpy(&snd_nxt, idle->line0 + offsetof(struct pmt_tcb, snd_nxt),
+	       sizeof(snd_nxt));
+	if (rst)
+		pmt_tcp_respond(eng, &key, snd_nxt, 0, PMT_TH_RST);
+	te->n_idle--;
+	/* Out of the table; the grace period returns the idle form. */
+	if (pmt_sockt_del(te->table, &key) != 0)
+		pmt_tcp_idle_put(eng, idle);
+}
