@@ -664,7 +664,6 @@ listener_close(struct pmt_tcb *l)
 int
 pmt_close(struct pmt_engine *eng, int fd)
 {
-	const struct pmt_config *cfg;
 	struct pmt_tcb *tcb;
 	void *e = fd_entry(eng, fd);
 
@@ -677,7 +676,6 @@ pmt_close(struct pmt_engine *eng, int fd)
 		pmt_tcp_idle_abort(eng, e, true);
 		return 0;
 	}
-	cfg = &eng->stack->cfg;
 	fd_free(eng, tcb);
 	tcb->flags |= PMT_TF_APP_CLOSED;
 	switch (tcb->state) {
@@ -704,8 +702,7 @@ pmt_close(struct pmt_engine *eng, int fd)
 		queue_fin(tcb);
 		break;
 	case PMT_TCPS_FIN_WAIT_2:
-		pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-				  (uint64_t)cfg->tcp_fin_wait2_ms * 1000);
+		pmt_tcp_timer_fin_wait2(tcb);
 		break;
 	default:
 		break;

@@ -382,6 +382,9 @@ void pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind,
 		       uint64_t delay_us);
 void pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind);
 void pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb);
+/* (Re)start TIME-WAIT's 2MSL, or the bound on an orphan's FIN-WAIT-2. */
+void pmt_tcp_timer_2msl(struct pmt_tcb *tcb);
+void pmt_tcp_timer_fin_wait2(struct pmt_tcb *tcb);
 static inline bool
 pmt_tcp_timer_on(const struct pmt_tcb *tcb, enum pmt_tcpt kind)
 {

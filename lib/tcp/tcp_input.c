@@ -364,7 +364,6 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	     bool *closed)
 {
 	struct pmt_engine *eng = tcb->eng;
-	const struct pmt_config *cfg = &eng->stack->cfg;
 	uint32_t swnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	uint32_t acked, data_acked;
 	bool fin_acked = false;
@@ -477,8 +476,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 			tcb->state = PMT_TCPS_FIN_WAIT_2;
 			/* Nobody can read what might still come: bound it. */
 			if (tcb->flags & PMT_TF_APP_CLOSED)
-				pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-						  (uint64_t)cfg->tcp_fin_wait2_ms * 1000);
+				pmt_tcp_timer_fin_wait2(tcb);
 			break;
 		case PMT_TCPS_CLOSING:
 			pmt_tcb_time_wait(tcb);
@@ -623,8 +621,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 			return;
 		if (tcb->state == PMT_TCPS_TIME_WAIT && (seg->flags & PMT_TH_FIN))
 			/* A repeated FIN: ACK it and wait 2MSL again. */
-			pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-					  (uint64_t)eng->stack->cfg.tcp_time_wait_ms * 1000);
+			pmt_tcp_timer_2msl(tcb);
 		tcb->flags |= PMT_TF_ACKNOW;
 		goto out;
 	}
@@ -754,8 +751,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		 * but a repeated FIN in TIME-WAIT restarts 2MSL. */
 		if ((seg->flags & PMT_TH_FIN) && tcb->state == PMT_TCPS_TIME_WAIT) {
 			tcb->flags |= PMT_TF_ACKNOW;
-			pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-					  (uint64_t)eng->stack->cfg.tcp_time_wait_ms * 1000);
+			pmt_tcp_timer_2msl(tcb);
 		}
 		break;
 	default:

@@ -205,8 +205,7 @@ pmt_tcb_time_wait(struct pmt_tcb *tcb)
 
 	tcb->state = PMT_TCPS_TIME_WAIT;
 	pmt_tcp_timer_cancel_all(tcb);
-	pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-			  (uint64_t)tcb->eng->stack->cfg.tcp_time_wait_ms * 1000);
+	pmt_tcp_timer_2msl(tcb);
 	next = (te->tw_tail + 1) % te->tw_cap;
 	if (next == te->tw_head)	/* full of stale entries: drop the oldest */
 		te->tw_head = (te->tw_head + 1) % te->tw_cap;

@@ -55,6 +55,21 @@ pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
 }
 
 void
+pmt_tcp_timer_2msl(struct pmt_tcb *tcb)
+{
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+			  (uint64_t)tcb->eng->stack->cfg.tcp_time_wait_ms * 1000);
+}
+
+void
+pmt_tcp_timer_fin_wait2(struct pmt_tcb *tcb)
+{
+	/* Both share the slot: an orphan's FIN-WAIT-2 ends as TIME-WAIT does. */
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
+			  (uint64_t)tcb->eng->stack->cfg.tcp_fin_wait2_ms * 1000);
+}
+
+void
 pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb)
 {
 	unsigned int k;
