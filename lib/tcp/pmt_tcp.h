@@ -7,6 +7,7 @@
 
 #include <rte_mbuf.h>
 
+#include "mem/pmt_slab.h"
 #include "sock/pmt_sockt.h"
 #include "tcp/pmt_tcp_subr.h"
 #include "tcp/pmt_tcp_wire.h"
@@ -224,22 +225,8 @@ struct pmt_tw_entry {
 
 /* Engine-side TCP state, embedded in struct pmt_engine. */
 struct pmt_tcp_engine {
-	/*
-	 * TCBs: a slab of tcb_cap, handed out in order and touched (made
-	 * resident) only when first used, then recycled LIFO through a free
-	 * list linked by q_next. No per-object header, nothing reserved up
-	 * front in RSS: a connection costs its TCB's own bytes.
-	 */
-	struct pmt_tcb *tcb_slab;
-	uint32_t tcb_cap;
-	uint32_t tcb_fresh;		/* slab slots ever handed out */
-	uint32_t tcb_free_n;		/* on the free list */
-	struct pmt_tcb *tcb_free;
-	/* Idle forms: a slab of the same kind, tcb_cap of them. */
-	struct pmt_tcb_idle *idle_slab;
-	uint32_t idle_fresh;
-	uint32_t idle_free_n;
-	struct pmt_tcb_idle *idle_free;
+	struct pmt_slab tcbs;		/* TCBs, free ones linked by q_next */
+	struct pmt_slab idles;		/* idle forms, linked by next_free */
 	struct rte_mempool *clone_pool;	/* indirect mbufs: zero-copy TX */
 	struct pmt_sockt *table;
 	struct pmt_tcb **fds;		/* descriptor -> TCB */

@@ -2,8 +2,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_malloc.h>
-
 #include "engine/pmt_engine.h"
 #include "tcp/pmt_tcp.h"
 
@@ -45,53 +43,32 @@ int
 pmt_tcp_idle_init(struct pmt_engine *eng)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
-	int socket = (int)rte_lcore_to_socket_id(eng->lcore_id);
 
 	if (eng->stack->cfg.tcp_idle_ms == 0)
 		return 0;
-	/* Not zeroed: pages become resident as idle forms are first used. */
-	te->idle_slab = rte_malloc_socket("pmt_tcb_idle",
-					  (size_t)te->tcb_cap * sizeof(*te->idle_slab),
-					  RTE_CACHE_LINE_SIZE, socket);
-	return te->idle_slab == NULL ? -ENOMEM : 0;
+	return pmt_slab_init(&te->idles, "pmt_tcb_idle",
+			     sizeof(struct pmt_tcb_idle),
+			     offsetof(struct pmt_tcb_idle, next_free),
+			     te->tcbs.cap,
+			     (int)rte_lcore_to_socket_id(eng->lcore_id));
 }
 
 void
 pmt_tcp_idle_fini(struct pmt_engine *eng)
 {
-	rte_free(eng->tcp.idle_slab);
-	eng->tcp.idle_slab = NULL;
+	pmt_slab_fini(&eng->tcp.idles);
 }
 
 uint32_t
 pmt_tcb_idle_in_use(const struct pmt_engine *eng)
 {
-	return eng->tcp.idle_fresh - eng->tcp.idle_free_n;
-}
-
-static struct pmt_tcb_idle *
-idle_get(struct pmt_tcp_engine *te)
-{
-	struct pmt_tcb_idle *idle = te->idle_free;
-
-	if (idle != NULL) {
-		te->idle_free = idle->next_free;
-		te->idle_free_n--;
-		return idle;
-	}
-	if (te->idle_slab != NULL && te->idle_fresh < te->tcb_cap)
-		return &te->idle_slab[te->idle_fresh++];
-	return NULL;
+	return pmt_slab_in_use(&eng->tcp.idles);
 }
 
 void
 pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle)
 {
-	struct pmt_tcp_engine *te = &eng->tcp;
-
-	idle->next_free = te->idle_free;
-	te->idle_free = idle;
-	te->idle_free_n++;
+	pmt_slab_put(&eng->tcp.idles, idle);
 }
 
 void
@@ -146,7 +123,7 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 	}
 	if (!idle_allowed(tcb))
 		return false;	/* what is under way re-arms it later */
-	idle = idle_get(te);
+	idle = pmt_slab_get(&te->idles);
 	if (idle == NULL) {
 		PMT_STAT_INC(eng, tcp_idle_no_room);
 		return false;

@@ -49,31 +49,13 @@ tcb_put(struct pmt_tcb *tcb)
 	struct pmt_tcp_engine *te = &tcb->eng->tcp;
 
 	te->n_tcbs--;
-	tcb->q_next = te->tcb_free;
-	te->tcb_free = tcb;
-	te->tcb_free_n++;
-}
-
-/* The most recently freed TCB (still warm in cache), or a fresh one. */
-static struct pmt_tcb *
-tcb_get(struct pmt_tcp_engine *te)
-{
-	struct pmt_tcb *tcb = te->tcb_free;
-
-	if (tcb != NULL) {
-		te->tcb_free = tcb->q_next;
-		te->tcb_free_n--;
-		return tcb;
-	}
-	if (te->tcb_fresh < te->tcb_cap)
-		return &te->tcb_slab[te->tcb_fresh++];
-	return NULL;
+	pmt_slab_put(&te->tcbs, tcb);
 }
 
 uint32_t
 pmt_tcb_in_use(const struct pmt_engine *eng)
 {
-	return eng->tcp.tcb_fresh - eng->tcp.tcb_free_n;
+	return pmt_slab_in_use(&eng->tcp.tcbs);
 }
 
 /* Grace period over (owner lcore, from pmt_sockt_reclaim). */
@@ -133,11 +115,10 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	struct pmt_tcp_engine *te = &eng->tcp;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	uint32_t n = cfg->tcp_max_sockets;
+	int ret;
 
-	/* Not zeroed: pages become resident as TCBs are first used. */
-	te->tcb_slab = rte_malloc_socket("pmt_tcb", (size_t)n * sizeof(struct pmt_tcb),
-					 RTE_CACHE_LINE_SIZE, socket);
-	te->tcb_cap = n;
+	ret = pmt_slab_init(&te->tcbs, "pmt_tcb", sizeof(struct pmt_tcb),
+			    offsetof(struct pmt_tcb, q_next), n, socket);
 	snprintf(name, sizeof(name), "pmt_clone_%u", eng->idx);
 	/* Indirect mbufs carry no data: a zero data room. */
 	te->clone_pool = rte_pktmbuf_pool_create(name, cfg->mbufs_per_lcore,
@@ -152,7 +133,7 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	te->tw_ring = rte_zmalloc_socket("pmt_tw",
 					 te->tw_cap * sizeof(te->tw_ring[0]),
 					 RTE_CACHE_LINE_SIZE, socket);
-	if (te->tcb_slab == NULL || pmt_tcp_idle_init(eng) != 0 ||
+	if (ret != 0 || pmt_tcp_idle_init(eng) != 0 ||
 	    te->clone_pool == NULL ||
 	    te->table == NULL || te->fds == NULL || te->fd_next == NULL ||
 	    te->tw_ring == NULL) {
@@ -189,7 +170,7 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 	/* Idle forms hold nothing but their own slab's memory. */
 	pmt_sockt_free(te->table);
 	pmt_tcp_idle_fini(eng);
-	rte_free(te->tcb_slab);
+	pmt_slab_fini(&te->tcbs);
 	rte_mempool_free(te->clone_pool);
 	rte_free(te->fds);
 	rte_free(te->fd_next);
@@ -242,7 +223,7 @@ tcb_recycle_time_wait(struct pmt_engine *eng)
 		PMT_STAT_INC(eng, tcp_time_wait_recycled);
 		pmt_tcb_close(tcb, 0);
 		pmt_tcp_reap(eng);
-		fresh = tcb_get(te);
+		fresh = pmt_slab_get(&te->tcbs);
 		if (fresh != NULL)
 			return fresh;
 	}
@@ -255,7 +236,7 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	const struct pmt_config *cfg = &eng->stack->cfg;
 	struct pmt_tcb *tcb;
 
-	tcb = tcb_get(&eng->tcp);
+	tcb = pmt_slab_get(&eng->tcp.tcbs);
 	if (tcb == NULL && (tcb = tcb_recycle_time_wait(eng)) == NULL) {
 		PMT_STAT_INC(eng, tcp_no_tcb);
 		return NULL;

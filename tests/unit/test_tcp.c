@@ -2674,7 +2674,7 @@ fill_with_time_wait(struct conn *c, uint32_t *iss, unsigned int cap)
 		n++;
 		tstack_advance(t, 1 * MS);
 	}
-	ck_assert_uint_eq(pmt_tcb_in_use(t->eng), t->eng->tcp.tcb_cap);
+	ck_assert_uint_eq(pmt_tcb_in_use(t->eng), t->eng->tcp.tcbs.cap);
 	tstack_expect_stats(t);
 	return n;
 }
@@ -3170,10 +3170,10 @@ START_TEST(idle_connection_without_a_tcb_to_wake_into)
 	while ((fd = pmt_socket(t->eng)) >= 0)
 		n++;
 	ck_assert_int_eq(fd, -EMFILE);
-	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcb_cap - 1);
+	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcbs.cap - 1);
 	INJECT(&c, .seq = 77, .flags = SYN, .sport = PEER_PORT + 1);
 	rte_pktmbuf_free(tstack_tx(t));		/* its SYN-ACK */
-	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcb_cap);
+	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcbs.cap);
 	tstack_mark(t);
 
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
