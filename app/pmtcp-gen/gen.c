@@ -456,6 +456,7 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		if (!(ev->events & PMT_EV_OUT) || st < 4)
 			return;
 		w->connecting--;
+		c->state = C_IDLE;	/* counted: conn_close must not again */
 		w->c.conn_established++;
 		gen_hist_record(&w->h_connect, now - c->t0);
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {

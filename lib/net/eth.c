@@ -42,19 +42,28 @@ eth_linearize(struct pmt_engine *eng, struct rte_mbuf *m)
 	uint32_t room = rte_pktmbuf_data_room_size(eng->pool) -
 			RTE_PKTMBUF_HEADROOM;
 	struct rte_mbuf *n = NULL, *s;
+	uint32_t left;
 	char *dst;
 
-	if (m->pkt_len <= room)
+	if (m->pkt_len <= room) {
 		n = rte_pktmbuf_alloc(eng->pool);
-	if (n == NULL) {
-		PMT_STAT_INC(eng, eth_rx_multiseg);
-		rte_pktmbuf_free(m);
-		return NULL;
+		if (n == NULL)
+			PMT_STAT_INC(eng, mbuf_alloc_fail);
 	}
+	if (n == NULL)
+		goto drop;
 	dst = rte_pktmbuf_append(n, (uint16_t)m->pkt_len);
-	for (s = m; s != NULL; s = s->next) {
-		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), s->data_len);
-		dst += s->data_len;
+	/* pkt_len bounds the copy, whatever the pieces claim. */
+	for (s = m, left = m->pkt_len; s != NULL && left > 0; s = s->next) {
+		uint32_t piece = RTE_MIN((uint32_t)s->data_len, left);
+
+		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), piece);
+		dst += piece;
+		left -= piece;
+	}
+	if (left > 0) {
+		rte_pktmbuf_free(n);	/* the pieces hold less than pkt_len */
+		goto drop;
 	}
 	n->port = m->port;
 	n->packet_type = m->packet_type;
@@ -63,6 +72,10 @@ eth_linearize(struct pmt_engine *eng, struct rte_mbuf *m)
 	PMT_STAT_INC(eng, eth_rx_linearized);
 	rte_pktmbuf_free(m);
 	return n;
+drop:
+	PMT_STAT_INC(eng, eth_rx_multiseg);
+	rte_pktmbuf_free(m);
+	return NULL;
 }
 
 void

@@ -89,28 +89,11 @@ on_link(const struct pmt_stack *st, int only, uint32_t dst, uint32_t from,
 	return false;
 }
 
-int
-pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,
+/* On link through @only (or any port, -1), else through the gateway. */
+static int
+route_via(const struct pmt_stack *st, int only, uint32_t dst, uint32_t from,
 	  uint16_t *iface, uint32_t *nexthop, uint32_t *src)
 {
-	const struct pmt_stack *st = eng->stack;
-	int only = -1;
-
-	/*
-	 * A bound source picks the interface (source-based routing): two
-	 * ports on one subnet, or a client and a server of one process on
-	 * two linked ports, each send from the port that owns the address.
-	 */
-	if (from != 0) {
-		unsigned int i;
-
-		for (i = 0; i < st->n_ifaces; i++)
-			if (pmt_iface_addr_index(&st->ifaces[i], from) >= 0)
-				break;
-		if (i == st->n_ifaces)
-			return -EADDRNOTAVAIL;
-		only = (int)i;
-	}
 	if (on_link(st, only, dst, from, iface, src)) {
 		*nexthop = dst;
 		return 0;
@@ -121,6 +104,32 @@ pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,
 		return 0;
 	}
 	return -ENETUNREACH;
+}
+
+int
+pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,
+	  uint16_t *iface, uint32_t *nexthop, uint32_t *src)
+{
+	const struct pmt_stack *st = eng->stack;
+	unsigned int i;
+
+	if (from == 0)
+		return route_via(st, -1, dst, 0, iface, nexthop, src);
+	/*
+	 * A bound source picks the interface (source-based routing): two
+	 * ports on one subnet, or a client and a server of one process on
+	 * two linked ports, each send from the port that owns the address.
+	 * Where that port has no route, any port's will do (weak host, as
+	 * Linux): one gateway may serve every port's addresses.
+	 */
+	for (i = 0; i < st->n_ifaces; i++)
+		if (pmt_iface_addr_index(&st->ifaces[i], from) >= 0)
+			break;
+	if (i == st->n_ifaces)
+		return -EADDRNOTAVAIL;
+	if (route_via(st, (int)i, dst, from, iface, nexthop, src) == 0)
+		return 0;
+	return route_via(st, -1, dst, from, iface, nexthop, src);
 }
 
 enum pmt_ipv4_verdict

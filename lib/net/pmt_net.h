@@ -87,7 +87,8 @@ bool pmt_iface_is_broadcast(const struct pmt_iface *ifc, uint32_t a);
 /*
  * Route to @dst: the interface, the next hop (dst itself on link, else
  * the gateway) and the source address to use. A non-zero @from (a bound
- * local address) confines the route to the interface that owns it.
+ * local address) is the source, and the interface that owns it is
+ * preferred where it has a route.
  * @return 0, -ENETUNREACH, or -EADDRNOTAVAIL when @from is not ours.
  */
 int pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,

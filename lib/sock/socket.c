@@ -256,6 +256,8 @@ pmt_accept(struct pmt_engine *eng, int fd, uint32_t *addr, uint16_t *port)
 	if (tcb->rcv_q_len > 0 || tcb->state != PMT_TCPS_ESTABLISHED)
 		pmt_tcb_event(tcb, PMT_EV_IN);
 	pmt_tcb_event(tcb, PMT_EV_OUT);
+	/* Its timers may all have run while it waited: start the idle one. */
+	pmt_tcp_idle_arm(tcb);
 	return nfd;
 }
 

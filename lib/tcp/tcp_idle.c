@@ -201,7 +201,8 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 	if (pmt_sockt_replace(te->table, &tcb->key, tcb) != 0) {
 		/* Cannot happen: the idle form is in the table. */
 		tcb->fd = -1;
-		tcb->flags |= PMT_TF_APP_CLOSED;
+		tcb->state = PMT_TCPS_CLOSED;
+		tcb->tbl = PMT_TBL_NONE;
 		pmt_tcb_release(tcb);
 		PMT_STAT_INC(eng, tcp_idle_wake_fail);
 		return NULL;

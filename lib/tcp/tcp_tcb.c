@@ -237,6 +237,12 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	struct pmt_tcb *tcb;
 
 	tcb = pmt_slab_get(&eng->tcp.tcbs);
+	if (tcb == NULL && (eng->tcp.reap != NULL ||
+			    pmt_sockt_pending(eng->tcp.table) > 0)) {
+		/* TCBs whose grace period ended this turn count too. */
+		pmt_tcp_reap(eng);
+		tcb = pmt_slab_get(&eng->tcp.tcbs);
+	}
 	if (tcb == NULL && (tcb = tcb_recycle_time_wait(eng)) == NULL) {
 		PMT_STAT_INC(eng, tcp_no_tcb);
 		return NULL;

@@ -793,6 +793,29 @@ START_TEST(chained_frame_is_linearized_and_answered)
 }
 END_TEST
 
+/* A chain whose pieces hold less than its pkt_len says: dropped whole. */
+START_TEST(chained_frame_shorter_than_said_is_counted_drop)
+{
+	struct tstack *t = tstack_new(NULL);
+	struct rte_mbuf *m;
+	uint8_t f[128];
+	size_t n;
+
+	learn_peer(t);
+	n = echo_frame(t, f, &ts_peer_mac, ts_ip(TS_PEER_IP), 9);
+	enqueue_chain(t, f, n, 40);
+	ck_assert_int_eq(rte_ring_count(t->rx), 1);
+	/* Peek at it on the ring and make it claim one byte more. */
+	ck_assert_int_eq(rte_ring_dequeue(t->rx, (void **)&m), 0);
+	m->pkt_len++;
+	ck_assert_int_eq(rte_ring_enqueue(t->rx, m), 0);
+	pmt_engine_turn(t->eng, t->now);
+	tstack_expect_nothing(t);
+	tstack_expect_stats(t, RX1, { "eth_rx_multiseg", 1 });
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(chained_frame_too_long_is_counted_drop)
 {
 	struct tstack *t = tstack_new(NULL);
@@ -904,7 +927,7 @@ START_TEST(bound_source_picks_its_interface)
 }
 END_TEST
 
-START_TEST(bound_source_confines_to_its_subnets)
+START_TEST(bound_source_falls_back_to_any_route)
 {
 	struct tstack *t = tstack_new(NULL);
 	uint32_t nh, src;
@@ -916,17 +939,27 @@ START_TEST(bound_source_confines_to_its_subnets)
 				   &src), 0);
 	ck_assert_uint_eq(iface, 1);
 	ck_assert_uint_eq(src, ts_ip("198.18.1.2"));
+	/* Port 0's address to port 1's subnet: on link there, as ours. */
 	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.18.1.1"),
 				   ts_ip(TS_OUR_IP), &iface, &nh, &src), 0);
-	ck_assert_uint_eq(iface, 0);	/* via port 0's gateway */
+	ck_assert_uint_eq(iface, 0);	/* via port 0's gateway first */
 	ck_assert_uint_eq(nh, ts_ip(TS_GW_IP));
+	ck_assert_uint_eq(src, ts_ip(TS_OUR_IP));
+	/* Port 1 has no way off its subnet: port 0's gateway serves it. */
 	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.19.7.7"),
-				   ts_ip("198.18.1.2"), &iface, &nh, &src),
+				   ts_ip("198.18.1.2"), &iface, &nh, &src), 0);
+	ck_assert_uint_eq(iface, 0);
+	ck_assert_uint_eq(nh, ts_ip(TS_GW_IP));
+	ck_assert_uint_eq(src, ts_ip("198.18.1.2"));
+	t->st->n_ifaces--;
+	/* Without a gateway at all, nothing leads off link. */
+	t->st->cfg.gateway = 0;
+	ck_assert_int_eq(pmt_route(t->eng, ts_ip("198.19.7.7"),
+				   ts_ip(TS_OUR_IP), &iface, &nh, &src),
 			 -ENETUNREACH);
 	ck_assert_int_eq(pmt_neighbor_resolve(t->eng, ts_ip("198.19.7.7"),
-					      ts_ip("198.18.1.2")),
+					      ts_ip(TS_OUR_IP)),
 			 -ENETUNREACH);
-	t->st->n_ifaces--;
 	tstack_expect_nothing(t);
 	tstack_free(t);
 }
@@ -1602,7 +1635,7 @@ engine_suite(void)
 	tcase_add_test(tc, offlink_reply_goes_via_gateway);
 	tcase_add_test(tc, offlink_reply_without_gateway_has_no_route);
 	tcase_add_test(tc, bound_source_picks_its_interface);
-	tcase_add_test(tc, bound_source_confines_to_its_subnets);
+	tcase_add_test(tc, bound_source_falls_back_to_any_route);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rx_drops");
@@ -1614,6 +1647,7 @@ engine_suite(void)
 	tcase_add_test(tc, ethernet_padding_is_not_echoed);
 	tcase_add_loop_test(tc, chained_frame_is_linearized_and_answered, 0, 4);
 	tcase_add_test(tc, chained_frame_too_long_is_counted_drop);
+	tcase_add_test(tc, chained_frame_shorter_than_said_is_counted_drop);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("offload");

@@ -2987,16 +2987,15 @@ is_idle(struct conn *c)
 }
 
 /*
- * From est(): the SYN-ACK's retransmission deadline (lazily cancelled)
- * comes due within RTO_INIT_US and finds nothing to do; the idle timer
- * starts at that turn, and IDLE_US later the connection sleeps.
+ * From est(): accept() starts the idle timer; IDLE_US after the last
+ * segment (the handshake's ACK, at the same instant) the connection
+ * sleeps.
  */
 static void
 sleep_conn(struct conn *c)
 {
 	struct tstack *t = c->t;
 
-	tstack_advance(t, RTO_INIT_US);
 	tstack_advance(t, IDLE_US - 1);
 	ck_assert(!is_idle(c));
 	tstack_advance(t, 1);
