@@ -1058,8 +1058,15 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			bool all = close_some(w, &close_fd) &&
 				   (peer == NULL || close_some(peer, &close_peer_fd));
 
-			/* The stack finishes the closes; events are moot. */
-			pmt_events(w->eng, ev, 64);
+			/*
+			 * Events still go out: a server accepts and closes
+			 * what completed its handshake meanwhile (else the
+			 * listener's close resets it), a draining client
+			 * closes what still answers.
+			 */
+			n = pmt_events(w->eng, ev, 64);
+			for (i = 0; i < n; i++)
+				dispatch(w, &ev[i], now);
 			if (all && quiet_since == 0)
 				quiet_since = now;
 			if (now >= linger_until ||
