@@ -339,6 +339,15 @@ int pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr,
  */
 unsigned int pmt_engine_poll_tsc(struct pmt_engine *eng, uint64_t tsc);
 
+/**
+ * Packets this engine holds for ports whose TX rings were full: the
+ * backpressure signal. It buffers up to PMT_TX_BACKLOG_MAX a port and
+ * drops past that (tx_drop_full); an application that opens or closes
+ * connections in bulk holds back while it is high.
+ */
+unsigned int pmt_engine_tx_backlog(const struct pmt_engine *eng);
+#define PMT_TX_BACKLOG_MAX 1024
+
 /** Number of counters pmt_stats_get() reports. */
 unsigned int pmt_stats_count(void);
 

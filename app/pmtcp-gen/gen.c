@@ -930,8 +930,12 @@ gen_worker_fini(struct gen_worker *w)
 static void
 client_start(struct gen_worker *w, uint64_t now, uint64_t start)
 {
-	uint64_t k = client_budget(w, now, start);
+	uint64_t k;
 
+	/* SYNs the ports cannot take now would be lost: not this turn. */
+	if (pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD)
+		return;
+	k = client_budget(w, now, start);
 	while (k-- > 0)
 		client_open(w, now);
 	while (w->wait_head != w->wait_tail && w->wait_at[w->wait_head] <= now) {
@@ -976,21 +980,27 @@ retry_sends(struct gen_worker *w, uint64_t now)
 }
 
 /*
- * Close a few thousand of @w's connections from *@next on; closing 200K
- * at once overruns the TX rings and loses FINs. @return true when all
- * have been closed.
+ * Close up to *@budget of @w's connections from *@next on, fewer while
+ * the ports are backed up: closing 200K at once overruns the rings of
+ * both ends (each close brings back a FIN and ACKs) and loses FINs.
+ * @return true when all have been closed.
  */
 static bool
-close_some(struct gen_worker *w, uint32_t *next)
+close_some(struct gen_worker *w, uint32_t *next, uint64_t *budget)
 {
 	uint32_t done = 0;
 
-	while (*next < w->n_conns && done < 2048) {
+	while (*next < w->n_conns && *budget > 0) {
 		struct gen_conn *cc = &w->conns[*next];
 
+		/* FINs the ports cannot take now would be lost: wait. */
+		if ((done & 63) == 63 &&
+		    pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD)
+			break;
 		if (cc->state != C_FREE && cc->state != C_LISTEN) {
 			conn_close(w, (int)*next, cc);
 			done++;
+			(*budget)--;
 		}
 		(*next)++;
 	}
@@ -1046,17 +1056,27 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			 * to arrive (no new requests), then what is open
 			 * closes and the FINs go.
 			 */
+			uint64_t open = w->c.conn_active +
+					(peer != NULL ? peer->c.conn_active : 0);
+			uint64_t rate = RTE_MAX(w->cps_share,
+						(uint64_t)GEN_CLOSE_RATE);
+
 			closing = true;
 			w->ended_ns = now;
 			w->draining = cf->role == GEN_CLIENT;
 			drain_until = now + 1000000000ull;
-			linger_until = drain_until + 5000000000ull;
+			/* Paced closes take their time; then 5 s for the last. */
+			gen_rate_init(&w->close_rate, rate, rate / 1000 + 1, now);
+			linger_until = drain_until + 5000000000ull +
+				       open * 1000000000ull / rate;
 		}
 		if (closing && !(w->draining && now < drain_until &&
 				 (w->busy || w->connecting))) {
 			/* The client's side first, then the server's. */
-			bool all = close_some(w, &close_fd) &&
-				   (peer == NULL || close_some(peer, &close_peer_fd));
+			uint64_t budget = gen_rate_take(&w->close_rate, now, 2048);
+			bool all = close_some(w, &close_fd, &budget) &&
+				   (peer == NULL ||
+				    close_some(peer, &close_peer_fd, &budget));
 
 			/*
 			 * Events still go out: a server accepts and closes

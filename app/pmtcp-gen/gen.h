@@ -16,6 +16,10 @@
 #define GEN_EXIT_THRESHOLD 3	/* --fail-on threshold crossed */
 #define GEN_MAX_CONNECTING 1024	/* handshakes in flight per lcore */
 #define GEN_CLONES 65535	/* payload windows in flight per lcore */
+/* Packets held for full TX rings past which opens and closes wait. */
+#define GEN_TX_HOLD (PMT_TX_BACKLOG_MAX / 4)
+/* End of a run: closes per second per lcore, at least (else --cps). */
+#define GEN_CLOSE_RATE 100000
 
 /* GEN_BOTH: a server on port 0 and a client on port 1 of one process. */
 enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER, GEN_BOTH };
@@ -99,6 +103,7 @@ struct gen_worker {
 	uint64_t busy;			/* client: requests awaiting answers */
 	bool draining;			/* client: the run ended; finish, don't start */
 	struct gen_rate rate;
+	struct gen_rate close_rate;	/* paces the closes at the end */
 	uint64_t cps_share;		/* this lcore's part of --cps */
 	uint64_t conc_share;		/* this lcore's part of --concurrency */
 	uint64_t max_share;		/* this lcore's part of --max-conns */

@@ -164,6 +164,17 @@ pmt_engine_tx(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 		txbuf_flush(eng, iface);
 }
 
+unsigned int
+pmt_engine_tx_backlog(const struct pmt_engine *eng)
+{
+	unsigned int n = 0;
+	uint16_t i;
+
+	for (i = 0; i < eng->n_ifaces; i++)
+		n += eng->tx[i].n;
+	return n;
+}
+
 void
 pmt_engine_tx_flush(struct pmt_engine *eng)
 {

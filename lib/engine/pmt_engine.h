@@ -19,7 +19,7 @@
 #define PMT_RX_BURST 32
 #define PMT_TX_BURST 32
 /* Packets a port may hold back before we drop: a full ring's backlog. */
-#define PMT_TXBUF_CAP 1024
+#define PMT_TXBUF_CAP PMT_TX_BACKLOG_MAX
 
 /* What the stack knows of one port: read-mostly after start-up. */
 struct pmt_iface {
