@@ -675,7 +675,7 @@ pmt_close(struct pmt_engine *eng, int fd)
 	if (tcb == NULL) {
 		/* No TCB to close it gracefully with: reset it, still closed. */
 		fd_release(eng, (uint32_t)fd);
-		pmt_tcp_idle_abort(eng, e, true);
+		pmt_tcp_idle_reset(eng, e);
 		return 0;
 	}
 	fd_free(eng, tcb);

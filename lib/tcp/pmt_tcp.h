@@ -215,6 +215,13 @@ pmt_tcb_idle_of(const void *v)
 	return (struct pmt_tcb_idle *)((uintptr_t)v & ~(uintptr_t)1);
 }
 
+/* The table or descriptor entry that stands for @idle. */
+static inline void *
+pmt_tcb_idle_entry(const struct pmt_tcb_idle *idle)
+{
+	return (void *)((uintptr_t)idle | 1);
+}
+
 #define PMT_TCP_MAX_LISTEN 64
 
 /* A TIME-WAIT FIFO entry; the generation spots a TCB reused since. */
@@ -242,7 +249,6 @@ struct pmt_tcp_engine {
 	struct pmt_tcp_secret secret;
 	struct pmt_port_alloc ports;
 	uint32_t n_tcbs;		/* TCBs allocated (table or not) */
-	uint32_t n_idle;		/* connections in their idle form */
 	/* TIME-WAIT TCBs in the order they entered it (FIFO, sorted by
 	 * construction: one 2MSL for all); entries may be stale. */
 	struct pmt_tw_entry *tw_ring;
@@ -317,8 +323,8 @@ void pmt_tcp_idle_arm(struct pmt_tcb *tcb);
 struct pmt_tcb *pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry);
 /* Release a grace-period-expired idle form or idled TCB (tcp_tcb.c). */
 void pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle);
-/* Drop an idle form at engine shutdown or when it cannot wake to close. */
-void pmt_tcp_idle_abort(struct pmt_engine *eng, void *entry, bool rst);
+/* Reset an idle form's connection that cannot wake to close (RST). */
+void pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry);
 
 /* --- input (tcp_input.c) --- */
 #define PMT_TCP_RX_BATCH 32

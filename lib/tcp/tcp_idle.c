@@ -26,6 +26,15 @@ _Static_assert(sizeof(struct pmt_tcb_idle) == 2 * RTE_CACHE_LINE_SIZE,
 _Static_assert(offsetof(struct pmt_tcb, cwnd) == sizeof(((struct pmt_tcb_idle *)0)->line0),
 	       "the idle form keeps TCB line 0 whole");
 
+/*
+ * What the idle form keeps besides line 0, copied field for field both
+ * ways. Everything else is zero in an idle connection (idle_allowed()),
+ * as in a fresh TCB.
+ */
+#define IDLE_KEPT(X) X(cwnd) X(ssthresh) X(max_sndwnd) X(snd_buf) \
+	X(rcv_buf) X(srtt) X(rttvar) X(rto) X(iss) X(irs) \
+	X(ts_recent_age) X(ts_offset) X(fd) X(peer_mss) X(linger_s) X(udata)
+
 /* What must be clear for a connection to sleep: nothing under way. */
 #define IDLE_BUSY_FLAGS (PMT_TF_ACKNOW | PMT_TF_DELACK | PMT_TF_MORE | \
 	PMT_TF_FIN_QUEUED | PMT_TF_FIN_SENT | PMT_TF_RCVD_FIN | \
@@ -129,22 +138,9 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 		return false;
 	}
 	memcpy(idle->line0, tcb, sizeof(idle->line0));
-	idle->cwnd = tcb->cwnd;
-	idle->ssthresh = tcb->ssthresh;
-	idle->max_sndwnd = tcb->max_sndwnd;
-	idle->snd_buf = tcb->snd_buf;
-	idle->rcv_buf = tcb->rcv_buf;
-	idle->srtt = tcb->srtt;
-	idle->rttvar = tcb->rttvar;
-	idle->rto = tcb->rto;
-	idle->iss = tcb->iss;
-	idle->irs = tcb->irs;
-	idle->ts_recent_age = tcb->ts_recent_age;
-	idle->ts_offset = tcb->ts_offset;
-	idle->fd = tcb->fd;
-	idle->peer_mss = tcb->peer_mss;
-	idle->linger_s = tcb->linger_s;
-	idle->udata = tcb->udata;
+#define X(f) idle->f = tcb->f;
+	IDLE_KEPT(X)
+#undef X
 	/*
 	 * The TCB is the table's to return once no reader can hold it (it
 	 * may do so within the replace itself): mark it first, touch it
@@ -153,13 +149,12 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 	pmt_tcp_timer_cancel_all(tcb);
 	tcb->tbl = PMT_TBL_IDLED;
 	if (pmt_sockt_replace(te->table, &tcb->key,
-			      (void *)((uintptr_t)idle | 1)) != 0) {
+			      pmt_tcb_idle_entry(idle)) != 0) {
 		tcb->tbl = PMT_TBL_IN;
 		pmt_tcp_idle_put(eng, idle);
 		return false;
 	}
-	te->fds[idle->fd] = (struct pmt_tcb *)((uintptr_t)idle | 1);
-	te->n_idle++;
+	te->fds[idle->fd] = pmt_tcb_idle_entry(idle);
 	PMT_STAT_INC(eng, tcp_idle_compact);
 	return true;
 }
@@ -180,23 +175,10 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 		return NULL;
 	}
 	memcpy(tcb, idle->line0, sizeof(idle->line0));
-	tcb->cwnd = idle->cwnd;
-	tcb->ssthresh = idle->ssthresh;
+#define X(f) tcb->f = idle->f;
+	IDLE_KEPT(X)
+#undef X
 	tcb->recover = tcb->snd_una;
-	tcb->max_sndwnd = idle->max_sndwnd;
-	tcb->snd_buf = idle->snd_buf;
-	tcb->rcv_buf = idle->rcv_buf;
-	tcb->srtt = idle->srtt;
-	tcb->rttvar = idle->rttvar;
-	tcb->rto = idle->rto;
-	tcb->iss = idle->iss;
-	tcb->irs = idle->irs;
-	tcb->ts_recent_age = idle->ts_recent_age;
-	tcb->ts_offset = idle->ts_offset;
-	tcb->fd = idle->fd;
-	tcb->peer_mss = idle->peer_mss;
-	tcb->linger_s = idle->linger_s;
-	tcb->udata = idle->udata;
 	tcb->t_active = now_ms(eng);
 	if (pmt_sockt_replace(te->table, &tcb->key, tcb) != 0) {
 		/* Cannot happen: the idle form is in the table. */
@@ -209,7 +191,6 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 	}
 	tcb->tbl = PMT_TBL_IN;
 	te->fds[tcb->fd] = tcb;
-	te->n_idle--;
 	PMT_STAT_INC(eng, tcp_idle_wake);
 	/* Back to sleep after tcp-idle-ms more, unless something happens. */
 	pmt_tcp_idle_arm(tcb);
@@ -217,7 +198,7 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 }
 
 void
-pmt_tcp_idle_abort(struct pmt_engine *eng, void *entry, bool rst)
+pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
 	struct pmt_tcb_idle *idle = pmt_tcb_idle_of(entry);
@@ -228,9 +209,7 @@ pmt_tcp_idle_abort(struct pmt_engine *eng, void *entry, bool rst)
 	memcpy(&key, idle->line0 + offsetof(struct pmt_tcb, key), sizeof(key));
 	memcpy(&snd_nxt, idle->line0 + offsetof(struct pmt_tcb, snd_nxt),
 	       sizeof(snd_nxt));
-	if (rst)
-		pmt_tcp_respond(eng, &key, snd_nxt, 0, PMT_TH_RST);
-	te->n_idle--;
+	pmt_tcp_respond(eng, &key, snd_nxt, 0, PMT_TH_RST);
 	/* Out of the table; the grace period returns the idle form. */
 	if (pmt_sockt_del(te->table, &key) != 0)
 		pmt_tcp_idle_put(eng, idle);
