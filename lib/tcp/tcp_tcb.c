@@ -197,19 +197,22 @@ pmt_tcb_time_wait(struct pmt_tcb *tcb)
 }
 
 /*
- * Out of TCBs: give up the oldest TIME-WAIT (Linux does the same past
- * tcp_max_tw_buckets). A new connection is worth more than the tail
- * end of an old one's 2MSL. Returns a TCB fresh from the pool, or NULL.
+ * Out of TCBs: first those whose grace period has just ended (they wait
+ * for the turn's end otherwise), then the oldest TIME-WAIT (Linux gives
+ * one up past tcp_max_tw_buckets too): a new connection is worth more
+ * than the tail end of an old one's 2MSL. Returns a TCB, or NULL.
  */
 static struct pmt_tcb *
-tcb_recycle_time_wait(struct pmt_engine *eng)
+tcb_find_room(struct pmt_engine *eng)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
+	struct pmt_tcb *fresh;
 
-	while (te->tw_head != te->tw_tail) {
+	pmt_tcp_reap(eng);
+	fresh = pmt_slab_get(&te->tcbs);
+	while (fresh == NULL && te->tw_head != te->tw_tail) {
 		struct pmt_tw_entry *e = &te->tw_ring[te->tw_head];
 		struct pmt_tcb *tcb = e->tcb;
-		struct pmt_tcb *fresh;
 
 		te->tw_head = (te->tw_head + 1) % te->tw_cap;
 		/*
@@ -224,10 +227,8 @@ tcb_recycle_time_wait(struct pmt_engine *eng)
 		pmt_tcb_close(tcb, 0);
 		pmt_tcp_reap(eng);
 		fresh = pmt_slab_get(&te->tcbs);
-		if (fresh != NULL)
-			return fresh;
 	}
-	return NULL;
+	return fresh;
 }
 
 struct pmt_tcb *
@@ -237,13 +238,7 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	struct pmt_tcb *tcb;
 
 	tcb = pmt_slab_get(&eng->tcp.tcbs);
-	if (tcb == NULL && (eng->tcp.reap != NULL ||
-			    pmt_sockt_pending(eng->tcp.table) > 0)) {
-		/* TCBs whose grace period ended this turn count too. */
-		pmt_tcp_reap(eng);
-		tcb = pmt_slab_get(&eng->tcp.tcbs);
-	}
-	if (tcb == NULL && (tcb = tcb_recycle_time_wait(eng)) == NULL) {
+	if (tcb == NULL && (tcb = tcb_find_room(eng)) == NULL) {
 		PMT_STAT_INC(eng, tcp_no_tcb);
 		return NULL;
 	}
