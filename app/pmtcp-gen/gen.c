@@ -245,6 +245,13 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 		c->state = C_WAITING;
 }
 
+/* Does the client bind its source (else the route chooses it)? */
+static bool
+client_binds(const struct gen_conf *cf)
+{
+	return cf->n_src > 1 || (cf->n_src == 1 && cf->bind_src);
+}
+
 static void
 client_open(struct gen_worker *w, uint64_t now)
 {
@@ -261,7 +268,7 @@ client_open(struct gen_worker *w, uint64_t now)
 		return;
 	}
 	s = &cf->servers[w->next_server % cf->n_servers];
-	if (cf->n_src > 1 || (cf->n_src == 1 && cf->bind_src)) {
+	if (client_binds(cf)) {
 		/*
 		 * Each source address brings its own ephemeral ports, and
 		 * a bound source picks the port it leaves from.
@@ -1012,7 +1019,7 @@ static void
 resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start)
 {
 	const struct gen_conf *cf = w->conf;
-	uint32_t from = cf->n_src > 1 || cf->bind_src ? cf->src[0] : 0;
+	uint32_t from = client_binds(cf) ? cf->src[0] : 0;
 	uint64_t give_up = start + 5000000000ull;
 	unsigned int k, ready;
 
@@ -1078,15 +1085,6 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 				   (peer == NULL ||
 				    close_some(peer, &close_peer_fd, &budget));
 
-			/*
-			 * Events still go out: a server accepts and closes
-			 * what completed its handshake meanwhile (else the
-			 * listener's close resets it), a draining client
-			 * closes what still answers.
-			 */
-			n = pmt_events(w->eng, ev, 64);
-			for (i = 0; i < n; i++)
-				dispatch(w, &ev[i], now);
 			if (all && quiet_since == 0)
 				quiet_since = now;
 			if (now >= linger_until ||
@@ -1098,10 +1096,16 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			retry_sends(w, now);
 			if (peer != NULL)
 				retry_sends(peer, now);
-			n = pmt_events(w->eng, ev, 64);
-			for (i = 0; i < n; i++)
-				dispatch(w, &ev[i], now);
 		}
+		/*
+		 * Events go out while closing too: a server accepts and
+		 * closes what completed its handshake meanwhile (else the
+		 * listener's close resets it), a draining client closes what
+		 * still answers.
+		 */
+		n = pmt_events(w->eng, ev, 64);
+		for (i = 0; i < n; i++)
+			dispatch(w, &ev[i], now);
 		if (tick != NULL && now >= next_tick) {
 			tick(tick_arg, now);
 			next_tick += 1000000000;

@@ -653,7 +653,10 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 	uint64_t start, end;
 	int ret = EXIT_SUCCESS, rc;
 
-	/* Each role has its own conf: both runs one of each per lcore. */
+	/*
+	 * Each worker has its conf, a copy of the user's (cconf, with
+	 * the role given); both runs a client and a server per lcore.
+	 */
 	if (both) {
 		cconf.role = GEN_CLIENT;
 		sconf.role = GEN_SERVER;
@@ -682,10 +685,8 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 			}
 			(k == 0 ? workers : servers)[i] = w;
 			w->lcore = lc;
-			/* The server listens before the client connects. */
-			rc = gen_worker_init(w, k == 0 && !both ? &o->gen :
-					     k == 0 ? &cconf : &sconf, eng, i, n,
-					     max_sockets);
+			rc = gen_worker_init(w, k == 0 ? &cconf : &sconf, eng,
+					     i, n, max_sockets);
 			if (rc != 0) {
 				fprintf(stderr, "pmtcp-gen: lcore %u: %s\n", lc,
 					rc == -EADDRINUSE ? "cannot listen on the port" :
