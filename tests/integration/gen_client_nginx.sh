@@ -63,7 +63,7 @@ http {
 EOF
 nsx sysctl -qw net.ipv4.ip_nonlocal_bind=1
 log "starting nginx (1 worker) in netns $NS on $PEER_IP:80"
-gl_bg "$NG/nginx.out" "$NGINX" -c "$NG/nginx.conf" -p "$NG"
+ns_bg "$NG/nginx.out" "$NGINX" -c "$NG/nginx.conf" -p "$NG"
 NGINX_PID=$BG_PID
 # graceful stop first, should the test end early
 # shellcheck disable=SC2016	# expanded at clean-up

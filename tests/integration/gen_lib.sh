@@ -89,27 +89,7 @@ gl_init() {
 	GEN=$(readlink -f "$GEN")	# meson passes it relative to build/
 	TMPD=$(mktemp -d "/tmp/pmtcp-$name.XXXXXX")
 	[ "${2:-}" = netns ] || return 0
-	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-		skip "'ip netns' is not available"
-	fi
-	ip netns add "$NS" 2>"$TMPD/netns.err" ||
-		skip "'ip netns add' failed: $(cat "$TMPD/netns.err")"
-	NS_MADE=1
-	nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv6.conf.all.disable_ipv6=1
-	nsx ip link set lo up
-}
-
-nsx() { ip netns exec "$NS" "$@"; }
-
-# gl_bg OUTFILE CMD...: a kernel-side helper in the namespace, in the
-# background; its pid is in BG_PID and clean-up stops it.
-gl_bg() {
-	local out=$1
-	shift
-	ip netns exec "$NS" "$@" >"$out" 2>&1 &
-	BG_PID=$!
-	BG_PIDS+=("$BG_PID")
+	ns_make
 }
 
 # gl_start LABEL EAL_ARGS... -- ARGS...: pmtcp-gen with its output in

@@ -71,9 +71,7 @@ trap 'exit 143' TERM
 
 # ---- preconditions ----------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tap devices)"
-if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-	skip "'ip netns' is not available"
-fi
+ns_check
 [ -x "$GEN" ] || fail "no pmtcp-gen at '$GEN'"
 [ -r "$BAD_FRAMES" ] || fail "no $BAD_FRAMES"
 command -v ping >/dev/null || skip "no ping (iputils-ping)"
@@ -81,13 +79,7 @@ command -v ping >/dev/null || skip "no ping (iputils-ping)"
 	skip "$PY has no scapy (apt-get install python3-scapy)"
 
 TMPD=$(mktemp -d /tmp/pmtcp-ping-kernel.XXXXXX)
-ip netns add "$NS" 2>"$TMPD/netns.err" ||
-	skip "'ip netns add' failed: $(cat "$TMPD/netns.err")"
-NS_MADE=1
-nsx() { ip netns exec "$NS" "$@"; }
-nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-	net.ipv6.conf.all.disable_ipv6=1
-nsx ip link set lo up
+ns_make
 
 # ---- start pmtcp ------------------------------------------------------------
 log "starting pmtcp-gen in netns $NS on tap $TAP"

@@ -1,4 +1,4 @@
-# proc_lib.sh: what every integration test needs of its own processes: a log clock, verdicts, bounded waits, stops by PID (sourced).
+# proc_lib.sh: what every integration test needs of its own processes and namespace: a log clock, verdicts, bounded waits, stops by PID (sourced).
 # shellcheck shell=bash
 
 T0=${EPOCHREALTIME/./}		# microseconds (bash 5)
@@ -53,4 +53,34 @@ stop_pid() {
 	else
 		wait "$1" 2>/dev/null
 	fi
+}
+
+# The test's own network namespace $NS (the caller deletes it when
+# NS_MADE is set). ns_make: create it in $TMPD's care, IPv6 off, lo up;
+# a machine without `ip netns` is a skip, not a failure.
+nsx() { ip netns exec "$NS" "$@"; }
+ns_check() {
+	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
+		skip "'ip netns' is not available"
+	fi
+}
+ns_make() {
+	ns_check
+	ip netns add "$NS" 2>"$TMPD/netns.err" ||
+		skip "'ip netns add' failed: $(cat "$TMPD/netns.err")"
+	# shellcheck disable=SC2034  # read by the callers' clean-up
+	NS_MADE=1
+	nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+		net.ipv6.conf.all.disable_ipv6=1
+	nsx ip link set lo up
+}
+
+# ns_bg OUTFILE CMD...: a kernel-side helper in the namespace, in the
+# background; its pid is in BG_PID and on BG_PIDS for the clean-up.
+ns_bg() {
+	local out=$1
+	shift
+	ip netns exec "$NS" "$@" >"$out" 2>&1 &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
 }

@@ -98,9 +98,7 @@ tl_init() {
 	trap 'exit 143' TERM
 
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, tap devices)"
-	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-		skip "'ip netns' is not available"
-	fi
+	ns_check
 	[ -x "$TOOL" ] || fail "no pmt-tcptool at '$TOOL'"
 	TOOL=$(readlink -f "$TOOL")	# meson passes it relative to build/
 	[ -x "$PY" ] || skip "no $PY"
@@ -108,28 +106,11 @@ tl_init() {
 	[ -r "$PEER" ] || fail "no $PEER"
 
 	TMPD=$(mktemp -d "/tmp/pmtcp-$name.XXXXXX")
-	ip netns add "$NS" 2>"$TMPD/netns.err" ||
-		skip "'ip netns add' failed: $(cat "$TMPD/netns.err")"
-	NS_MADE=1
-	nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv6.conf.all.disable_ipv6=1
-	nsx ip link set lo up
-}
-
-nsx() { ip netns exec "$NS" "$@"; }
-
-# tl_bg OUTFILE CMD...: a kernel-side helper in the namespace, in the
-# background; its pid is in BG_PID and clean-up stops it.
-tl_bg() {
-	local out=$1
-	shift
-	ip netns exec "$NS" "$@" >"$out" 2>&1 &
-	BG_PID=$!
-	BG_PIDS+=("$BG_PID")
+	ns_make
 }
 
 # tl_peer_bg OUTFILE CMD ARGS...: tcp_peer.py in the background.
-tl_peer_bg() { local out=$1; shift; tl_bg "$out" "$PY" "$PEER" "$@"; }
+tl_peer_bg() { local out=$1; shift; ns_bg "$out" "$PY" "$PEER" "$@"; }
 
 # tl_peer STEP SECONDS CMD ARGS...: tcp_peer.py in the namespace, waited
 # for; its output is in PEER_OUT; returns its status.

@@ -59,7 +59,7 @@ after_client() {
 log "step 1: pmtcp downloads 100 MiB from socat"
 head -c "$BIG" /dev/urandom >"$TMPD/src"
 want=$(sha256sum "$TMPD/src" | cut -d' ' -f1)
-tl_bg "$TMPD/socat1.out" timeout 120 socat -u "FILE:$TMPD/src" TCP-LISTEN:5001,reuseaddr
+ns_bg "$TMPD/socat1.out" timeout 120 socat -u "FILE:$TMPD/src" TCP-LISTEN:5001,reuseaddr
 SOCAT=$BG_PID
 socat_ready 5001 "step 1"
 tl_start_client down --connect "$PEER_IP:5001"
@@ -78,7 +78,7 @@ after_client down "step 1" 1 0
 # ---- 2. upload -------------------------------------------------------------------
 log "step 2: pmtcp uploads 100 MiB to socat"
 pattern=$("$PY" "$PEER" pattern-sha "$BIG")
-tl_bg "$TMPD/socat2.out" timeout 120 socat -u TCP-LISTEN:5002,reuseaddr "CREATE:$TMPD/dst"
+ns_bg "$TMPD/socat2.out" timeout 120 socat -u TCP-LISTEN:5002,reuseaddr "CREATE:$TMPD/dst"
 SOCAT=$BG_PID
 socat_ready 5002 "step 2"
 tl_start_client up --connect "$PEER_IP:5002" --send "$BIG"
@@ -110,7 +110,7 @@ after_client up "step 2" 0 1
 SMALL=$((10 * 1024 * 1024))
 log "step 3: pmtcp uploads 10 MiB in 1447-byte writes to socat"
 pattern=$("$PY" "$PEER" pattern-sha "$SMALL")
-tl_bg "$TMPD/socat3.out" timeout 120 socat -u TCP-LISTEN:5003,reuseaddr "CREATE:$TMPD/dst"
+ns_bg "$TMPD/socat3.out" timeout 120 socat -u TCP-LISTEN:5003,reuseaddr "CREATE:$TMPD/dst"
 SOCAT=$BG_PID
 socat_ready 5003 "step 3"
 tl_start_client odd --connect "$PEER_IP:5003" --send "$SMALL" --send-chunk 1447
