@@ -20,6 +20,7 @@
 #include <rte_pause.h>
 
 #include "sock/pmt_sockt.h"
+#include "teal.h"
 
 #define MAGIC_LIVE UINT64_C(0x4c4956452d544342)	/* "LIVE-TCB" */
 #define MAGIC_DEAD UINT64_C(0xdeaddeaddeaddead)
@@ -897,22 +898,14 @@ sockt_suite(void)
 int
 main(void)
 {
-	char prefix[64];
-	char *argv[] = { "test", "--no-huge", "--no-pci", "-m", "256",
-			 "--file-prefix", prefix, "-l", "0",
-			 "--log-level=*:error", NULL };
 	SRunner *sr;
 	int failed;
 
-	snprintf(prefix, sizeof(prefix), "pmt-sockt-%d", (int)getpid());
 	if (sched_getaffinity(0, sizeof(start_cpus), &start_cpus) != 0) {
 		perror("sched_getaffinity");
 		return EXIT_FAILURE;
 	}
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return EXIT_FAILURE;
-	}
+	teal_init("sockt");
 	sr = srunner_create(sockt_suite());
 	/*
 	 * EAL memory (--no-huge) is a shared mapping: forked test children
@@ -922,6 +915,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	rte_eal_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "teal.h"
 #include "tstack.h"
 
 const struct rte_ether_addr ts_peer_mac = {
@@ -29,16 +30,7 @@ static struct tstack *tstack_live;
 void
 tstack_eal_init(const char *suite)
 {
-	char prefix[64];
-	char *argv[] = { "test", "--no-huge", "--no-pci", "-m", "256",
-			 "--file-prefix", prefix, "-l", "0",
-			 "--log-level=*:error", NULL };
-
-	snprintf(prefix, sizeof(prefix), "pmt-%s-%d", suite, (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		exit(1);
-	}
+	teal_init(suite);
 }
 
 uint32_t
