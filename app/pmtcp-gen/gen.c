@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -37,8 +39,11 @@ struct gen_conn {
 	bool close_after;	/* server: answer then close */
 	bool ka_announce;	/* server: HTTP/1.0 keep-alive, say so */
 	bool retry_queued;	/* on the worker's retry FIFO */
+	uint8_t reject;		/* server: refusal being sent, 1 + index */
 	bool got_first;		/* client: first response byte seen */
+	uint8_t srv;		/* client: index of its server */
 	uint64_t t0;		/* connect or request start, ns */
+	uint64_t last_io;	/* last byte in or out, ns (timeouts) */
 	uint64_t out_off;	/* bytes of the current message sent */
 	uint64_t out_len;	/* its length */
 	uint64_t in_left;	/* raw: bytes still expected */
@@ -109,11 +114,86 @@ tpl_build(struct rte_mempool *mp, const char *prefix, size_t plen,
 	return head;
 }
 
+const char *const gen_err_names[GEN_ERR_N] = {
+#define GEN_ERR_NAME(e, name) name,
+	GEN_ERR_LIST(GEN_ERR_NAME)
+#undef GEN_ERR_NAME
+};
+
+/*
+ * Count a failure of @kind. The first of each kind on this lcore keeps
+ * when it happened and its 4-tuple (from the socket while it is still
+ * open, else the server it was for), so the summary can point at it.
+ */
+static void
+gen_error(struct gen_worker *w, enum gen_err kind, int fd,
+	  const struct gen_server *srv, int detail)
+{
+	struct gen_err_first *f = &w->first[kind];
+	uint32_t a;
+	uint16_t p;
+
+	w->c.err[kind]++;
+	if (f->t_ns != 0)
+		return;
+	f->t_ns = RTE_MAX(gen_now(), (uint64_t)1);
+	f->detail = detail;
+	if (srv != NULL) {
+		f->raddr = srv->addr;
+		f->rport = srv->port;
+	}
+	if (fd >= 0 && pmt_getsockname(w->eng, fd, &a, &p) == 0) {
+		f->laddr = a;
+		f->lport = p;
+	}
+	if (fd >= 0 && pmt_getpeername(w->eng, fd, &a, &p) == 0) {
+		f->raddr = a;
+		f->rport = p;
+	}
+}
+
+static const struct gen_server *
+conn_server(const struct gen_worker *w, const struct gen_conn *c)
+{
+	return w->conf->role == GEN_CLIENT ? &w->conf->servers[c->srv] : NULL;
+}
+
+/* The errno a socket call or SO_ERROR gave, as a kind of failure. */
+static enum gen_err
+errno_kind(int err, bool connecting)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return GEN_ERR_REFUSED;
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EPIPE:
+		return GEN_ERR_RESET;
+	case ETIMEDOUT:
+		return connecting ? GEN_ERR_TIMEOUT_CONNECT : GEN_ERR_TIMEOUT_TCP;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return GEN_ERR_UNREACHABLE;
+	case EADDRNOTAVAIL:
+	case EADDRINUSE:
+		return GEN_ERR_NO_PORT;
+	case EMFILE:
+	case ENFILE:
+		return GEN_ERR_TABLE_FULL;
+	case ENOBUFS:
+	case ENOMEM:
+		return GEN_ERR_NO_MBUF;
+	default:
+		return GEN_ERR_OTHER;
+	}
+}
+
 static void
 conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 {
 	if (c->state == C_FREE || c->state == C_LISTEN)
 		return;
+	gen_tw_cancel(&w->tw, (uint32_t)fd);
 	if (c->state == C_CONNECTING)
 		w->connecting--;
 	else if (w->conf->role == GEN_CLIENT &&
@@ -127,25 +207,20 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 	w->c.conn_active--;
 }
 
+/* A connection fails: count why (while its 4-tuple is known), close it. */
 static void
-count_error(struct gen_worker *w, int err)
+conn_fail(struct gen_worker *w, int fd, struct gen_conn *c, enum gen_err kind,
+	  int detail)
 {
-	switch (err) {
-	case ECONNREFUSED:
-		w->c.err_refused++;
-		break;
-	case ECONNRESET:
-	case ECONNABORTED:
-	case EPIPE:
-		w->c.err_reset++;
-		break;
-	case ETIMEDOUT:
-		w->c.err_timeout++;
-		break;
-	default:
-		w->c.err_other++;
-		break;
-	}
+	gen_error(w, kind, fd, conn_server(w, c), detail);
+	conn_close(w, fd, c);
+}
+
+/* A socket call failed with -@err on an open connection. */
+static void
+conn_fail_errno(struct gen_worker *w, int fd, struct gen_conn *c, int err)
+{
+	conn_fail(w, fd, c, errno_kind(err, c->state == C_CONNECTING), err);
 }
 
 /*
@@ -215,6 +290,157 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 	return 1;
 }
 
+/* --- timeouts --- */
+
+static inline uint64_t
+ms_ns(unsigned int ms)
+{
+	return (uint64_t)ms * 1000000;
+}
+
+/* The earlier of two deadlines, 0 being "none". */
+static inline uint64_t
+earlier(uint64_t a, uint64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : RTE_MIN(a, b);
+}
+
+static inline uint64_t
+after(uint64_t t, unsigned int ms)
+{
+	return ms ? t + ms_ns(ms) : 0;
+}
+
+/*
+ * The connection's next deadline in its state, 0 for none. Progress
+ * (last_io) moves the idle deadline without re-arming: the wheel fires
+ * at the armed time and conn_timeout() works out what really expired.
+ */
+static uint64_t
+conn_deadline(const struct gen_worker *w, const struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+
+	if (cf->role == GEN_CLIENT) {
+		switch (c->state) {
+		case C_CONNECTING:
+			return after(c->t0, cf->connect_timeout_ms);
+		case C_SENDING:
+		case C_WAITING:
+			return earlier(after(c->t0, cf->response_timeout_ms),
+				       c->got_first ?
+				       after(c->last_io, cf->idle_timeout_ms) :
+				       after(c->t0, cf->first_byte_timeout_ms));
+		case C_STREAM:
+			return after(c->last_io, cf->idle_timeout_ms);
+		default:
+			return 0;
+		}
+	}
+	switch (c->state) {
+	case C_READING:
+		/* A request under way must end in time; between requests
+		 * the connection may idle that long. */
+		if (c->req != NULL)
+			return after(c->t0, cf->request_timeout_ms);
+		return after(c->last_io, cf->idle_timeout_ms);
+	case C_SENDING:
+	case C_STREAM:
+		return after(c->last_io, cf->idle_timeout_ms);
+	default:
+		return 0;
+	}
+}
+
+/* Arm the connection's deadline if it is earlier than the armed one. */
+static void
+conn_timer(struct gen_worker *w, int fd, const struct gen_conn *c)
+{
+	uint64_t d = conn_deadline(w, c);
+
+	if (d == 0)
+		gen_tw_cancel(&w->tw, (uint32_t)fd);
+	else if (!gen_tw_armed(&w->tw, (uint32_t)fd) ||
+		 d < w->tw.node[fd].when)
+		gen_tw_arm(&w->tw, (uint32_t)fd, d);
+}
+
+/* No SYN-ACK: is it that nobody answers ARP for the next hop? */
+static enum gen_err
+connect_failure(struct gen_worker *w, const struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+	uint32_t from = cf->n_src ? cf->src[0] : 0;
+	int r = pmt_neighbor_resolve(w->eng, cf->servers[c->srv].addr, from);
+
+	return r == -EAGAIN || r == -ENETUNREACH || r == -EHOSTUNREACH ?
+		GEN_ERR_UNREACHABLE : GEN_ERR_TIMEOUT_CONNECT;
+}
+
+/* Which client timeout passed at @now (the connection is mid-exchange). */
+static enum gen_err
+client_timeout_kind(const struct gen_worker *w, const struct gen_conn *c,
+		    uint64_t now)
+{
+	const struct gen_conf *cf = w->conf;
+
+	if (c->state == C_STREAM)
+		return GEN_ERR_TIMEOUT_IDLE;
+	if (!c->got_first && cf->first_byte_timeout_ms &&
+	    now >= after(c->t0, cf->first_byte_timeout_ms))
+		return GEN_ERR_TIMEOUT_FIRST_BYTE;
+	if (cf->response_timeout_ms &&
+	    now >= after(c->t0, cf->response_timeout_ms))
+		return GEN_ERR_TIMEOUT_RESPONSE;
+	return c->got_first ? GEN_ERR_TIMEOUT_IDLE : GEN_ERR_TIMEOUT_FIRST_BYTE;
+}
+
+static void server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
+			  unsigned int status);
+
+/* The wheel says @fd's deadline came: a timeout, or progress to re-arm. */
+static void
+conn_timeout(struct gen_worker *w, int fd, uint64_t now)
+{
+	struct gen_conn *c = &w->conns[fd];
+	uint64_t d = conn_deadline(w, c);
+
+	if (d == 0)
+		return;
+	if (d > now) {
+		gen_tw_arm(&w->tw, (uint32_t)fd, d);
+		return;
+	}
+	if (w->conf->role == GEN_CLIENT) {
+		conn_fail(w, fd, c, c->state == C_CONNECTING ?
+			  connect_failure(w, c) :
+			  client_timeout_kind(w, c, now), 0);
+		return;
+	}
+	if (c->state == C_READING && c->req != NULL) {
+		/* RFC 9110 15.5.9: the request did not come whole in time. */
+		gen_error(w, GEN_ERR_TIMEOUT_REQUEST, fd, NULL, 408);
+		server_reject(w, fd, c, 408);
+	} else if (c->state == C_READING) {
+		w->c.idle_closed++;	/* a quiet keep-alive: not a failure */
+		conn_close(w, fd, c);
+	} else {
+		conn_fail(w, fd, c, GEN_ERR_TIMEOUT_IDLE, 0);	/* not reading */
+	}
+}
+
+/* Timeouts due by @now, a bounded number a turn. */
+static void
+expire_timeouts(struct gen_worker *w, uint64_t now)
+{
+	uint32_t ids[64];
+	unsigned int n, i;
+
+	n = gen_tw_expire(&w->tw, now, ids, RTE_DIM(ids));
+	for (i = 0; i < n; i++)
+		conn_timeout(w, (int)ids[i], now);
+}
+
 /* --- client --- */
 
 static void
@@ -228,7 +454,7 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	c->out_off = 0;
 	c->out_len = w->req_len;
 	c->got_first = false;
-	c->t0 = now;
+	c->t0 = c->last_io = now;
 	if (w->conf->proto == GEN_HTTP)
 		gen_http_resp_reset(&c->resp);
 	else
@@ -237,12 +463,12 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	w->c.requests++;
 	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
 	if (ret < 0) {
-		count_error(w, -ret);
-		conn_close(w, fd, c);
+		conn_fail_errno(w, fd, c, -ret);
 		return;
 	}
 	if (ret == 1)
 		c->state = C_WAITING;
+	conn_timer(w, fd, c);
 }
 
 /* Does the client bind its source (else the route chooses it)? */
@@ -256,18 +482,22 @@ static void
 client_open(struct gen_worker *w, uint64_t now)
 {
 	const struct gen_conf *cf = w->conf;
-	const struct gen_server *s;
+	unsigned int si = (unsigned int)(w->next_server % cf->n_servers);
+	const struct gen_server *s = &cf->servers[si];
 	struct gen_conn *c;
 	int fd, ret;
 
+	w->c.conn_attempts++;
+	w->conns_opened++;
 	fd = pmt_socket(w->eng);
 	if (fd < 0 || (uint32_t)fd >= w->n_conns) {
+		/* No TCB, or no descriptor this generator can track. */
 		if (fd >= 0)
 			pmt_close(w->eng, fd);
-		w->c.err_socket++;
+		gen_error(w, fd == -ENOBUFS || fd >= 0 ? GEN_ERR_TABLE_FULL :
+			  errno_kind(-fd, true), -1, s, fd < 0 ? -fd : EMFILE);
 		return;
 	}
-	s = &cf->servers[w->next_server % cf->n_servers];
 	if (client_binds(cf)) {
 		/*
 		 * Each source address brings its own ephemeral ports, and
@@ -279,21 +509,41 @@ client_open(struct gen_worker *w, uint64_t now)
 	w->next_server++;
 	/* Each message goes whole (MSG_MORE marks its parts): no Nagle. */
 	pmt_setsockopt(w->eng, fd, PMT_TCP_NODELAY, 1);
-	w->c.conn_attempts++;
-	w->conns_opened++;
 	ret = pmt_connect(w->eng, fd, s->addr, s->port);
 	if (ret != -EINPROGRESS) {
-		w->c.err_socket++;
+		/* -EADDRNOTAVAIL: every source port is in use; -ENOBUFS:
+		 * the socket table has no room for the 4-tuple. */
+		gen_error(w, ret == -ENOBUFS ? GEN_ERR_TABLE_FULL :
+			  errno_kind(-ret, true), fd, s, -ret);
 		pmt_close(w->eng, fd);
 		return;
 	}
 	c = &w->conns[fd];
 	memset(c, 0, sizeof(*c));
 	c->state = C_CONNECTING;
-	c->t0 = now;
+	c->srv = (uint8_t)si;
+	c->t0 = c->last_io = now;
 	gen_http_resp_init(&c->resp);
 	w->c.conn_active++;
 	w->connecting++;
+	conn_timer(w, fd, c);
+}
+
+/* Does the answer match what was asked (--expect-status, --expect-body)? */
+static enum gen_err
+client_check(const struct gen_worker *w, const struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+	unsigned int st = c->resp.msg.status;
+
+	if (cf->expect_status >= 1 && cf->expect_status <= 5 ?
+	    st / 100 != cf->expect_status :
+	    cf->expect_status != 0 && st != cf->expect_status)
+		return GEN_ERR_STATUS;
+	if (cf->expect_body >= 0 &&
+	    c->resp.msg.body_bytes != (uint64_t)cf->expect_body)
+		return GEN_ERR_BODY;
+	return GEN_ERR_N;
 }
 
 /* One response is complete: record, then next request or close. */
@@ -308,6 +558,18 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 	w->busy--;
 	c->state = C_IDLE;
 	c->reqs++;
+	if (cf->proto == GEN_HTTP) {
+		enum gen_err bad = client_check(w, c);
+
+		if (bad != GEN_ERR_N) {
+			/* Answered, but not as asked: a failure all the same. */
+			conn_fail(w, fd, c, bad, bad == GEN_ERR_STATUS ?
+				  (int)c->resp.msg.status :
+				  (int)RTE_MIN(c->resp.msg.body_bytes,
+					       (uint64_t)INT32_MAX));
+			return;
+		}
+	}
 	if (cf->requests_per_conn && c->reqs >= cf->requests_per_conn) {
 		conn_close(w, fd, c);
 		return;
@@ -325,10 +587,75 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 			w->wait_at[w->wait_tail] = now +
 				(uint64_t)cf->interval_ms * 1000000;
 			w->wait_tail = next;
+			gen_tw_cancel(&w->tw, (uint32_t)fd);
 			return;
 		}
 	}
 	client_send_request(w, fd, c, now);
+}
+
+/* The server closed its side (@n == 0 from recv). */
+static void
+client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
+{
+	int rc;
+
+	if (w->conf->proto == GEN_HTTP && c->state == C_WAITING) {
+		rc = gen_http_resp_eof(&c->resp);
+		if (rc == GEN_HTTP_DONE) {
+			client_response_done(w, fd, c, now, true);
+			return;
+		}
+		if (rc < 0 && rc != GEN_HTTP_E_EOF) {
+			conn_fail(w, fd, c, GEN_ERR_HTTP, rc);
+			return;
+		}
+	}
+	if (c->state == C_WAITING || c->state == C_SENDING) {
+		/* Cut short: the request, or the answer, was not whole. */
+		conn_fail(w, fd, c, GEN_ERR_CLOSED, c->got_first);
+		return;
+	}
+	conn_close(w, fd, c);
+}
+
+/* Feed one HTTP piece; false when the connection went away. */
+static bool
+client_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
+	    const char *p, size_t len)
+{
+	size_t used;
+	int rc;
+
+	while (len > 0) {
+		rc = gen_http_resp_feed(&c->resp, p, len, &used);
+		p += used;
+		len -= used;
+		if (rc == GEN_HTTP_MORE)
+			return true;
+		if (rc != GEN_HTTP_DONE) {
+			conn_fail(w, fd, c, GEN_ERR_HTTP, rc);
+			return false;
+		}
+		if (c->resp.msg.status >= 200 && c->resp.msg.status < 300)
+			w->c.status_2xx++;
+		else
+			w->c.status_other++;
+		if (c->state != C_WAITING) {
+			/* An answer before the request went out. */
+			conn_fail(w, fd, c, GEN_ERR_HTTP, GEN_HTTP_E_SYNTAX);
+			return false;
+		}
+		client_response_done(w, fd, c, now, c->resp.msg.close);
+		if (w->conns[fd].state == C_FREE)
+			return false;
+		if (len > 0 && c->state != C_WAITING && c->state != C_SENDING) {
+			/* Pipelined bytes we did not ask for. */
+			conn_fail(w, fd, c, GEN_ERR_HTTP, GEN_HTTP_E_SYNTAX);
+			return false;
+		}
+	}
+	return true;
 }
 
 static void
@@ -339,38 +666,30 @@ client_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 	long n;
 
 	for (;;) {
-		if (c->state != C_WAITING && c->state != C_SENDING &&
-		    c->state != C_STREAM) {
-			/* Bytes nobody asked for: count them, drop them. */
-			n = pmt_recv_mbuf(w->eng, fd, &m);
-			if (n > 0) {
-				w->c.rx_bytes += (uint64_t)n;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-		} else {
-			n = pmt_recv_mbuf(w->eng, fd, &m);
-		}
+		n = pmt_recv_mbuf(w->eng, fd, &m);
 		if (n == -EAGAIN)
 			return;
 		if (n == 0) {
-			/* End of stream from the server. */
-			if (cf->proto == GEN_HTTP && c->state == C_WAITING &&
-			    gen_http_resp_eof(&c->resp) == GEN_HTTP_DONE) {
-				client_response_done(w, fd, c, now, true);
-				return;
-			}
-			if (c->state == C_WAITING || c->state == C_SENDING)
-				w->c.err_closed++;
-			conn_close(w, fd, c);
+			client_eof(w, fd, c, now);
 			return;
 		}
 		if (n < 0) {
-			count_error(w, (int)-n);
-			conn_close(w, fd, c);
+			conn_fail_errno(w, fd, c, (int)-n);
 			return;
 		}
 		w->c.rx_bytes += (uint64_t)n;
+		c->last_io = now;
+		if (c->state != C_WAITING && c->state != C_SENDING &&
+		    c->state != C_STREAM) {
+			/* Bytes nobody asked for: an answer to nothing. */
+			rte_pktmbuf_free(m);
+			if (cf->proto == GEN_HTTP) {
+				conn_fail(w, fd, c, GEN_ERR_HTTP,
+					  GEN_HTTP_E_SYNTAX);
+				return;
+			}
+			continue;
+		}
 		if (!c->got_first && c->state != C_STREAM) {
 			c->got_first = true;
 			gen_hist_record(&w->h_ttfb, now - c->t0);
@@ -390,51 +709,13 @@ client_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 			continue;
 		}
 		/* HTTP: feed each piece; a response may end mid-piece. */
-		for (s = m; s != NULL; s = s->next) {
-			const char *p = rte_pktmbuf_mtod(s, const char *);
-			size_t len = s->data_len, used;
-			int rc;
-
-			while (len > 0) {
-				rc = gen_http_resp_feed(&c->resp, p, len, &used);
-				p += used;
-				len -= used;
-				if (rc == GEN_HTTP_MORE)
-					break;
-				if (rc != GEN_HTTP_DONE) {
-					w->c.err_http++;
-					rte_pktmbuf_free(m);
-					conn_close(w, fd, c);
-					return;
-				}
-				if (c->resp.msg.status >= 200 &&
-				    c->resp.msg.status < 300)
-					w->c.status_2xx++;
-				else
-					w->c.status_other++;
-				if (c->state != C_WAITING) {
-					/* An answer before the request went out. */
-					w->c.err_http++;
-					rte_pktmbuf_free(m);
-					conn_close(w, fd, c);
-					return;
-				}
-				client_response_done(w, fd, c, now,
-						     c->resp.msg.close);
-				if (w->conns[fd].state == C_FREE) {
-					rte_pktmbuf_free(m);
-					return;
-				}
-				if (len > 0 && c->state != C_WAITING &&
-				    c->state != C_SENDING) {
-					/* Pipelined bytes we did not ask for. */
-					w->c.err_http++;
-					rte_pktmbuf_free(m);
-					conn_close(w, fd, c);
-					return;
-				}
+		for (s = m; s != NULL; s = s->next)
+			if (!client_http(w, fd, c, now,
+					 rte_pktmbuf_mtod(s, const char *),
+					 s->data_len)) {
+				rte_pktmbuf_free(m);
+				return;
 			}
-		}
 		rte_pktmbuf_free(m);
 	}
 }
@@ -456,14 +737,14 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
 		pmt_getsockopt(w->eng, fd, PMT_TCP_STATE, &st);
 		if (err != 0) {
-			count_error(w, err);
-			conn_close(w, fd, c);
+			conn_fail_errno(w, fd, c, err);
 			return;
 		}
 		if (!(ev->events & PMT_EV_OUT) || st < 4)
 			return;
 		w->connecting--;
 		c->state = C_IDLE;	/* counted: conn_close must not again */
+		c->last_io = now;
 		w->c.conn_established++;
 		gen_hist_record(&w->h_connect, now - c->t0);
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
@@ -481,15 +762,13 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 	}
 	if (ev->events & PMT_EV_ERR) {
 		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
-		count_error(w, err ? err : ECONNRESET);
-		conn_close(w, fd, c);
+		conn_fail_errno(w, fd, c, err ? err : ECONNRESET);
 		return;
 	}
 	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT)) {
 		ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
 		if (ret < 0) {
-			count_error(w, -ret);
-			conn_close(w, fd, c);
+			conn_fail_errno(w, fd, c, -ret);
 			return;
 		}
 		if (ret == 1)
@@ -497,6 +776,8 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 	}
 	if (ev->events & (PMT_EV_IN | PMT_EV_HUP))
 		client_read(w, fd, c, now);
+	if (w->conns[fd].state != C_FREE)
+		conn_timer(w, fd, c);
 }
 
 /* How many connections to start this turn. */
@@ -504,7 +785,7 @@ static uint64_t
 client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 {
 	const struct gen_conf *cf = w->conf;
-	uint64_t n = 64;
+	uint64_t n = 64, missed, took;
 
 	if (w->max_share && w->conns_opened >= w->max_share)
 		return 0;
@@ -512,9 +793,11 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 	 * Bound the handshakes in flight: an unpaced ramp to 100K
 	 * connections would overrun the peer's backlog and the rings.
 	 */
-	if (w->connecting >= GEN_MAX_CONNECTING)
+	if (w->connecting >= w->max_connecting) {
+		w->c.turns_capped++;
 		return 0;
-	n = RTE_MIN(n, GEN_MAX_CONNECTING - w->connecting);
+	}
+	n = RTE_MIN(n, w->max_connecting - w->connecting);
 	if (w->max_share)
 		n = RTE_MIN(n, w->max_share - w->conns_opened);
 	if (w->conc_share) {
@@ -530,14 +813,18 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 							   (uint64_t)cf->ramp_s * 1000000000,
 							   now - start_ns)),
 				     now);
-		n = gen_rate_take(&w->rate, now, n);
+		missed = w->rate.missed;
+		took = gen_rate_take(&w->rate, now, n);
+		/* Tokens over the bucket's 10 ms: starts this loop was too
+		 * busy to make (unless a cap held them back last turn). */
+		w->c.starts_missed += w->rate.missed - missed;
+		n = took;
 	} else if (!w->conc_share) {
 		/* Neither rate nor concurrency: one connection at a time. */
 		n = w->c.conn_active == 0 ? 1 : 0;
 	}
 	return n;
 }
-
 /* --- server --- */
 
 static void stream_more(struct gen_worker *w, int fd, struct gen_conn *c);
@@ -549,6 +836,9 @@ hdr_kind(const struct gen_conn *c)
 	return c->close_after ? 1 : c->ka_announce ? 2 : 0;
 }
 
+/* Answers that end a connection: bad request, timeout, too big, TE. */
+static const unsigned int reject_status[GEN_REJECTS] = { 400, 408, 431, 501 };
+
 static void
 server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 {
@@ -556,16 +846,24 @@ server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 	struct rte_mbuf *hdr = NULL;
 	int ret;
 
-	if (cf->proto == GEN_HTTP)
-		hdr = w->hdr_tpl[hdr_kind(c)];
-	ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size);
+	if (c->reject)
+		ret = send_from(w, fd, c, w->rej_tpl[c->reject - 1], NULL, 0);
+	else {
+		if (cf->proto == GEN_HTTP)
+			hdr = w->hdr_tpl[hdr_kind(c)];
+		ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size);
+	}
 	if (ret < 0) {
-		count_error(w, -ret);
-		conn_close(w, fd, c);
+		conn_fail_errno(w, fd, c, -ret);
 		return;
 	}
 	if (ret == 0)
 		return;		/* the rest on PMT_EV_OUT */
+	if (c->reject) {
+		w->c.rejected++;
+		conn_close(w, fd, c);
+		return;
+	}
 	w->c.responses++;
 	if (c->close_after) {
 		conn_close(w, fd, c);
@@ -588,8 +886,98 @@ server_start_response(struct gen_worker *w, int fd, struct gen_conn *c)
 	server_respond(w, fd, c);
 }
 
+/*
+ * Answer @status and close: the request will not be served (RFC 9110
+ * 15.5: 400 malformed, 408 too slow, 431 header too large; 501 a
+ * transfer coding we do not know). What came after it is not read.
+ */
 static void
-server_read(struct gen_worker *w, int fd, struct gen_conn *c)
+server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
+	      unsigned int status)
+{
+	unsigned int k;
+
+	for (k = 0; k < GEN_REJECTS && reject_status[k] != status; k++)
+		;
+	free(c->req);
+	c->req = NULL;
+	if (k == GEN_REJECTS || c->state != C_READING) {
+		conn_close(w, fd, c);	/* mid-answer: nothing more to say */
+		return;
+	}
+	c->reject = (uint8_t)(k + 1);
+	c->close_after = true;
+	c->state = C_SENDING;
+	c->out_off = 0;
+	c->out_len = w->rej_tpl[k]->pkt_len;
+	server_respond(w, fd, c);
+}
+
+/* The HTTP status that answers a request the parser refused. */
+static unsigned int
+reject_for(int rc)
+{
+	switch (rc) {
+	case GEN_HTTP_E_TOO_BIG:
+		return 431;
+	case GEN_HTTP_E_CHUNKED:
+		return 501;
+	default:
+		return 400;
+	}
+}
+
+/* Feed one piece of a request; false when the connection went away. */
+static bool
+server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
+	    const char *p, size_t len)
+{
+	size_t used;
+	int rc;
+
+	while (len > 0) {
+		if (c->reject)
+			return true;	/* answering a refusal: ignore the rest */
+		if (c->state != C_READING) {
+			/* Pipelined while answering: not supported. */
+			conn_fail(w, fd, c, GEN_ERR_HTTP, GEN_HTTP_E_SYNTAX);
+			return false;
+		}
+		if (c->req == NULL) {
+			c->req = malloc(sizeof(*c->req));
+			if (c->req == NULL) {
+				conn_fail(w, fd, c, GEN_ERR_OTHER, ENOMEM);
+				return false;
+			}
+			gen_http_req_init(c->req);
+			c->t0 = now;	/* the request timeout runs from here */
+		}
+		rc = gen_http_req_feed(c->req, p, len, &used);
+		p += used;
+		len -= used;
+		if (rc == GEN_HTTP_MORE)
+			return true;
+		if (rc != GEN_HTTP_DONE) {
+			gen_error(w, GEN_ERR_HTTP, fd, NULL, rc);
+			server_reject(w, fd, c, reject_for(rc));
+			return w->conns[fd].state != C_FREE;
+		}
+		c->close_after = c->req->msg.close;
+		/* HTTP/1.0 keeps a connection only when told. */
+		c->ka_announce = !c->close_after && c->req->msg.http_minor == 0;
+		/* Between requests: give the parser back. */
+		free(c->req);
+		c->req = NULL;
+		server_start_response(w, fd, c);
+		w->last_ns = now;
+		if (w->conns[fd].state == C_FREE)
+			return false;
+	}
+	return true;
+}
+
+static void
+server_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 {
 	const struct gen_conf *cf = w->conf;
 	struct rte_mbuf *m, *s;
@@ -601,15 +989,21 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c)
 		n = pmt_recv_mbuf(w->eng, fd, &m);
 		if (n == -EAGAIN)
 			return;
-		if (n <= 0) {
-			if (n < 0)
-				count_error(w, (int)-n);
-			else if (c->state == C_SENDING)
-				w->c.err_closed++;
-			conn_close(w, fd, c);
+		if (n < 0) {
+			conn_fail_errno(w, fd, c, (int)-n);
+			return;
+		}
+		if (n == 0) {
+			/* The client closed: mid-request or mid-answer is a
+			 * failure, between requests the normal end. */
+			if (c->req != NULL || (c->state == C_SENDING && !c->reject))
+				conn_fail(w, fd, c, GEN_ERR_CLOSED, 0);
+			else
+				conn_close(w, fd, c);
 			return;
 		}
 		w->c.rx_bytes += (uint64_t)n;
+		c->last_io = now;
 		if (cf->proto == GEN_RAW && cf->raw_mode == GEN_RAW_ECHO) {
 			/* Echo the very mbufs back: zero copy both ways. */
 			long ret = pmt_send_mbuf(w->eng, fd, m, 0);
@@ -617,13 +1011,13 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c)
 			if (ret < 0) {
 				/* No room: the peer outran its echo. */
 				rte_pktmbuf_free(m);
-				w->c.err_other++;
-				conn_close(w, fd, c);
+				conn_fail(w, fd, c, GEN_ERR_OTHER, (int)-ret);
 				return;
 			}
 			w->c.tx_bytes += (uint64_t)n;
 			w->c.requests++;
 			w->c.responses++;
+			w->last_ns = now;
 			continue;
 		}
 		if (cf->proto == GEN_RAW) {
@@ -637,63 +1031,23 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c)
 			while (c->in_left >= cf->req_size && c->state == C_READING) {
 				c->in_left -= cf->req_size;
 				server_start_response(w, fd, c);
+				w->last_ns = now;
 			}
 			continue;
 		}
-		for (s = m; s != NULL; s = s->next) {
-			const char *p = rte_pktmbuf_mtod(s, const char *);
-			size_t len = s->data_len, used;
-			int rc;
-
-			while (len > 0) {
-				if (c->req == NULL) {
-					c->req = malloc(sizeof(*c->req));
-					if (c->req == NULL) {
-						w->c.err_other++;
-						rte_pktmbuf_free(m);
-						conn_close(w, fd, c);
-						return;
-					}
-					gen_http_req_init(c->req);
-				}
-				if (c->state != C_READING) {
-					/* Pipelined while answering: not supported. */
-					w->c.err_http++;
-					rte_pktmbuf_free(m);
-					conn_close(w, fd, c);
-					return;
-				}
-				rc = gen_http_req_feed(c->req, p, len, &used);
-				p += used;
-				len -= used;
-				if (rc == GEN_HTTP_MORE)
-					break;
-				if (rc != GEN_HTTP_DONE) {
-					w->c.err_http++;
-					rte_pktmbuf_free(m);
-					conn_close(w, fd, c);
-					return;
-				}
-				c->close_after = c->req->msg.close;
-				/* HTTP/1.0 keeps a connection only when told. */
-				c->ka_announce = !c->close_after &&
-					c->req->msg.http_minor == 0;
-				/* Between requests: give the parser back. */
-				free(c->req);
-				c->req = NULL;
-				server_start_response(w, fd, c);
-				if (w->conns[fd].state == C_FREE) {
-					rte_pktmbuf_free(m);
-					return;
-				}
+		for (s = m; s != NULL; s = s->next)
+			if (!server_http(w, fd, c, now,
+					 rte_pktmbuf_mtod(s, const char *),
+					 s->data_len)) {
+				rte_pktmbuf_free(m);
+				return;
 			}
-		}
 		rte_pktmbuf_free(m);
 	}
 }
 
 static void
-server_accept(struct gen_worker *w, int lfd)
+server_accept(struct gen_worker *w, int lfd, uint64_t now)
 {
 	int fd;
 
@@ -701,8 +1055,8 @@ server_accept(struct gen_worker *w, int lfd)
 		struct gen_conn *c;
 
 		if ((uint32_t)fd >= w->n_conns) {
+			gen_error(w, GEN_ERR_TABLE_FULL, fd, NULL, EMFILE);
 			pmt_close(w->eng, fd);
-			w->c.err_socket++;
 			continue;
 		}
 		c = &w->conns[fd];
@@ -711,6 +1065,10 @@ server_accept(struct gen_worker *w, int lfd)
 		/* The request parser comes with the first request byte and
 		 * goes between requests: an idle connection holds none. */
 		c->req = NULL;
+		c->t0 = c->last_io = now;
+		if (w->first_ns == 0)
+			w->first_ns = now;
+		w->last_ns = now;
 		w->c.conn_established++;
 		w->c.conn_active++;
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
@@ -720,6 +1078,8 @@ server_accept(struct gen_worker *w, int lfd)
 			c->out_len = UINT64_MAX;
 			stream_more(w, fd, c);
 		}
+		if (w->conns[fd].state != C_FREE)
+			conn_timer(w, fd, c);
 	}
 }
 
@@ -753,7 +1113,7 @@ stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
 }
 
 static void
-server_event(struct gen_worker *w, const struct pmt_event *ev)
+server_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 {
 	struct gen_conn *c;
 	int fd = ev->fd, err = 0;
@@ -762,26 +1122,32 @@ server_event(struct gen_worker *w, const struct pmt_event *ev)
 		return;
 	c = &w->conns[fd];
 	if (c->state == C_LISTEN) {
-		server_accept(w, fd);
+		server_accept(w, fd, now);
 		return;
 	}
 	if (c->state == C_FREE)
 		return;
 	if (ev->events & PMT_EV_ERR) {
 		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
-		count_error(w, err ? err : ECONNRESET);
-		conn_close(w, fd, c);
+		conn_fail_errno(w, fd, c, err ? err : ECONNRESET);
 		return;
 	}
+	if (ev->events & PMT_EV_OUT)
+		c->last_io = now;	/* the peer took data: progress */
 	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT))
 		server_respond(w, fd, c);
 	if (c->state == C_STREAM && (ev->events & PMT_EV_OUT))
 		stream_more(w, fd, c);
 	if (c->state != C_FREE && (ev->events & (PMT_EV_IN | PMT_EV_HUP)))
-		server_read(w, fd, c);
+		server_read(w, fd, c, now);
+	if (w->conns[fd].state != C_FREE)
+		conn_timer(w, fd, c);
 }
-
 /* --- set-up and the loop --- */
+
+/* Timeout wheel: 1 ms ticks, a 16 s turn (longer deadlines wait turns). */
+#define GEN_TW_TICK_NS 1000000ull
+#define GEN_TW_SLOTS 16384
 
 int
 gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
@@ -793,6 +1159,7 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 	uint64_t tpl_bytes, n_tpl;
 	unsigned int k;
 	size_t len;
+	int ret;
 
 	w->eng = eng;
 	w->conf = cf;
@@ -807,6 +1174,10 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (w->conns == NULL)
 		return -ENOMEM;
+	ret = gen_tw_init(&w->tw, max_sockets, GEN_TW_SLOTS, GEN_TW_TICK_NS,
+			  gen_now());
+	if (ret != 0)
+		return ret;
 	/* Split the totals over the lcores; the first take the remainders. */
 #define SHARE(x) ((x) / n_workers + ((x) % n_workers > idx ? 1 : 0))
 	w->cps_share = SHARE(cf->cps);
@@ -817,6 +1188,10 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		w->max_share = w->conns_opened = 1;	/* this lcore stays idle */
 	if (cf->concurrency && w->conc_share == 0 && !cf->cps)
 		w->max_share = w->conns_opened = 1;
+	/* 50 ms of handshakes at the asked rate: the cap bounds a burst
+	 * after a stall, it must not set the rate itself. */
+	w->max_connecting = cf->max_connecting ? cf->max_connecting :
+		RTE_MAX((uint64_t)GEN_MAX_CONNECTING, w->cps_share / 20);
 	w->retry_cap = max_sockets + 1;
 	w->retry_fd = rte_zmalloc_socket("gen_retry",
 					 w->retry_cap * sizeof(int32_t), 0, socket);
@@ -832,7 +1207,7 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 			return -ENOMEM;
 	}
 
-	tpl_bytes = cf->body_size + cf->req_size + 3 * sizeof(buf);
+	tpl_bytes = cf->body_size + cf->req_size + (3 + GEN_REJECTS) * sizeof(buf);
 	n_tpl = tpl_bytes / (TPL_ROOM - 128) + 16;
 	/* GEN_BOTH runs a client and a server worker on each engine. */
 	snprintf(name, sizeof(name), "gen_tpl_%c%u",
@@ -876,7 +1251,7 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		return 0;
 	}
 
-	/* Server: the header templates and one shared body. */
+	/* Server: the header templates, the refusals and one shared body. */
 	if (cf->proto == GEN_HTTP) {
 		for (k = 0; k < 3; k++) {
 			len = gen_http_resp_build(buf, sizeof(buf), 200,
@@ -886,6 +1261,15 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 				return -E2BIG;
 			w->hdr_tpl[k] = tpl_build(w->tpl_pool, buf, len, len);
 			if (w->hdr_tpl[k] == NULL)
+				return -ENOMEM;
+		}
+		for (k = 0; k < GEN_REJECTS; k++) {
+			len = gen_http_resp_build(buf, sizeof(buf),
+						  reject_status[k], 0, true, NULL);
+			if (len == 0)
+				return -E2BIG;
+			w->rej_tpl[k] = tpl_build(w->tpl_pool, buf, len, len);
+			if (w->rej_tpl[k] == NULL)
 				return -ENOMEM;
 		}
 	}
@@ -911,6 +1295,7 @@ void
 gen_worker_fini(struct gen_worker *w)
 {
 	uint32_t fd;
+	unsigned int k;
 
 	if (w->conns != NULL)
 		for (fd = 0; fd < w->n_conns; fd++) {
@@ -922,10 +1307,12 @@ gen_worker_fini(struct gen_worker *w)
 			}
 		}
 	rte_pktmbuf_free(w->req_tpl);
-	rte_pktmbuf_free(w->hdr_tpl[0]);
-	rte_pktmbuf_free(w->hdr_tpl[1]);
-	rte_pktmbuf_free(w->hdr_tpl[2]);
+	for (k = 0; k < 3; k++)
+		rte_pktmbuf_free(w->hdr_tpl[k]);
+	for (k = 0; k < GEN_REJECTS; k++)
+		rte_pktmbuf_free(w->rej_tpl[k]);
 	rte_pktmbuf_free(w->body_tpl);
+	gen_tw_fini(&w->tw);
 	rte_free(w->conns);
 	rte_free(w->wait_fd);
 	rte_free(w->wait_at);
@@ -939,9 +1326,12 @@ client_start(struct gen_worker *w, uint64_t now, uint64_t start)
 {
 	uint64_t k;
 
+	w->c.turns++;
 	/* SYNs the ports cannot take now would be lost: not this turn. */
-	if (pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD)
+	if (pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD) {
+		w->c.turns_tx_hold++;
 		return;
+	}
 	k = client_budget(w, now, start);
 	while (k-- > 0)
 		client_open(w, now);
@@ -962,7 +1352,7 @@ dispatch(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 
 	if (srv != NULL && (uint32_t)ev->fd < srv->n_conns &&
 	    srv->conns[ev->fd].state != C_FREE)
-		server_event(srv, ev);
+		server_event(srv, ev, now);
 	else if (w->conf->role == GEN_CLIENT)
 		client_event(w, ev, now);
 }
@@ -982,7 +1372,7 @@ retry_sends(struct gen_worker *w, uint64_t now)
 		if (w->conf->role == GEN_CLIENT)
 			client_event(w, &rev, now);
 		else
-			server_event(w, &rev);
+			server_event(w, &rev, now);
 	}
 }
 
@@ -1014,15 +1404,47 @@ close_some(struct gen_worker *w, uint32_t *next, uint64_t *budget)
 	return *next >= w->n_conns;
 }
 
-/* The client resolves every server's next hop before the first SYN. */
+/*
+ * The drain is over: a handshake or a request still unanswered failed
+ * (its timeout was cut short by the end of the run, not forgiven).
+ */
 static void
-resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start)
+judge_unfinished(struct gen_worker *w, uint64_t now)
+{
+	uint32_t fd;
+
+	for (fd = 0; fd < w->n_conns; fd++) {
+		struct gen_conn *c = &w->conns[fd];
+
+		if (c->state != C_CONNECTING && c->state != C_SENDING &&
+		    c->state != C_WAITING)
+			continue;
+		w->c.unfinished++;
+		conn_fail(w, (int)fd, c, c->state == C_CONNECTING ?
+			  connect_failure(w, c) :
+			  c->got_first ? GEN_ERR_TIMEOUT_RESPONSE :
+			  GEN_ERR_TIMEOUT_FIRST_BYTE, ETIMEDOUT);
+	}
+	w->drained_ns = now;
+}
+
+/*
+ * The client asks for every server's next hop before the first SYN,
+ * for at most a second and never past the run's end. An answer late or
+ * never is no reason to wait: the SYNs wait in the ARP queue, and what
+ * never gets an answer fails as unreachable at its connect timeout.
+ */
+static void
+resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start,
+		uint64_t end_ns)
 {
 	const struct gen_conf *cf = w->conf;
 	uint32_t from = client_binds(cf) ? cf->src[0] : 0;
-	uint64_t give_up = start + 5000000000ull;
+	uint64_t give_up = start + 1000000000ull;
 	unsigned int k, ready;
 
+	if (end_ns && end_ns < give_up)
+		give_up = end_ns;
 	do {
 		pmt_engine_poll(w->eng);
 		for (k = 0, ready = 0; k < cf->n_servers; k++)
@@ -1030,6 +1452,14 @@ resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start)
 						 from) != -EAGAIN)
 				ready++;
 	} while (ready < cf->n_servers && !*stop && gen_now() < give_up);
+	for (k = 0; k < cf->n_servers && ready < cf->n_servers; k++) {
+		struct in_addr a = { .s_addr = cf->servers[k].addr };
+
+		if (pmt_neighbor_resolve(w->eng, cf->servers[k].addr,
+					 from) == -EAGAIN)
+			printf("pmtcp-gen: lcore %u: no ARP answer yet for the next hop to %s;"
+			       " connecting anyway\n", w->lcore, inet_ntoa(a));
+	}
 }
 
 void
@@ -1040,13 +1470,13 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 	struct gen_worker *peer = w->peer;
 	struct pmt_event ev[64];
 	uint64_t start = gen_now(), now, linger_until = 0, drain_until = 0;
-	uint64_t next_tick = start + 1000000000, quiet_since = 0;
+	uint64_t next_tick = start + 1000000000, quiet_since = 0, open = 0;
 	uint32_t close_fd = 0, close_peer_fd = 0;
 	bool closing = false;
 	int i, n;
 
 	if (cf->role == GEN_CLIENT)
-		resolve_servers(w, stop, start);
+		resolve_servers(w, stop, start, end_ns);
 
 	for (;;) {
 		uint64_t tsc = rte_rdtsc();
@@ -1059,26 +1489,34 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 				  w->conns_opened >= w->max_share &&
 				  w->c.conn_active == 0))) {
 			/*
-			 * The run is over: answers in flight get a second
-			 * to arrive (no new requests), then what is open
-			 * closes and the FINs go.
+			 * The run is over: answers in flight get the drain
+			 * (--drain-ms) to arrive, no new requests go, then
+			 * what is open closes and the FINs go.
 			 */
-			uint64_t open = w->c.conn_active +
-					(peer != NULL ? peer->c.conn_active : 0);
-			uint64_t rate = RTE_MAX(w->cps_share,
-						(uint64_t)GEN_CLOSE_RATE);
-
 			closing = true;
 			w->ended_ns = now;
 			w->draining = cf->role == GEN_CLIENT;
-			drain_until = now + 1000000000ull;
-			/* Paced closes take their time; then 5 s for the last. */
+			drain_until = now + ms_ns(cf->drain_ms);
+		}
+		if (closing && !w->drained_ns &&
+		    !(w->draining && now < drain_until &&
+		      (w->busy || w->connecting))) {
+			uint64_t rate = RTE_MAX(w->cps_share,
+						(uint64_t)GEN_CLOSE_RATE);
+
+			if (w->draining)
+				judge_unfinished(w, now);
+			else
+				w->drained_ns = now;
+			open = w->c.conn_active +
+			       (peer != NULL ? peer->c.conn_active : 0);
+			/* Paced closes take their time; then 2 s for the last
+			 * FINs and ACKs to cross. */
 			gen_rate_init(&w->close_rate, rate, rate / 1000 + 1, now);
-			linger_until = drain_until + 5000000000ull +
+			linger_until = now + 2000000000ull +
 				       open * 1000000000ull / rate;
 		}
-		if (closing && !(w->draining && now < drain_until &&
-				 (w->busy || w->connecting))) {
+		if (w->drained_ns) {
 			/* The client's side first, then the server's. */
 			uint64_t budget = gen_rate_take(&w->close_rate, now, 2048);
 			bool all = close_some(w, &close_fd, &budget) &&
@@ -1097,6 +1535,9 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			if (peer != NULL)
 				retry_sends(peer, now);
 		}
+		expire_timeouts(w, now);
+		if (peer != NULL)
+			expire_timeouts(peer, now);
 		/*
 		 * Events go out while closing too: a server accepts and
 		 * closes what completed its handshake meanwhile (else the
@@ -1111,6 +1552,7 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			next_tick += 1000000000;
 		}
 	}
+	w->closed_ns = now;
 	w->done = true;
 	if (peer != NULL)
 		peer->done = true;

@@ -10,14 +10,19 @@
 
 #include "gen_hist.h"
 #include "gen_rate.h"
+#include "gen_timer.h"
 #include "pmtcp.h"
 
 #define GEN_MAX_SERVERS 64
 #define GEN_EXIT_THRESHOLD 3	/* --fail-on threshold crossed */
-#define GEN_MAX_CONNECTING 1024	/* handshakes in flight per lcore */
+/* Handshakes in flight per lcore, at least (--max-connecting; else
+ * 50 ms worth of this lcore's --cps, so the cap never sets the rate). */
+#define GEN_MAX_CONNECTING 1024
 #define GEN_CLONES 65535	/* payload windows in flight per lcore */
 /* Packets held for full TX rings past which opens and closes wait. */
 #define GEN_TX_HOLD (PMT_TX_BACKLOG_MAX / 4)
+/* Refusals a server may answer with (400, 408, 431, 501). */
+#define GEN_REJECTS 4
 /* End of a run: closes per second per lcore, at least (else --cps). */
 #define GEN_CLOSE_RATE 100000
 
@@ -26,6 +31,46 @@ enum gen_role { GEN_ROLE_NONE = 0, GEN_CLIENT, GEN_SERVER, GEN_BOTH };
 enum gen_proto { GEN_HTTP = 0, GEN_RAW };
 /* Raw TCP: request/response of fixed sizes, echo, one-way stream. */
 enum gen_raw_mode { GEN_RAW_RR = 0, GEN_RAW_ECHO, GEN_RAW_BULK };
+
+/*
+ * Why a connection failed: each kind names one cause, so a summary never
+ * lumps a full port space with a bug. Order is the report's order.
+ */
+#define GEN_ERR_LIST(X) \
+	X(REFUSED, "refused")			/* RST to our SYN */ \
+	X(RESET, "reset")			/* RST on an open connection */ \
+	X(TIMEOUT_CONNECT, "timeout_connect")	/* SYN unanswered */ \
+	X(TIMEOUT_FIRST_BYTE, "timeout_first_byte") /* no answer byte */ \
+	X(TIMEOUT_RESPONSE, "timeout_response")	/* answer not whole in time */ \
+	X(TIMEOUT_IDLE, "timeout_idle")		/* no progress mid-exchange */ \
+	X(TIMEOUT_REQUEST, "timeout_request")	/* server: request not whole */ \
+	X(TIMEOUT_TCP, "timeout_tcp")		/* TCP gave up retransmitting */ \
+	X(UNREACHABLE, "unreachable")		/* no route or no ARP answer */ \
+	X(HTTP, "http")				/* malformed answer or request */ \
+	X(STATUS, "status")			/* status not the one expected */ \
+	X(BODY, "body")				/* body length not the one expected */ \
+	X(CLOSED, "closed")			/* peer closed mid-exchange */ \
+	X(NO_PORT, "no_port")			/* 4-tuple space exhausted */ \
+	X(TABLE_FULL, "table_full")		/* socket table full */ \
+	X(NO_MBUF, "no_mbuf")			/* out of packet buffers */ \
+	X(OTHER, "other")
+
+enum gen_err {
+#define GEN_ERR_ENUM(e, name) GEN_ERR_##e,
+	GEN_ERR_LIST(GEN_ERR_ENUM)
+#undef GEN_ERR_ENUM
+	GEN_ERR_N
+};
+
+extern const char *const gen_err_names[GEN_ERR_N];
+
+/* The first failure of a kind on an lcore: when, where, and detail. */
+struct gen_err_first {
+	uint64_t t_ns;		/* 0 = none yet */
+	uint32_t laddr, raddr;	/* network order; 0 = unknown */
+	uint16_t lport, rport;	/* host order */
+	int32_t detail;		/* errno, HTTP parser result or status */
+};
 
 struct gen_server {
 	uint32_t addr;		/* network order */
@@ -63,6 +108,19 @@ struct gen_conf {
 	/* --fail-on thresholds; negative = not set */
 	double fail_error_rate;		/* errors / connection attempts */
 	double fail_p99_ms;		/* request->response p99 */
+	double fail_shortfall;		/* offered / asked rate, fraction short */
+	/* Timeouts, ms; 0 = off. */
+	unsigned int connect_timeout_ms;	/* client: SYN to established */
+	unsigned int first_byte_timeout_ms;	/* client: request to first byte */
+	unsigned int response_timeout_ms;	/* client: request to whole answer */
+	unsigned int idle_timeout_ms;		/* no progress mid-exchange (client);
+						 * no request on a connection (server) */
+	unsigned int request_timeout_ms;	/* server: first byte to whole request */
+	unsigned int drain_ms;			/* client: answers awaited after the run */
+	uint32_t max_header_bytes;		/* server: 431 above it */
+	uint64_t max_connecting;		/* handshakes in flight per lcore, 0 = auto */
+	unsigned int expect_status;		/* 0 any, 1..5 a class, else exact */
+	int64_t expect_body;			/* body bytes, -1 = any */
 };
 
 /* Per-lcore counters, written by their lcore only, read by the reporter. */
@@ -77,13 +135,15 @@ struct gen_counters {
 	uint64_t tx_bytes;
 	uint64_t status_2xx;
 	uint64_t status_other;		/* non-2xx answers */
-	uint64_t err_refused;
-	uint64_t err_reset;
-	uint64_t err_timeout;
-	uint64_t err_http;		/* malformed or unsupported answer */
-	uint64_t err_closed;		/* peer closed mid-request */
-	uint64_t err_socket;		/* no socket or no local port */
-	uint64_t err_other;
+	uint64_t err[GEN_ERR_N];
+	uint64_t idle_closed;		/* server: idle connections closed */
+	uint64_t rejected;		/* server: 408/431/400 answers sent */
+	uint64_t unfinished;		/* client: cut at the drain's end */
+	/* Why fewer connections started than asked (turns of the loop). */
+	uint64_t turns;
+	uint64_t turns_capped;		/* handshakes in flight at the cap */
+	uint64_t turns_tx_hold;		/* TX rings backed up */
+	uint64_t starts_missed;		/* rate tokens lost: the loop was late */
 };
 
 struct gen_conn;
@@ -100,6 +160,7 @@ struct gen_worker {
 	uint64_t next_server;
 	uint64_t conns_opened;		/* towards max_conns */
 	uint64_t connecting;		/* handshakes in flight */
+	uint64_t max_connecting;	/* cap on them */
 	uint64_t busy;			/* client: requests awaiting answers */
 	bool draining;			/* client: the run ended; finish, don't start */
 	struct gen_rate rate;
@@ -123,9 +184,15 @@ struct gen_worker {
 	struct rte_mbuf *hdr_tpl[3];	/* response header: keep-alive, close,
 					 * keep-alive announced (HTTP/1.0) */
 	struct rte_mbuf *body_tpl;	/* response body, shared by all */
+	struct rte_mbuf *rej_tpl[GEN_REJECTS];	/* 400, 408, 431, 501 + close */
 	uint64_t req_len;
+	struct gen_tw tw;		/* timeouts, by descriptor */
 	volatile bool done;
 	uint64_t ended_ns;		/* when the run ended (drain and closes follow) */
+	uint64_t drained_ns;		/* when the drain ended */
+	uint64_t closed_ns;		/* when the last close went */
+	uint64_t first_ns, last_ns;	/* first and last traffic (server rates) */
+	struct gen_err_first first[GEN_ERR_N];
 	struct gen_counters c __rte_cache_aligned;
 	struct gen_hist h_connect;	/* SYN sent -> established, ns */
 	struct gen_hist h_ttfb;		/* request sent -> first byte, ns */

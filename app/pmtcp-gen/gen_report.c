@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "gen_http.h"
 #include "gen_report.h"
 
 static int
@@ -50,8 +53,171 @@ totals(const struct gen_report *r, struct gen_counters *t)
 static uint64_t
 errors_of(const struct gen_counters *t)
 {
-	return t->err_refused + t->err_reset + t->err_timeout + t->err_http +
-		t->err_closed + t->err_socket + t->err_other;
+	uint64_t n = 0;
+	unsigned int k;
+
+	for (k = 0; k < GEN_ERR_N; k++)
+		n += t->err[k];
+	return n;
+}
+
+/* " (kind N kind N)" for the kinds that occurred. */
+static void
+print_kinds(FILE *f, const struct gen_counters *t)
+{
+	bool any = false;
+	unsigned int k;
+
+	for (k = 0; k < GEN_ERR_N; k++)
+		if (t->err[k]) {
+			fprintf(f, "%s%s %" PRIu64, any ? " " : " (",
+				gen_err_names[k], t->err[k]);
+			any = true;
+		}
+	if (any)
+		fprintf(f, ")");
+}
+
+/* The earliest first failure of kind @k over every lcore, or NULL. */
+static const struct gen_err_first *
+first_of(const struct gen_report *r, unsigned int k)
+{
+	const struct gen_err_first *best = NULL;
+	unsigned int w;
+
+	for (w = 0; w < r->n_workers; w++) {
+		const struct gen_err_first *e = &r->workers[w]->first[k];
+
+		if (e->t_ns && (best == NULL || e->t_ns < best->t_ns))
+			best = e;
+	}
+	return best;
+}
+
+/* What the detail of a first failure of kind @k means, in words. */
+static void
+detail_text(char *buf, size_t len, unsigned int k, int detail)
+{
+	switch (k) {
+	case GEN_ERR_HTTP:
+		snprintf(buf, len, "%s", gen_http_strerror(detail));
+		break;
+	case GEN_ERR_STATUS:
+		snprintf(buf, len, "status %d", detail);
+		break;
+	case GEN_ERR_BODY:
+		snprintf(buf, len, "%d body bytes", detail);
+		break;
+	case GEN_ERR_CLOSED:
+		snprintf(buf, len, "%s", detail ? "mid-answer" : "before any answer");
+		break;
+	case GEN_ERR_TIMEOUT_REQUEST:
+		snprintf(buf, len, "answered %d", detail);
+		break;
+	default:
+		snprintf(buf, len, "%s", detail ? strerror(detail) : "");
+		break;
+	}
+}
+
+static void
+addr_text(char *buf, size_t len, uint32_t a, uint16_t p)
+{
+	struct in_addr in = { .s_addr = a };
+
+	if (a == 0)
+		snprintf(buf, len, "?:%u", p);
+	else
+		snprintf(buf, len, "%s:%u", inet_ntoa(in), p);
+}
+
+/* Seconds the run had traffic: a client's run, a server's first to
+ * last exchange (so idle time before and after does not dilute it). */
+static double
+busy_secs(const struct gen_report *r, uint64_t end_ns)
+{
+	uint64_t first = 0, last = 0;
+	unsigned int w;
+
+	if (r->conf->role == GEN_CLIENT)
+		return (double)(end_ns - r->start_ns) / 1e9;
+	for (w = 0; w < r->n_workers; w++) {
+		const struct gen_worker *x = r->workers[w];
+
+		if (x->first_ns && (first == 0 || x->first_ns < first))
+			first = x->first_ns;
+		last = RTE_MAX(last, x->last_ns);
+	}
+	/* One exchange or none: a rate over it means nothing. */
+	return last > first ? (double)(last - first) / 1e9 : 0.0;
+}
+
+/*
+ * Did the client offer the load asked? The expected count allows for
+ * the ramp (half its length at full rate). @why gets the causes seen.
+ * @return the fraction short (0 when on target or not applicable).
+ */
+static double
+shortfall(const struct gen_report *r, const struct gen_counters *t,
+	  double secs, char *why, size_t len)
+{
+	const struct gen_conf *cf = r->conf;
+	double expect, got, miss = 0;
+	size_t o = 0;
+
+	why[0] = '\0';
+	if (cf->role != GEN_CLIENT)
+		return 0;
+	if (cf->cps) {
+		double run = secs - (double)cf->ramp_s / 2;
+
+		if (secs < cf->ramp_s)
+			run = secs * secs / (2.0 * cf->ramp_s);
+		expect = (double)cf->cps * run;
+		got = (double)t->conn_attempts;
+		if (cf->max_conns && expect > (double)cf->max_conns)
+			expect = (double)cf->max_conns;
+		miss = expect > 0 && got < expect ? 1 - got / expect : 0;
+	} else if (cf->concurrency && r->n_samples > 2) {
+		/* Held open: the mean over full seconds, the first left out. */
+		double sum = 0;
+		unsigned int i, n = 0;
+
+		for (i = 1; i + 1 < r->n_samples; i++, n++)
+			sum += (double)r->samples[i].active;
+		got = n ? sum / n : 0;
+		expect = (double)cf->concurrency;
+		miss = n && got < expect ? 1 - got / expect : 0;
+	}
+	if (miss <= 0)
+		return 0;
+#define WHY(...) do {							\
+		if (o < len)						\
+			o += (size_t)snprintf(why + o, len - o, __VA_ARGS__); \
+	} while (0)
+	if (t->turns && t->turns_capped)
+		WHY("; handshakes in flight at their cap (%" PRIu64
+		    " per lcore, --max-connecting) in %.0f%% of turns",
+		    r->workers[0]->max_connecting,
+		    100.0 * (double)t->turns_capped / (double)t->turns);
+	if (t->turns && t->turns_tx_hold)
+		WHY("; TX rings backed up in %.0f%% of turns",
+		    100.0 * (double)t->turns_tx_hold / (double)t->turns);
+	if (t->err[GEN_ERR_NO_PORT])
+		WHY("; source ports exhausted %" PRIu64 " times",
+		    t->err[GEN_ERR_NO_PORT]);
+	if (t->err[GEN_ERR_TABLE_FULL])
+		WHY("; socket table full %" PRIu64 " times",
+		    t->err[GEN_ERR_TABLE_FULL]);
+	if (t->starts_missed)
+		WHY("; %" PRIu64 " starts missed while the loop was busy"
+		    " (CPU saturated)", t->starts_missed);
+	if (cf->concurrency && !cf->cps && errors_of(t))
+		WHY("; %" PRIu64 " connections failed", errors_of(t));
+	if (o == 0)
+		WHY("; cause not identified");
+#undef WHY
+	return miss;
 }
 
 int
@@ -130,13 +296,8 @@ gen_report_tick(void *arg, uint64_t now)
 	       "  rst tx/rx %" PRIu64 "/%" PRIu64 "  err %" PRIu64,
 	       s.t, s.cps, s.active, s.rps, s.rx_gbps, s.tx_gbps, s.retrans,
 	       s.rst_tx, s.rst_rx, s.errors);
-	if (err) {
-		printf(" (refused %" PRIu64 " reset %" PRIu64 " timeout %" PRIu64
-		       " http %" PRIu64 " closed %" PRIu64 " socket %" PRIu64
-		       " other %" PRIu64 ")",
-		       t.err_refused, t.err_reset, t.err_timeout, t.err_http,
-		       t.err_closed, t.err_socket, t.err_other);
-	}
+	if (err)
+		print_kinds(stdout, &t);
 	printf("\n");
 	fflush(stdout);
 }
@@ -176,45 +337,117 @@ print_hist(FILE *f, const char *name, const struct gen_hist *h)
 		(double)gen_hist_max(h) / 1e3, gen_hist_count(h));
 }
 
+/* Each kind that occurred: its count, and where and when it first did. */
+static void
+print_firsts(const struct gen_report *r, FILE *f)
+{
+	unsigned int k;
+
+	for (k = 0; k < GEN_ERR_N; k++) {
+		const struct gen_err_first *e = first_of(r, k);
+		char la[32], ra[32], d[96];
+
+		if (e == NULL)
+			continue;
+		addr_text(la, sizeof(la), e->laddr, e->lport);
+		addr_text(ra, sizeof(ra), e->raddr, e->rport);
+		detail_text(d, sizeof(d), k, e->detail);
+		fprintf(f, "    first %-18s at %8.3f s  %s -> %s%s%s\n",
+			gen_err_names[k],
+			e->t_ns > r->start_ns ?
+			(double)(e->t_ns - r->start_ns) / 1e9 : 0.0,
+			la, ra, d[0] ? "  " : "", d);
+	}
+}
+
+/* How the run ended: the drain's bound and what it cut, the closes. */
+static void
+print_end(const struct gen_report *r, FILE *f, const struct gen_counters *t)
+{
+	uint64_t ended = UINT64_MAX, drained = 0, closed = 0;
+	unsigned int w;
+
+	for (w = 0; w < r->n_workers; w++) {
+		const struct gen_worker *x = r->workers[w];
+
+		if (x->ended_ns)
+			ended = RTE_MIN(ended, x->ended_ns);
+		drained = RTE_MAX(drained, x->drained_ns);
+		closed = RTE_MAX(closed, x->closed_ns);
+	}
+	if (ended == UINT64_MAX || drained < ended || closed < drained)
+		return;
+	if (r->conf->role == GEN_CLIENT)
+		fprintf(f, "  end          drain %.3f s (bound %.3f s), %" PRIu64
+			" unfinished counted as timeouts; closes %.3f s\n",
+			(double)(drained - ended) / 1e9,
+			(double)r->conf->drain_ms / 1e3, t->unfinished,
+			(double)(closed - drained) / 1e9);
+	else
+		fprintf(f, "  end          closes %.3f s\n",
+			(double)(closed - drained) / 1e9);
+}
+
 void
 gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 {
 	static struct gen_hist hc, hf, hq;	/* 40 KiB each: not on the stack */
+	const bool client = r->conf->role == GEN_CLIENT;
 	struct gen_counters t;
 	double secs = (double)(end_ns - r->start_ns) / 1e9;
+	double busy = busy_secs(r, end_ns), miss;
+	char why[512];
 
 	totals(r, &t);
 	merged(r, &hc, &hf, &hq);
 	fprintf(f, "--- pmtcp-gen summary: %.2f s, %u lcore(s), role %s\n", secs,
-		r->n_workers, r->conf->role == GEN_CLIENT ? "client" : "server");
+		r->n_workers, client ? "client" : "server");
+	if (!client)
+		fprintf(f, "  traffic      %.2f s from the first connection to the last answer"
+			" (the rates below are over it)\n", busy);
 	fprintf(f, "  connections  attempted %" PRIu64 "  established %" PRIu64
 		"  closed %" PRIu64 "  (%.0f/s)\n",
 		t.conn_attempts, t.conn_established, t.conn_closed,
-		secs > 0 ? (double)t.conn_established / secs : 0.0);
-	if (r->conf->role == GEN_CLIENT)
+		busy > 0 ? (double)t.conn_established / busy : 0.0);
+	if (client)
 		fprintf(f, "  requests     sent %" PRIu64 "  answered %" PRIu64
 			"  (%.0f/s)  2xx %" PRIu64 "  other status %" PRIu64 "\n",
 			t.requests, t.responses,
-			secs > 0 ? (double)t.responses / secs : 0.0,
+			busy > 0 ? (double)t.responses / busy : 0.0,
 			t.status_2xx, t.status_other);
 	else
 		fprintf(f, "  requests     received %" PRIu64 "  answered %" PRIu64
-			"  (%.0f/s)\n", t.requests, t.responses,
-			secs > 0 ? (double)t.responses / secs : 0.0);
+			"  (%.0f/s)  refused %" PRIu64 " (400/408/431/501)"
+			"  idle closed %" PRIu64 "\n", t.requests, t.responses,
+			busy > 0 ? (double)t.responses / busy : 0.0,
+			t.rejected, t.idle_closed);
 	fprintf(f, "  payload      rx %" PRIu64 " B (%.3f Gb/s)  tx %" PRIu64
 		" B (%.3f Gb/s)\n", t.rx_bytes,
-		secs > 0 ? (double)t.rx_bytes * 8 / secs / 1e9 : 0.0,
-		t.tx_bytes, secs > 0 ? (double)t.tx_bytes * 8 / secs / 1e9 : 0.0);
-	fprintf(f, "  errors       %" PRIu64 "  refused %" PRIu64 "  reset %"
-		PRIu64 "  timeout %" PRIu64 "  http %" PRIu64 "  closed %"
-		PRIu64 "  socket %" PRIu64 "  other %" PRIu64 "\n",
-		errors_of(&t), t.err_refused, t.err_reset, t.err_timeout,
-		t.err_http, t.err_closed, t.err_socket, t.err_other);
+		busy > 0 ? (double)t.rx_bytes * 8 / busy / 1e9 : 0.0,
+		t.tx_bytes, busy > 0 ? (double)t.tx_bytes * 8 / busy / 1e9 : 0.0);
+	fprintf(f, "  errors       %" PRIu64, errors_of(&t));
+	print_kinds(f, &t);
+	fprintf(f, "\n");
+	print_firsts(r, f);
 	fprintf(f, "  tcp          retransmitted %" PRIu64 "  rst sent %" PRIu64
 		"  rst received %" PRIu64 "\n", stat_value(r->st_retr),
 		stat_value(r->st_rsttx), stat_value(r->st_rstrx));
+	miss = shortfall(r, &t, secs, why, sizeof(why));
+	if (miss > 0.05) {
+		if (r->conf->cps)
+			fprintf(f, "  RATE SHORT   %.1f%%: %" PRIu64 " connections started,"
+				" %.0f/s against --cps %" PRIu64 "%s\n", miss * 100,
+				t.conn_attempts, secs > 0 ?
+				(double)t.conn_attempts / secs : 0.0,
+				r->conf->cps, why);
+		else
+			fprintf(f, "  CONCURRENCY SHORT  %.1f%% below --concurrency %"
+				PRIu64 " on average%s\n", miss * 100,
+				r->conf->concurrency, why);
+	}
+	print_end(r, f, &t);
 	/* Latencies are the client's view; a server has none to give. */
-	if (r->conf->role == GEN_CLIENT) {
+	if (client) {
 		fprintf(f, "  latency (log-linear histogram, < 1%% error):\n");
 		print_hist(f, "connect", &hc);
 		print_hist(f, "first byte", &hf);
@@ -241,25 +474,71 @@ json_hist(FILE *f, const char *name, const struct gen_hist *h, bool last)
 	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
+/* A string for JSON: the few characters that need it escaped. */
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+json_errors(const struct gen_report *r, FILE *f, const struct gen_counters *t)
+{
+	const char *sep = "\n";
+	unsigned int k;
+
+	fprintf(f, "  \"errors\": {\"total\": %" PRIu64, errors_of(t));
+	for (k = 0; k < GEN_ERR_N; k++)
+		fprintf(f, ", \"%s\": %" PRIu64, gen_err_names[k], t->err[k]);
+	fprintf(f, ",\n    \"first\": [");
+	for (k = 0; k < GEN_ERR_N; k++) {
+		const struct gen_err_first *e = first_of(r, k);
+		char la[32], ra[32], d[96];
+
+		if (e == NULL)
+			continue;
+		addr_text(la, sizeof(la), e->laddr, e->lport);
+		addr_text(ra, sizeof(ra), e->raddr, e->rport);
+		detail_text(d, sizeof(d), k, e->detail);
+		fprintf(f, "%s      {\"kind\": \"%s\", \"t\": %.6f, \"local\": \"%s\","
+			" \"remote\": \"%s\", \"detail\": ", sep, gen_err_names[k],
+			e->t_ns > r->start_ns ?
+			(double)(e->t_ns - r->start_ns) / 1e9 : 0.0, la, ra);
+		json_str(f, d);
+		fprintf(f, "}");
+		sep = ",\n";
+	}
+	fprintf(f, "%s]},\n", sep[0] == ',' ? "\n    " : "");
+}
+
 int
-gen_report_json(struct gen_report *r, const char *path, uint64_t end_ns)
+gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 {
 	static struct gen_hist hc, hf, hq;
 	struct gen_counters t;
 	double secs = (double)(end_ns - r->start_ns) / 1e9;
+	double busy = busy_secs(r, end_ns), miss;
+	char why[512];
 	unsigned int i;
-	FILE *f = fopen(path, "w");
 
-	if (f == NULL)
-		return -errno;
 	totals(r, &t);
 	merged(r, &hc, &hf, &hq);
-	fprintf(f, "{\n  \"schema\": \"pmtcp-gen/1\",\n");
+	miss = shortfall(r, &t, secs, why, sizeof(why));
+	fprintf(f, "{\n  \"schema\": \"pmtcp-gen/2\",\n");
 	fprintf(f, "  \"role\": \"%s\",\n  \"proto\": \"%s\",\n",
 		r->conf->role == GEN_CLIENT ? "client" : "server",
 		r->conf->proto == GEN_HTTP ? "http" : "raw");
-	fprintf(f, "  \"lcores\": %u,\n  \"duration_s\": %.3f,\n",
-		r->n_workers, secs);
+	fprintf(f, "  \"lcores\": %u,\n  \"duration_s\": %.3f,\n"
+		"  \"busy_s\": %.3f,\n", r->n_workers, secs, busy);
 	fprintf(f, "  \"totals\": {\n");
 	fprintf(f, "    \"conn_attempts\": %" PRIu64 ", \"conn_established\": %"
 		PRIu64 ", \"conn_closed\": %" PRIu64 ",\n", t.conn_attempts,
@@ -267,21 +546,22 @@ gen_report_json(struct gen_report *r, const char *path, uint64_t end_ns)
 	fprintf(f, "    \"requests\": %" PRIu64 ", \"responses\": %" PRIu64
 		", \"status_2xx\": %" PRIu64 ", \"status_other\": %" PRIu64 ",\n",
 		t.requests, t.responses, t.status_2xx, t.status_other);
+	fprintf(f, "    \"rejected\": %" PRIu64 ", \"idle_closed\": %" PRIu64
+		", \"unfinished\": %" PRIu64 ",\n", t.rejected, t.idle_closed,
+		t.unfinished);
 	fprintf(f, "    \"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ",\n",
 		t.rx_bytes, t.tx_bytes);
 	fprintf(f, "    \"cps\": %.1f, \"rps\": %.1f,\n",
-		secs > 0 ? (double)t.conn_established / secs : 0.0,
-		secs > 0 ? (double)t.responses / secs : 0.0);
+		busy > 0 ? (double)t.conn_established / busy : 0.0,
+		busy > 0 ? (double)t.responses / busy : 0.0);
 	fprintf(f, "    \"tcp_retransmits\": %" PRIu64 ", \"rst_sent\": %" PRIu64
 		", \"rst_received\": %" PRIu64 "\n  },\n",
 		stat_value(r->st_retr), stat_value(r->st_rsttx),
 		stat_value(r->st_rstrx));
-	fprintf(f, "  \"errors\": {\"total\": %" PRIu64 ", \"refused\": %" PRIu64
-		", \"reset\": %" PRIu64 ", \"timeout\": %" PRIu64 ", \"http\": %"
-		PRIu64 ", \"closed\": %" PRIu64 ", \"socket\": %" PRIu64
-		", \"other\": %" PRIu64 "},\n", errors_of(&t), t.err_refused,
-		t.err_reset, t.err_timeout, t.err_http, t.err_closed,
-		t.err_socket, t.err_other);
+	fprintf(f, "  \"shortfall\": {\"fraction\": %.6f, \"why\": ", miss);
+	json_str(f, miss > 0 ? why + 2 : "");
+	fprintf(f, "},\n");
+	json_errors(r, f, &t);
 	fprintf(f, "  \"latency\": {\n");
 	json_hist(f, "connect", &hc, false);
 	json_hist(f, "first_byte", &hf, false);
@@ -299,25 +579,46 @@ gen_report_json(struct gen_report *r, const char *path, uint64_t end_ns)
 			s->rst_rx, s->errors, i + 1 < r->n_samples ? "," : "");
 	}
 	fprintf(f, "  ]\n}\n");
-	if (fclose(f) != 0)
-		return -errno;
+	if (fflush(f) != 0 || ferror(f))
+		return -EIO;
 	return 0;
 }
 
 int
-gen_report_verdict(struct gen_report *r, FILE *f)
+gen_report_verdict(struct gen_report *r, FILE *f, uint64_t end_ns)
 {
 	static struct gen_hist hc, hf, hq;
 	const struct gen_conf *cf = r->conf;
 	struct gen_counters t;
+	double secs = (double)(end_ns - r->start_ns) / 1e9, miss;
+	char why[512];
 	int ret = 0;
 
 	totals(r, &t);
 	merged(r, &hc, &hf, &hq);
+	/*
+	 * Whatever the thresholds, a client that made no connection or got
+	 * no answer at all did not measure the server: never a pass.
+	 */
+	if (cf->role == GEN_CLIENT && t.conn_attempts > 0 &&
+	    t.conn_established == 0) {
+		fprintf(f, "pmtcp-gen: FAIL: no connection was established (%"
+			PRIu64 " attempted)\n", t.conn_attempts);
+		ret = GEN_EXIT_THRESHOLD;
+	} else if (cf->role == GEN_CLIENT && t.requests > 0 &&
+		   t.responses == 0) {
+		fprintf(f, "pmtcp-gen: FAIL: no request was answered (%" PRIu64
+			" sent)\n", t.requests);
+		ret = GEN_EXIT_THRESHOLD;
+	} else if (cf->role == GEN_CLIENT && t.conn_attempts == 0) {
+		fprintf(f, "pmtcp-gen: FAIL: no connection was attempted\n");
+		ret = GEN_EXIT_THRESHOLD;
+	}
 	if (cf->fail_error_rate >= 0) {
 		uint64_t base = cf->role == GEN_CLIENT ? t.conn_attempts :
 			t.conn_established;
-		double rate = base ? (double)errors_of(&t) / (double)base : 0;
+		double rate = base ? (double)errors_of(&t) / (double)base :
+			(errors_of(&t) ? 1.0 : 0.0);
 
 		if (rate > cf->fail_error_rate) {
 			fprintf(f, "pmtcp-gen: FAIL: error rate %.6f above %.6f\n",
@@ -325,14 +626,25 @@ gen_report_verdict(struct gen_report *r, FILE *f)
 			ret = GEN_EXIT_THRESHOLD;
 		}
 	}
-	if (cf->fail_p99_ms >= 0 && gen_hist_count(&hq)) {
-		double p99 = (double)gen_hist_percentile(&hq, 99) / 1e6;
+	if (cf->fail_p99_ms >= 0) {
+		double p99 = gen_hist_count(&hq) ?
+			(double)gen_hist_percentile(&hq, 99) / 1e6 : 0;
 
-		if (p99 > cf->fail_p99_ms) {
+		/* No answer at all has no p99 to pass with. */
+		if (cf->role == GEN_CLIENT && gen_hist_count(&hq) == 0) {
+			fprintf(f, "pmtcp-gen: FAIL: p99 has no answers to measure\n");
+			ret = GEN_EXIT_THRESHOLD;
+		} else if (p99 > cf->fail_p99_ms) {
 			fprintf(f, "pmtcp-gen: FAIL: p99 %.3f ms above %.3f ms\n",
 				p99, cf->fail_p99_ms);
 			ret = GEN_EXIT_THRESHOLD;
 		}
+	}
+	miss = shortfall(r, &t, secs, why, sizeof(why));
+	if (cf->fail_shortfall >= 0 && miss > cf->fail_shortfall) {
+		fprintf(f, "pmtcp-gen: FAIL: rate %.1f%% short of the target, above %.1f%%%s\n",
+			miss * 100, cf->fail_shortfall * 100, why);
+		ret = GEN_EXIT_THRESHOLD;
 	}
 	return ret;
 }

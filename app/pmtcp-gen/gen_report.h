@@ -43,9 +43,10 @@ void gen_report_fini(struct gen_report *r);
 void gen_report_tick(void *arg, uint64_t now);
 /* Totals, errors by kind, latency percentiles. */
 void gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns);
-/* The summary and samples as JSON (schema in docs/pmtcp-gen-json.md). */
-int gen_report_json(struct gen_report *r, const char *path, uint64_t end_ns);
-/* 0, or GEN_EXIT_THRESHOLD with a line on @f saying which. */
-int gen_report_verdict(struct gen_report *r, FILE *f);
+/* The summary and samples as JSON (docs/pmtcp-gen-json.schema.json) on
+ * @f, opened by the caller before the run so a bad path fails at once. */
+int gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns);
+/* 0, or GEN_EXIT_THRESHOLD with a line on @f for each failed check. */
+int gen_report_verdict(struct gen_report *r, FILE *f, uint64_t end_ns);
 
 #endif /* GEN_REPORT_H */

@@ -66,8 +66,29 @@ static const char usage_text[] =
 "  --max-conns N          stop after N connections in all\n"
 "  --backlog N            server: listen backlog per lcore (default 4096)\n"
 "  --json FILE            write the summary and per-second samples as JSON\n"
+"                         (opened at the start: a bad path fails at once)\n"
 "  --fail-on LIST         exit 3 if crossed: error-rate=R (errors/attempts),\n"
-"                         p99=MS (request->reply, milliseconds)\n"
+"                         p99=MS (request->reply, milliseconds),\n"
+"                         rate-shortfall=P% (connections started short of\n"
+"                         --cps, or open short of --concurrency)\n"
+"  --expect-status S      client: answers must have status S (200) or class\n"
+"                         (2xx, the default); any: no check\n"
+"  --expect-body BYTES    client: answers must have this many body bytes\n"
+"\n"
+"Timeouts (milliseconds, 0 = none; each failure is counted by its kind):\n"
+"  --connect-timeout MS   client: SYN to established (default 3000)\n"
+"  --first-byte-timeout MS  client: request to first answer byte (5000)\n"
+"  --response-timeout MS  client: request to whole answer (30000)\n"
+"  --idle-timeout MS      client: no byte mid-answer; server: a connection\n"
+"                         with no request, closed quietly (30000)\n"
+"  --request-timeout MS   server: first request byte to whole request,\n"
+"                         else 408 and close (10000)\n"
+"  --max-header-bytes N   server: larger request headers get 431 (8192)\n"
+"  --drain-ms MS          client: after --duration, how long answers in\n"
+"                         flight may still arrive; what is still\n"
+"                         unanswered then counts as a timeout (2000)\n"
+"  --max-connecting N     client: handshakes in flight per lcore (default\n"
+"                         the larger of 1024 and 50 ms of --cps)\n"
 "  --quiet                no per-second progress lines\n"
 "\n"
 "Stack (also in [stack]; [portN] addr= in files):\n"
@@ -159,6 +180,16 @@ static const struct option long_opts[] = {
 	{ "json", required_argument, NULL, 0 },
 	{ "fail-on", required_argument, NULL, 0 },
 	{ "quiet", no_argument, NULL, 0 },
+	{ "expect-status", required_argument, NULL, 0 },
+	{ "expect-body", required_argument, NULL, 0 },
+	{ "connect-timeout", required_argument, NULL, 0 },
+	{ "first-byte-timeout", required_argument, NULL, 0 },
+	{ "response-timeout", required_argument, NULL, 0 },
+	{ "idle-timeout", required_argument, NULL, 0 },
+	{ "request-timeout", required_argument, NULL, 0 },
+	{ "max-header-bytes", required_argument, NULL, 0 },
+	{ "drain-ms", required_argument, NULL, 0 },
+	{ "max-connecting", required_argument, NULL, 0 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -199,14 +230,16 @@ copy_str(char *dst, size_t cap, const char *v)
 	return 0;
 }
 
-/* --fail-on error-rate=R,p99=MS */
+#define FAIL_ON_WANT "error-rate=R,p99=MS,rate-shortfall=P%"
+
+/* --fail-on error-rate=R,p99=MS,rate-shortfall=P% */
 static int
 parse_fail_on(struct gen_conf *g, const char *v, char *err, size_t errlen)
 {
 	char buf[256], *tok, *save = NULL;
 
 	if (v == NULL || strlen(v) >= sizeof(buf))
-		return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+		return bad(err, errlen, "fail-on", v, FAIL_ON_WANT);
 	strcpy(buf, v);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -214,21 +247,46 @@ parse_fail_on(struct gen_conf *g, const char *v, char *err, size_t errlen)
 		double x;
 
 		if (eq == NULL)
-			return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+			return bad(err, errlen, "fail-on", v, FAIL_ON_WANT);
 		*eq = '\0';
 		errno = 0;
 		x = strtod(eq + 1, &end);
-		if (errno || end == eq + 1 || x < 0 ||
-		    (*end && strcmp(end, "ms") != 0))
-			return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+		if (errno || end == eq + 1 || x < 0 || x != x)
+			return bad(err, errlen, "fail-on", v, FAIL_ON_WANT);
 		if (strcmp(tok, "error-rate") == 0 && !*end)
 			g->fail_error_rate = x;
-		else if (strcmp(tok, "p99") == 0)
+		else if (strcmp(tok, "p99") == 0 && (!*end || !strcmp(end, "ms")))
 			g->fail_p99_ms = x;
+		else if (strcmp(tok, "rate-shortfall") == 0 &&
+			 !strcmp(end, "%") && x <= 100)
+			g->fail_shortfall = x / 100;
 		else
-			return bad(err, errlen, "fail-on", v, "error-rate=R,p99=MS");
+			return bad(err, errlen, "fail-on", v, FAIL_ON_WANT);
 	}
 	return 0;
+}
+
+/* The timeout a key sets, or NULL. */
+static unsigned int *
+timeout_field(struct gen_conf *g, const char *key)
+{
+	const struct {
+		const char *key;
+		unsigned int *ms;
+	} t[] = {
+		{ "connect-timeout", &g->connect_timeout_ms },
+		{ "first-byte-timeout", &g->first_byte_timeout_ms },
+		{ "response-timeout", &g->response_timeout_ms },
+		{ "idle-timeout", &g->idle_timeout_ms },
+		{ "request-timeout", &g->request_timeout_ms },
+		{ "drain-ms", &g->drain_ms },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(t); i++)
+		if (strcmp(key, t[i].key) == 0)
+			return t[i].ms;
+	return NULL;
 }
 
 /* Keys of pmtcp-gen itself, from flags or the [gen] section of a file. */
@@ -384,6 +442,35 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 		g->json_path = strdup(value);
 	} else if (strcmp(key, "fail-on") == 0) {
 		return parse_fail_on(g, value, err, errlen);
+	} else if (timeout_field(g, key) != NULL) {
+		if (parse_u64(value, 86400000, &v) != 0)
+			return bad(err, errlen, key, value,
+				   "milliseconds, 0..86400000 (0 = none)");
+		*timeout_field(g, key) = (unsigned int)v;
+	} else if (strcmp(key, "max-header-bytes") == 0) {
+		if (parse_u64(value, 65536, &v) != 0 || v < 64)
+			return bad(err, errlen, key, value, "bytes, 64..65536");
+		g->max_header_bytes = (uint32_t)v;
+	} else if (strcmp(key, "max-connecting") == 0) {
+		if (parse_u64(value, 10000000, &v) != 0 || v == 0)
+			return bad(err, errlen, key, value, "1..10000000");
+		g->max_connecting = v;
+	} else if (strcmp(key, "expect-status") == 0) {
+		if (value != NULL && strcmp(value, "any") == 0)
+			g->expect_status = 0;
+		else if (value != NULL && strlen(value) == 3 &&
+			 value[0] >= '1' && value[0] <= '5' &&
+			 strcmp(value + 1, "xx") == 0)
+			g->expect_status = (unsigned int)(value[0] - '0');
+		else if (parse_u64(value, 599, &v) == 0 && v >= 100)
+			g->expect_status = (unsigned int)v;
+		else
+			return bad(err, errlen, key, value,
+				   "a status (200), a class (2xx) or any");
+	} else if (strcmp(key, "expect-body") == 0) {
+		if (parse_u64(value, INT64_MAX, &v) != 0)
+			return bad(err, errlen, key, value, "bytes");
+		g->expect_body = (int64_t)v;
 	} else if (strcmp(key, "quiet") == 0) {
 		g->quiet = value == NULL || strcmp(value, "0") != 0;
 	} else {
@@ -652,6 +739,17 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 	struct launch l;
 	uint64_t start, end;
 	int ret = EXIT_SUCCESS, rc;
+	FILE *json = NULL;
+
+	/* A path we cannot write is found now, not after the whole run. */
+	if (o->gen.json_path != NULL) {
+		json = fopen(o->gen.json_path, "w");
+		if (json == NULL) {
+			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
+				o->gen.json_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
 
 	/*
 	 * Each worker has its conf, a copy of the user's (cconf, with
@@ -727,15 +825,18 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 	gen_report_summary(&rep, stdout, end);
 	if (both)
 		gen_report_summary(&srep, stdout, end);
-	if (o->gen.json_path != NULL) {
-		rc = gen_report_json(&rep, o->gen.json_path, end);
+	if (json != NULL) {
+		rc = gen_report_json(&rep, json, end);
+		if (fclose(json) != 0 && rc == 0)
+			rc = -errno;
+		json = NULL;
 		if (rc != 0) {
 			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
 				o->gen.json_path, strerror(-rc));
 			ret = EXIT_FAILURE;
 		}
 	}
-	rc = gen_report_verdict(&rep, stdout);
+	rc = gen_report_verdict(&rep, stdout, end);
 	if (rc != 0 && ret == EXIT_SUCCESS)
 		ret = rc;
 	gen_report_fini(&rep);
@@ -755,6 +856,8 @@ out:
 		}
 	free(workers);
 	free(servers);
+	if (json != NULL)
+		fclose(json);
 	return ret;
 }
 
@@ -774,6 +877,16 @@ main(int argc, char **argv)
 	opts.gen.backlog = 4096;
 	opts.gen.fail_error_rate = -1;
 	opts.gen.fail_p99_ms = -1;
+	opts.gen.fail_shortfall = -1;
+	opts.gen.connect_timeout_ms = 3000;
+	opts.gen.first_byte_timeout_ms = 5000;
+	opts.gen.response_timeout_ms = 30000;
+	opts.gen.idle_timeout_ms = 30000;
+	opts.gen.request_timeout_ms = 10000;
+	opts.gen.drain_ms = 2000;
+	opts.gen.max_header_bytes = 8192;
+	opts.gen.expect_status = 2;
+	opts.gen.expect_body = -1;
 	strcpy(opts.gen.method, "GET");
 	strcpy(opts.gen.path, "/");
 
