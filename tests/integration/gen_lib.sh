@@ -197,8 +197,8 @@ gl_stop_gen() {
 
 # gl_summary LABEL: the figures of pmtcp-gen's summary in SUM[]:
 # attempted established closed sent answered 2xx other errors refused
-# reset timeout http closed_err socket other_err retransmitted rst_sent
-# rst_received. Fails if there is no summary. ROLE (client or server):
+# reset http closed_err err_KIND (every kind that occurred) retransmitted
+# rst_sent rst_received. Fails if there is no summary. ROLE (client or server):
 # that role's summary of a --role both run.
 declare -A SUM=()
 gl_summary() {
@@ -228,13 +228,20 @@ gl_summary() {
 	else
 		fail "pmtcp-gen $1: cannot parse '$line'"
 	fi
+	# "errors N (kind N kind N ...)": the kinds that occurred, in
+	# SUM[err_KIND]; SUM[reset] and friends for the common ones.
 	line=$(grep '^  errors ' "$f")
-	[[ $line =~ errors\ +([0-9]+)\ +refused\ ([0-9]+)\ +reset\ ([0-9]+)\ +timeout\ ([0-9]+)\ +http\ ([0-9]+)\ +closed\ ([0-9]+)\ +socket\ ([0-9]+)\ +other\ ([0-9]+) ]] ||
+	[[ $line =~ errors\ +([0-9]+) ]] ||
 		fail "pmtcp-gen $1: cannot parse '$line'"
-	SUM[errors]=${BASH_REMATCH[1]} SUM[refused]=${BASH_REMATCH[2]}
-	SUM[reset]=${BASH_REMATCH[3]} SUM[timeout]=${BASH_REMATCH[4]}
-	SUM[http]=${BASH_REMATCH[5]} SUM[closed_err]=${BASH_REMATCH[6]}
-	SUM[socket]=${BASH_REMATCH[7]} SUM[other_err]=${BASH_REMATCH[8]}
+	SUM[errors]=${BASH_REMATCH[1]}
+	local kind n rest=${line#*(}
+	[ "$rest" = "$line" ] && rest=''
+	rest=${rest%)}
+	while read -r kind n; do
+		[ -n "$kind" ] && SUM[err_$kind]=$n
+	done < <(printf '%s\n' "$rest" | xargs -n 2 2>/dev/null || true)
+	SUM[refused]=${SUM[err_refused]:-0} SUM[reset]=${SUM[err_reset]:-0}
+	SUM[http]=${SUM[err_http]:-0} SUM[closed_err]=${SUM[err_closed]:-0}
 	line=$(grep '^  tcp ' "$f")
 	[[ $line =~ retransmitted\ ([0-9]+)\ +rst\ sent\ ([0-9]+)\ +rst\ received\ ([0-9]+) ]] ||
 		fail "pmtcp-gen $1: cannot parse '$line'"
