@@ -1046,6 +1046,41 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 	}
 }
 
+/*
+ * The socket table is nearly full: make room for the clients to come by
+ * closing (RST) the connection that has gone longest without a whole
+ * request. A clock hand looks at up to GEN_EVICT_SCAN descriptors and
+ * takes the oldest connection waiting for a request: a slow-loris
+ * client holds its sockets that way, an ordinary client for the
+ * microseconds its request takes to arrive. One that got its last byte
+ * within GEN_EVICT_MIN_NS is left alone.
+ */
+#define GEN_EVICT_SCAN 256
+#define GEN_EVICT_MIN_NS 100000000ull
+
+static void
+server_make_room(struct gen_worker *w, uint64_t now)
+{
+	uint32_t i, fd, victim = UINT32_MAX;
+	uint64_t oldest = now - GEN_EVICT_MIN_NS;
+
+	for (i = 0; i < GEN_EVICT_SCAN; i++) {
+		struct gen_conn *c;
+
+		fd = w->evict_hand++ % w->n_conns;
+		c = &w->conns[fd];
+		if (c->state == C_READING && c->last_io < oldest) {
+			oldest = c->last_io;
+			victim = fd;
+		}
+	}
+	if (victim == UINT32_MAX)
+		return;
+	w->c.evicted++;
+	pmt_setsockopt(w->eng, (int)victim, PMT_SO_LINGER, 0);	/* RST */
+	conn_close(w, (int)victim, &w->conns[victim]);
+}
+
 static void
 server_accept(struct gen_worker *w, int lfd, uint64_t now)
 {
@@ -1080,6 +1115,8 @@ server_accept(struct gen_worker *w, int lfd, uint64_t now)
 		}
 		if (w->conns[fd].state != C_FREE)
 			conn_timer(w, fd, c);
+		if (w->c.conn_active + w->evict_reserve > w->n_conns)
+			server_make_room(w, now);
 	}
 }
 
@@ -1190,6 +1227,8 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		w->max_share = w->conns_opened = 1;
 	/* 50 ms of handshakes at the asked rate: the cap bounds a burst
 	 * after a stall, it must not set the rate itself. */
+	/* A server keeps 1/16 of the table for the clients to come. */
+	w->evict_reserve = RTE_MAX(max_sockets / 16, 2u);
 	w->max_connecting = cf->max_connecting ? cf->max_connecting :
 		RTE_MAX((uint64_t)GEN_MAX_CONNECTING, w->cps_share / 20);
 	w->retry_cap = max_sockets + 1;

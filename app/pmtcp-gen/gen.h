@@ -138,6 +138,7 @@ struct gen_counters {
 	uint64_t err[GEN_ERR_N];
 	uint64_t idle_closed;		/* server: idle connections closed */
 	uint64_t rejected;		/* server: 408/431/400 answers sent */
+	uint64_t evicted;		/* server: closed to keep the table from filling */
 	uint64_t unfinished;		/* client: cut at the drain's end */
 	/* Why fewer connections started than asked (turns of the loop). */
 	uint64_t turns;
@@ -161,6 +162,8 @@ struct gen_worker {
 	uint64_t conns_opened;		/* towards max_conns */
 	uint64_t connecting;		/* handshakes in flight */
 	uint64_t max_connecting;	/* cap on them */
+	uint32_t evict_hand;		/* server: clock hand over conns[] */
+	uint32_t evict_reserve;		/* server: descriptors kept free */
 	uint64_t busy;			/* client: requests awaiting answers */
 	bool draining;			/* client: the run ended; finish, don't start */
 	struct gen_rate rate;

@@ -418,9 +418,10 @@ gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 	else
 		fprintf(f, "  requests     received %" PRIu64 "  answered %" PRIu64
 			"  (%.0f/s)  refused %" PRIu64 " (400/408/431/501)"
-			"  idle closed %" PRIu64 "\n", t.requests, t.responses,
+			"  idle closed %" PRIu64 "  evicted %" PRIu64 "\n",
+			t.requests, t.responses,
 			busy > 0 ? (double)t.responses / busy : 0.0,
-			t.rejected, t.idle_closed);
+			t.rejected, t.idle_closed, t.evicted);
 	fprintf(f, "  payload      rx %" PRIu64 " B (%.3f Gb/s)  tx %" PRIu64
 		" B (%.3f Gb/s)\n", t.rx_bytes,
 		busy > 0 ? (double)t.rx_bytes * 8 / busy / 1e9 : 0.0,
@@ -547,8 +548,8 @@ gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 		", \"status_2xx\": %" PRIu64 ", \"status_other\": %" PRIu64 ",\n",
 		t.requests, t.responses, t.status_2xx, t.status_other);
 	fprintf(f, "    \"rejected\": %" PRIu64 ", \"idle_closed\": %" PRIu64
-		", \"unfinished\": %" PRIu64 ",\n", t.rejected, t.idle_closed,
-		t.unfinished);
+		", \"evicted\": %" PRIu64 ", \"unfinished\": %" PRIu64 ",\n",
+		t.rejected, t.idle_closed, t.evicted, t.unfinished);
 	fprintf(f, "    \"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ",\n",
 		t.rx_bytes, t.tx_bytes);
 	fprintf(f, "    \"cps\": %.1f, \"rps\": %.1f,\n",
