@@ -655,6 +655,8 @@ listener_close(struct pmt_tcb *l)
 			te->listen[i] = te->listen[--te->n_listen];
 			break;
 		}
+	/* Half-open ones are syncache entries: they go without a word. */
+	pmt_syncache_listener_gone(l->eng, l);
 	/* Children nobody will accept: reset them (pmt_tcb_close unlinks). */
 	while (l->acc_head != NULL)
 		pmt_tcb_drop(l->acc_head, ECONNABORTED);
