@@ -74,7 +74,7 @@ struct pmt_config {
 	unsigned int tcp_rto_min_ms;	/**< RFC 6298 lower bound (200) */
 	unsigned int tcp_rto_max_ms;	/**< upper bound of backoff (60000) */
 	unsigned int tcp_rto_init_ms;	/**< RTO before any sample (1000) */
-	unsigned int tcp_syn_retries;	/**< SYN / SYN-ACK retransmissions */
+	unsigned int tcp_syn_retries;	/**< SYN retransmissions (active open) */
 	unsigned int tcp_retries;	/**< data retransmissions before abort */
 	unsigned int tcp_time_wait_ms;	/**< 2MSL: TIME-WAIT duration */
 	unsigned int tcp_fin_wait2_ms;	/**< FIN-WAIT-2 limit after close */

@@ -170,9 +170,9 @@ pmt_listen_child(struct pmt_tcb *l, const struct pmt_flow_key *k)
 		return NULL;
 	}
 	/*
-	 * Half-open children are only counted, not listed: a list costs a
-	 * walk per established connection (a SYN flood's worth). The rare
-	 * listener close finds them in the socket table instead.
+	 * Half-open connections are syncache entries, not children: a
+	 * child is made by the handshake's final ACK and goes straight to
+	 * the accept queue, so q_len counts completed connections only.
 	 */
 	tcb->parent = l;
 	l->q_len++;

@@ -32,9 +32,10 @@ uint32_t pmt_tcp_isn(const struct pmt_tcp_secret *s,
  *   bits  4..3  count mod 4, count = now / PMT_SYNCOOKIE_PERIOD_US
  *   bits  2..0  the MSS index into pmt_syncookie_mss[]
  *
- * A returning ACK is valid when ACK - 1 decodes to a count no more than
- * PMT_SYNCOOKIE_MAX_AGE periods old whose hash matches: a blind guess
- * succeeds once in 2^27.
+ * A returning ACK is valid when ACK - 1 decodes to a count of one of the
+ * last PMT_SYNCOOKIE_MAX_AGE periods (the current or the previous: a
+ * cookie lives 64 to 128 s) whose hash matches: a blind guess succeeds
+ * once in 2^27.
  */
 #define PMT_SYNCOOKIE_PERIOD_US (64ull * 1000000)
 #define PMT_SYNCOOKIE_MAX_AGE 2		/* periods: 64 to 128 s */
