@@ -74,7 +74,7 @@ struct pmt_config {
 	unsigned int tcp_rto_min_ms;	/**< RFC 6298 lower bound (200) */
 	unsigned int tcp_rto_max_ms;	/**< upper bound of backoff (60000) */
 	unsigned int tcp_rto_init_ms;	/**< RTO before any sample (1000) */
-	unsigned int tcp_syn_retries;	/**< SYN / SYN-ACK retransmissions */
+	unsigned int tcp_syn_retries;	/**< SYN retransmissions (active open) */
 	unsigned int tcp_retries;	/**< data retransmissions before abort */
 	unsigned int tcp_time_wait_ms;	/**< 2MSL: TIME-WAIT duration */
 	unsigned int tcp_fin_wait2_ms;	/**< FIN-WAIT-2 limit after close */
@@ -92,6 +92,15 @@ struct pmt_config {
 	unsigned int tcp_keep_probes;	/**< keepalive: probes before abort */
 	unsigned int tcp_port_min;	/**< ephemeral port range, inclusive */
 	unsigned int tcp_port_max;
+	/**
+	 * Half-open connections per engine held in the syncache (compact
+	 * entries, never TCBs); past it, SYN cookies answer (docs/syncache.md).
+	 */
+	unsigned int tcp_syncache_entries;
+	/** SYN-ACK retransmissions of a syncache entry (1 s, 2 s, 4 s ...). */
+	unsigned int tcp_syncache_retries;
+	/** SYN cookies: 0 off, 1 when the syncache is full (default), 2 always. */
+	unsigned int tcp_syncookies;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };

@@ -232,7 +232,7 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 	eng->tcp_batching = true;
 	for (i = 0; i < n; i++) {
 		PMT_STAT_INC(eng, tcp_handoff_in);
-		pmt_ipv4_input(eng, pkts[i]->port, pkts[i]);
+		pmt_ipv4_input(eng, pkts[i]->port, pkts[i], false);
 	}
 	tcp_batch_end(eng);
 	for (i = 0; i < eng->n_ifaces; i++) {
@@ -244,6 +244,7 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 		busy |= n == PMT_RX_BURST;
 	}
 	pmt_wheel_advance(&eng->wheel, now);
+	pmt_syncache_run(eng);
 	pmt_tcp_reap(eng);
 	/*
 	 * Drain when the queues ran dry (nothing to batch with: send now

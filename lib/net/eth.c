@@ -110,7 +110,7 @@ pmt_eth_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 	switch (info.ether_type) {
 	case RTE_ETHER_TYPE_IPV4:
 		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
-		pmt_ipv4_input(eng, iface, m);
+		pmt_ipv4_input(eng, iface, m, info.broadcast);
 		return;
 	case RTE_ETHER_TYPE_ARP:
 		pmt_arp_input(eng, iface, m);

@@ -168,7 +168,8 @@ pmt_ipv4_parse(const void *pkt, uint32_t len, bool cksum_checked,
 }
 
 void
-pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
+pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
+	       bool l2_bcast)
 {
 	const struct pmt_iface *ifc = &eng->stack->ifaces[iface];
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
@@ -240,6 +241,18 @@ pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 		goto drop;
 	}
 
+	/*
+	 * RFC 1122 3.3.6: "A host SHOULD silently discard a datagram that
+	 * is received via a link-layer broadcast ... but does not specify
+	 * an IP multicast or broadcast destination address." (Those we
+	 * have just dropped: we take neither.) Here, not in TCP: it holds
+	 * for every protocol, and so no SYN sent to the broadcast MAC
+	 * ever reaches a listener (RFC 9293 3.10.7.2).
+	 */
+	if (l2_bcast) {
+		PMT_STAT_INC(eng, ip_rx_l2_broadcast);
+		goto drop;
+	}
 	switch (ip.proto) {
 	case IPPROTO_ICMP:
 		pmt_icmp_input(eng, iface, m, &ip);

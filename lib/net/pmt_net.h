@@ -97,8 +97,9 @@ int pmt_route(const struct pmt_engine *eng, uint32_t dst, uint32_t from,
 /* Layer entry points. Each consumes the mbuf. */
 void pmt_eth_input(struct pmt_engine *eng, uint16_t iface,
 		   struct rte_mbuf *m);
+/* @l2_bcast: the frame came to the link-layer broadcast address. */
 void pmt_ipv4_input(struct pmt_engine *eng, uint16_t iface,
-		    struct rte_mbuf *m);
+		    struct rte_mbuf *m, bool l2_bcast);
 void pmt_icmp_input(struct pmt_engine *eng, uint16_t iface,
 		    struct rte_mbuf *m, const struct pmt_ipv4_info *ip);
 

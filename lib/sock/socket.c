@@ -170,9 +170,9 @@ pmt_listen_child(struct pmt_tcb *l, const struct pmt_flow_key *k)
 		return NULL;
 	}
 	/*
-	 * Half-open children are only counted, not listed: a list costs a
-	 * walk per established connection (a SYN flood's worth). The rare
-	 * listener close finds them in the socket table instead.
+	 * Half-open connections are syncache entries, not children: a
+	 * child is made by the handshake's final ACK and goes straight to
+	 * the accept queue, so q_len counts completed connections only.
 	 */
 	tcb->parent = l;
 	l->q_len++;
@@ -655,6 +655,8 @@ listener_close(struct pmt_tcb *l)
 			te->listen[i] = te->listen[--te->n_listen];
 			break;
 		}
+	/* Half-open ones are syncache entries: they go without a word. */
+	pmt_syncache_listener_gone(l->eng, l);
 	/* Children nobody will accept: reset them (pmt_tcb_close unlinks). */
 	while (l->acc_head != NULL)
 		pmt_tcb_drop(l->acc_head, ECONNABORTED);

@@ -51,6 +51,7 @@
 	X(ip_rx_bad_src)		\
 	X(ip_rx_not_ours)		\
 	X(ip_rx_broadcast)		\
+	X(ip_rx_l2_broadcast)		\
 	X(ip_rx_proto_unsupported)	\
 	X(ip_tx_no_route)		\
 	X(icmp_rx_short)		\
@@ -102,7 +103,25 @@
 	X(tcp_listen_overflow)		\
 	X(tcp_no_tcb)			\
 	X(tcp_time_wait_reuse)		\
-	X(tcp_time_wait_recycled)
+	X(tcp_time_wait_recycled)	\
+	X(tcp_rx_syn_fin)		\
+	X(tcp_rx_syn_own_src)		\
+	X(tcp_rx_syn_not_unicast)	\
+	X(tcp_listen_no_tcb)		\
+	X(tcp_syncache_added)		\
+	X(tcp_syncache_entries)		\
+	X(tcp_syncache_peak)		\
+	X(tcp_syncache_overflow)	\
+	X(tcp_syncache_completed)	\
+	X(tcp_syncache_retransmits)	\
+	X(tcp_syncache_expired)		\
+	X(tcp_syncache_dup_syn)		\
+	X(tcp_syncache_reset)		\
+	X(tcp_syncache_bad_ack)		\
+	X(tcp_syncache_aborted)		\
+	X(tcp_syncookies_sent)		\
+	X(tcp_syncookies_accepted)	\
+	X(tcp_syncookies_rejected)
 
 struct pmt_stats {
 #define PMT_STATS_FIELD(name) uint64_t name;

@@ -10,6 +10,7 @@
 #include "mem/pmt_slab.h"
 #include "sock/pmt_sockt.h"
 #include "tcp/pmt_tcp_subr.h"
+#include "tcp/pmt_tcp_syncache.h"
 #include "tcp/pmt_tcp_wire.h"
 #include "timer/pmt_wheel.h"
 
@@ -254,6 +255,8 @@ struct pmt_tcp_engine {
 	struct pmt_tw_entry *tw_ring;
 	uint32_t tw_head, tw_tail, tw_cap;
 	uint32_t tw_gen;
+	/* Half-open passive connections (tcp_syncache.c). */
+	struct pmt_syncache syncache;
 };
 
 /* Socket-table membership of a TCB. */
@@ -343,6 +346,15 @@ void pmt_tcp_input_burst(struct pmt_engine *eng, struct pmt_tcp_rx *rx,
 void pmt_tcp_input(struct pmt_engine *eng, uint16_t iface,
 		   struct rte_mbuf *m, const struct pmt_ipv4_info *ip);
 
+/*
+ * Take a SYN's options into a new TCB (RFC 9293 3.7.1 MSS, RFC 7323,
+ * RFC 2018); @active: we sent the first SYN.
+ */
+void pmt_tcp_syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
+			 bool active);
+/* The smallest shift that lets a buffer of @buf bytes be offered. */
+uint8_t pmt_tcp_wscale_for(uint32_t buf);
+
 /* --- output (tcp_output.c) --- */
 /* Send what the state, windows and queues allow. 0 or negative errno. */
 int pmt_tcp_output(struct pmt_tcb *tcb);
@@ -362,6 +374,10 @@ void pmt_tcp_respond_tcb(struct pmt_tcb *tcb, uint32_t seq, uint8_t flags);
 /* A bare control segment (RST or ACK) without a TCB. */
 void pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
 		     uint32_t seq, uint32_t ack, uint8_t flags);
+/* The same with a window and options (SYN-ACKs of the syncache). */
+void pmt_tcp_respond_opts(struct pmt_engine *eng, const struct pmt_flow_key *k,
+			  uint32_t seq, uint32_t ack, uint8_t flags,
+			  uint16_t wnd, const struct pmt_tcp_out_opts *o);
 /* Our MSS to announce on @iface: MTU - 40. */
 uint16_t pmt_tcp_mss_of(const struct pmt_engine *eng, uint16_t iface);
 /* The window we can offer now (bytes). */

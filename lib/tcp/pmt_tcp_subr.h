@@ -1,4 +1,4 @@
-/* pmt_tcp_subr.h: initial sequence numbers (RFC 6528) and ephemeral ports (RFC 6056) (internal). */
+/* pmt_tcp_subr.h: initial sequence numbers (RFC 6528), SYN cookies (RFC 4987) and ephemeral ports (RFC 6056) (internal). */
 #ifndef PMT_TCP_SUBR_H
 #define PMT_TCP_SUBR_H
 
@@ -11,6 +11,7 @@
 struct pmt_tcp_secret {
 	uint8_t isn_key[16];
 	uint8_t port_key[16];
+	uint8_t cookie_key[16];
 };
 
 /* Fill @s from the system's CSPRNG. 0 or a negative errno. */
@@ -22,6 +23,50 @@ int pmt_tcp_secret_init(struct pmt_tcp_secret *s);
  */
 uint32_t pmt_tcp_isn(const struct pmt_tcp_secret *s,
 		     const struct pmt_flow_key *k, uint64_t now_us);
+
+/*
+ * SYN cookies (RFC 4987 3.3), our ISS when the syncache has no room:
+ *
+ *   bits 31..5  the top 27 bits of SipHash-2-4(cookie_key; laddr, lport,
+ *               raddr, rport, the peer's ISN, count, MSS index)
+ *   bits  4..3  count mod 4, count = now / PMT_SYNCOOKIE_PERIOD_US
+ *   bits  2..0  the MSS index into pmt_syncookie_mss[]
+ *
+ * A returning ACK is valid when ACK - 1 decodes to a count of one of the
+ * last PMT_SYNCOOKIE_MAX_AGE periods (the current or the previous: a
+ * cookie lives 64 to 128 s) whose hash matches: a blind guess succeeds
+ * once in 2^27.
+ */
+#define PMT_SYNCOOKIE_PERIOD_US (64ull * 1000000)
+#define PMT_SYNCOOKIE_MAX_AGE 2		/* periods: 64 to 128 s */
+#define PMT_SYNCOOKIE_N_MSS 8
+extern const uint16_t pmt_syncookie_mss[PMT_SYNCOOKIE_N_MSS];
+
+/* Index of the largest table MSS not above @mss (0 for the smallest). */
+unsigned int pmt_syncookie_mss_index(uint16_t mss);
+
+/* The cookie ISS for a SYN on @k with ISN @irs at @now_us. */
+uint32_t pmt_syncookie_make(const struct pmt_tcp_secret *s,
+			    const struct pmt_flow_key *k, uint32_t irs,
+			    unsigned int mss_idx, uint64_t now_us);
+
+/*
+ * Check the cookie @iss (the ACK's ack - 1) of @k whose peer ISN was
+ * @irs (the ACK's seq - 1) at @now_us. @return the MSS index, or -1.
+ */
+int pmt_syncookie_check(const struct pmt_tcp_secret *s,
+			const struct pmt_flow_key *k, uint32_t irs,
+			uint32_t iss, uint64_t now_us);
+
+/*
+ * Options a cookie cannot hold in the ISS ride in the low 6 bits of our
+ * TSval (as Linux does), when the peer sent timestamps: it echoes them.
+ */
+#define PMT_SYNCOOKIE_TS_BITS 6
+#define PMT_SYNCOOKIE_TS_MASK ((1u << PMT_SYNCOOKIE_TS_BITS) - 1)
+#define PMT_SYNCOOKIE_TS_WS_MASK 0x0fu	/* the peer's shift; 0xf: no WS */
+#define PMT_SYNCOOKIE_TS_NO_WS 0x0fu
+#define PMT_SYNCOOKIE_TS_SACK 0x10u	/* the peer offered SACK */
 
 /* Ephemeral port state: RFC 6056 algorithm 3 (hash-based offset). */
 struct pmt_port_alloc {

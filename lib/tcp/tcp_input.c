@@ -31,8 +31,8 @@ seg_space(const struct pmt_tcp_seg *seg)
 }
 
 /* The smallest shift that lets our whole buffer be offered (RFC 7323 2.3). */
-static uint8_t
-wscale_for(uint32_t buf)
+uint8_t
+pmt_tcp_wscale_for(uint32_t buf)
 {
 	uint8_t s = 0;
 
@@ -44,12 +44,13 @@ wscale_for(uint32_t buf)
 uint8_t
 pmt_tcp_rcv_wscale(const struct pmt_tcb *tcb)
 {
-	return wscale_for(tcb->rcv_buf);
+	return pmt_tcp_wscale_for(tcb->rcv_buf);
 }
 
 /* Options of a SYN: RFC 9293 3.7.1 (MSS), RFC 7323, RFC 2018. */
-static void
-syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg, bool active)
+void
+pmt_tcp_syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
+		    bool active)
 {
 	struct pmt_engine *eng = tcb->eng;
 	uint16_t ours = pmt_tcp_mss_of(eng, tcb->iface);
@@ -64,7 +65,7 @@ syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg, bool active)
 		tcb->flags |= PMT_TF_WS;
 		tcb->snd_wscale = seg->wscale;
 		if (!active)
-			tcb->rcv_wscale = wscale_for(tcb->rcv_buf);
+			tcb->rcv_wscale = pmt_tcp_wscale_for(tcb->rcv_buf);
 	} else {
 		tcb->flags &= ~(uint32_t)PMT_TF_WS;
 		tcb->snd_wscale = 0;
@@ -102,53 +103,82 @@ tcp_closed(struct pmt_engine *eng, const struct pmt_flow_key *k,
 				PMT_TH_RST | PMT_TH_ACK);
 }
 
-/* RFC 9293 3.10.7.2: a segment for a listener. */
+static void tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
+			     struct rte_mbuf **mp);
+
+/* Is @a one of our addresses, on any interface? */
+static bool
+addr_is_ours(const struct pmt_engine *eng, uint32_t a)
+{
+	unsigned int i;
+
+	for (i = 0; i < eng->stack->n_ifaces; i++)
+		if (pmt_iface_addr_index(&eng->stack->ifaces[i], a) >= 0)
+			return true;
+	return false;
+}
+
+/* Is @a a broadcast address of any of our subnets? */
+static bool
+addr_is_broadcast(const struct pmt_engine *eng, uint32_t a)
+{
+	unsigned int i;
+
+	for (i = 0; i < eng->stack->n_ifaces; i++)
+		if (pmt_iface_is_broadcast(&eng->stack->ifaces[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 9293 3.10.7.2: a segment for a listener. A SYN goes to the
+ * syncache (an entry, or a cookie), never to a TCB; a segment with ACK
+ * or RST finds its entry or cookie there, and a completed handshake
+ * comes back as a child TCB that the SYN-RECEIVED processing takes to
+ * ESTABLISHED and the accept queue.
+ */
 static void
 tcp_listen(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
-	   const struct pmt_flow_key *k, const struct pmt_tcp_seg *seg)
+	   const struct pmt_flow_key *k, struct pmt_tcp_seg *seg,
+	   struct rte_mbuf **mp)
 {
 	struct pmt_tcb *tcb;
 
-	/* Anything but a SYN matches no connection: counted as such. */
-	if (seg->flags & PMT_TH_RST) {
-		PMT_STAT_INC(eng, tcp_rx_rst);
-		PMT_STAT_INC(eng, tcp_rx_no_socket);
-		return;
-	}
-	if (seg->flags & PMT_TH_ACK) {
-		PMT_STAT_INC(eng, tcp_rx_no_socket);
-		pmt_tcp_respond(eng, k, seg->ack, 0, PMT_TH_RST);
+	if (seg->flags & (PMT_TH_RST | PMT_TH_ACK)) {
+		tcb = pmt_syncache_ack(eng, l, iface, k, seg);
+		if (tcb != NULL)
+			tcp_synchronized(tcb, seg, mp);
 		return;
 	}
 	if (!(seg->flags & PMT_TH_SYN)) {
 		PMT_STAT_INC(eng, tcp_rx_no_socket);
 		return;
 	}
-	if (l->q_len >= l->backlog) {
-		/* As Linux: drop the SYN; the peer tries again. */
-		PMT_STAT_INC(eng, tcp_listen_overflow);
+	/*
+	 * SYN and FIN together mean nothing a real peer sends, only a
+	 * scan or an attempt on stacks that mishandle it: Linux and
+	 * FreeBSD (net.inet.tcp.drop_synfin) drop it in LISTEN.
+	 */
+	if (seg->flags & PMT_TH_FIN) {
+		PMT_STAT_INC(eng, tcp_rx_syn_fin);
 		return;
 	}
-	tcb = pmt_listen_child(l, k);
-	if (tcb == NULL)
+	/*
+	 * RFC 9293 3.10.7.2: "If the SYN bit is set, ... the SYN is for a
+	 * broadcast/multicast address -> drop" (IP drops those before us;
+	 * this keeps TCP's own word). A SYN from one of our own addresses
+	 * can only be forged (the LAND attack): we would answer ourselves.
+	 */
+	if (!pmt_ipv4_unicast(k->laddr) || addr_is_broadcast(eng, k->laddr) ||
+	    !pmt_ipv4_unicast(k->raddr) || addr_is_broadcast(eng, k->raddr)) {
+		PMT_STAT_INC(eng, tcp_rx_syn_not_unicast);
 		return;
-	tcb->iface = (uint8_t)iface;
-	tcb->irs = seg->seq;
-	tcb->rcv_nxt = seg->seq + 1;
-	tcb->rcv_adv = tcb->rcv_nxt;
-	syn_options(tcb, seg, false);
-	tcb->iss = pmt_tcp_isn(&eng->tcp.secret, k, eng->now);
-	tcb->ts_offset = tcb->iss;
-	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
-	/* RFC 7323 2.2: the window of a SYN is never scaled. */
-	tcb->snd_wnd = seg->wnd;
-	tcb->max_sndwnd = seg->wnd;
-	tcb->snd_wl1 = seg->seq;
-	tcb->snd_wl2 = tcb->iss;
-	tcb->state = PMT_TCPS_SYN_RECEIVED;
-	pmt_cc_init(tcb);
-	/* Data on the SYN is not taken (no TFO); the peer sends it again. */
-	pmt_tcp_output(tcb);
+	}
+	if (addr_is_ours(eng, k->raddr)) {
+		PMT_STAT_INC(eng, tcp_rx_syn_own_src);
+		return;
+	}
+	pmt_syncache_syn(eng, l, iface, k, seg);
 }
 
 /* RFC 9293 3.10.7.3. */
@@ -179,7 +209,7 @@ tcp_syn_sent(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 	tcb->irs = seg->seq;
 	tcb->rcv_nxt = seg->seq + 1;
 	tcb->rcv_adv = tcb->rcv_nxt;
-	syn_options(tcb, seg, true);
+	pmt_tcp_syn_options(tcb, seg, true);
 	if (tcb->flags & PMT_TF_TS)
 		tcb->ts_recent = seg->tsval;
 	if (ack) {
@@ -864,7 +894,7 @@ tcp_dispatch(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 		struct pmt_tcb *l = pmt_tcp_listener(eng, k->laddr, k->lport);
 
 		if (l != NULL)
-			tcp_listen(eng, l, iface, k, seg);
+			tcp_listen(eng, l, iface, k, seg, &m);
 		else
 			tcp_closed(eng, k, seg);
 		goto drop;

@@ -472,9 +472,11 @@ pmt_tcp_respond_tcb(struct pmt_tcb *tcb, uint32_t seq, uint8_t flags)
 }
 
 void
-pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
-		uint32_t seq, uint32_t ack, uint8_t flags)
+pmt_tcp_respond_opts(struct pmt_engine *eng, const struct pmt_flow_key *k,
+		     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+		     const struct pmt_tcp_out_opts *o)
 {
+	uint16_t olen = pmt_tcp_opts_len(o);
 	struct rte_mbuf *m;
 	uint32_t nh, src;
 	uint16_t iface;
@@ -489,14 +491,22 @@ pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
 		PMT_STAT_INC(eng, tcp_tx_no_mbuf);
 		return;
 	}
-	p = rte_pktmbuf_append(m, sizeof(struct rte_ipv4_hdr) +
-				  sizeof(struct rte_tcp_hdr));
+	p = rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ipv4_hdr) +
+					     sizeof(struct rte_tcp_hdr) + olen));
 	pmt_tcp_build(p + sizeof(struct rte_ipv4_hdr),
 		      rte_be_to_cpu_16(k->lport), rte_be_to_cpu_16(k->rport),
-		      seq, ack, flags, 0, NULL);
+		      seq, ack, flags, wnd, o);
 	if (flags & PMT_TH_RST)
 		PMT_STAT_INC(eng, tcp_tx_rst);
-	finish_and_send(eng, iface, m, k, sizeof(struct rte_tcp_hdr));
+	finish_and_send(eng, iface, m, k,
+			(uint16_t)(sizeof(struct rte_tcp_hdr) + olen));
+}
+
+void
+pmt_tcp_respond(struct pmt_engine *eng, const struct pmt_flow_key *k,
+		uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	pmt_tcp_respond_opts(eng, k, seq, ack, flags, 0, NULL);
 }
 
 void

@@ -1,4 +1,4 @@
-/* tcp_subr.c: initial sequence numbers (RFC 6528) and ephemeral port choice (RFC 6056 algorithm 3). */
+/* tcp_subr.c: initial sequence numbers (RFC 6528), SYN cookies (RFC 4987) and ephemeral port choice (RFC 6056 algorithm 3). */
 #include <errno.h>
 #include <string.h>
 
@@ -52,6 +52,74 @@ pmt_tcp_isn(const struct pmt_tcp_secret *s, const struct pmt_flow_key *k,
 	memcpy(in + 10, &k->rport, 2);
 	return (uint32_t)(now_us / 4) +
 		(uint32_t)siphash(s->isn_key, in, sizeof(in));
+}
+
+/*
+ * MSS values a cookie can name (FreeBSD's choice of common ones, with
+ * 64, our floor for a peer's MSS, first and jumbo frames last); the
+ * cookie rounds the peer's MSS down to one of them.
+ */
+const uint16_t pmt_syncookie_mss[PMT_SYNCOOKIE_N_MSS] = {
+	64, 536, 1200, 1360, 1440, 1460, 4096, 8960,
+};
+
+unsigned int
+pmt_syncookie_mss_index(uint16_t mss)
+{
+	unsigned int i = PMT_SYNCOOKIE_N_MSS - 1;
+
+	while (i > 0 && pmt_syncookie_mss[i] > mss)
+		i--;
+	return i;
+}
+
+/* The 27-bit MAC of a cookie. */
+static uint32_t
+cookie_mac(const struct pmt_tcp_secret *s, const struct pmt_flow_key *k,
+	   uint32_t irs, uint32_t count, unsigned int mss_idx)
+{
+	uint8_t in[21];
+
+	memcpy(in, &k->laddr, 4);
+	memcpy(in + 4, &k->lport, 2);
+	memcpy(in + 6, &k->raddr, 4);
+	memcpy(in + 10, &k->rport, 2);
+	memcpy(in + 12, &irs, 4);
+	memcpy(in + 16, &count, 4);
+	in[20] = (uint8_t)mss_idx;
+	return (uint32_t)(siphash(s->cookie_key, in, sizeof(in)) >> 37);
+}
+
+uint32_t
+pmt_syncookie_make(const struct pmt_tcp_secret *s,
+		   const struct pmt_flow_key *k, uint32_t irs,
+		   unsigned int mss_idx, uint64_t now_us)
+{
+	uint32_t count = (uint32_t)(now_us / PMT_SYNCOOKIE_PERIOD_US);
+
+	return cookie_mac(s, k, irs, count, mss_idx) << 5 |
+		(count & 3u) << 3 | (mss_idx & 7u);
+}
+
+int
+pmt_syncookie_check(const struct pmt_tcp_secret *s,
+		    const struct pmt_flow_key *k, uint32_t irs, uint32_t iss,
+		    uint64_t now_us)
+{
+	uint32_t now_count = (uint32_t)(now_us / PMT_SYNCOOKIE_PERIOD_US);
+	unsigned int mss_idx = iss & 7u, age;
+
+	/*
+	 * The count's low two bits tell which of the last periods made
+	 * it; older than PMT_SYNCOOKIE_MAX_AGE periods is no cookie of
+	 * ours (RFC 4987 3.3: the counter bounds a cookie's life).
+	 */
+	age = (now_count - (iss >> 3)) & 3u;
+	if (age >= PMT_SYNCOOKIE_MAX_AGE)
+		return -1;
+	if (cookie_mac(s, k, irs, now_count - age, mss_idx) != iss >> 5)
+		return -1;
+	return (int)mss_idx;
 }
 
 void

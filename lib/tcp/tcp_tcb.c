@@ -134,6 +134,7 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 					 te->tw_cap * sizeof(te->tw_ring[0]),
 					 RTE_CACHE_LINE_SIZE, socket);
 	if (ret != 0 || pmt_tcp_idle_init(eng) != 0 ||
+	    pmt_syncache_init(eng) != 0 ||
 	    te->clone_pool == NULL ||
 	    te->table == NULL || te->fds == NULL || te->fd_next == NULL ||
 	    te->tw_ring == NULL) {
@@ -170,6 +171,7 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 	/* Idle forms hold nothing but their own slab's memory. */
 	pmt_sockt_free(te->table);
 	pmt_tcp_idle_fini(eng);
+	pmt_syncache_fini(eng);
 	pmt_slab_fini(&te->tcbs);
 	rte_mempool_free(te->clone_pool);
 	rte_free(te->fds);

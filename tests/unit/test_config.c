@@ -295,6 +295,9 @@ static const struct {
 	{ "tcp-keep-probes", offsetof(struct pmt_config, tcp_keep_probes), 1, 127 },
 	{ "tcp-port-min", offsetof(struct pmt_config, tcp_port_min), 1024, 65535 },
 	{ "tcp-port-max", offsetof(struct pmt_config, tcp_port_max), 1024, 65535 },
+	{ "tcp-syncache-entries", offsetof(struct pmt_config, tcp_syncache_entries), 16, 1ul << 24 },
+	{ "tcp-syncache-retries", offsetof(struct pmt_config, tcp_syncache_retries), 0, 7 },
+	{ "tcp-syncookies", offsetof(struct pmt_config, tcp_syncookies), 0, 2 },
 };
 
 static unsigned int

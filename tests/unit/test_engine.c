@@ -1133,8 +1133,9 @@ static const struct frame_case eth_cases[] = {
 	  ETH_DROP("eth_rx_bad_src") },
 	{ "eth src zero", m_eth_zero_src, false,
 	  ETH_DROP("eth_rx_bad_src") },
-	{ "eth dst broadcast, IP to us", m_eth_broadcast_dst, true,
-	  { ECHO1 } },
+	/* RFC 1122 3.3.6: a unicast datagram via link-layer broadcast. */
+	{ "eth dst broadcast, IP to us", m_eth_broadcast_dst, false,
+	  { IP1, { "ip_rx_l2_broadcast", 1 } } },
 };
 
 START_TEST(eth_rx_cases)

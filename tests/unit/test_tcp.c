@@ -66,6 +66,17 @@
 #define IN(n) { "rx_pkts", (n) }, { "ip_rx_pkts", (n) }, { "tcp_rx_segs", (n) }
 #define OUT(n) { "tcp_tx_segs", (n) }, { "tx_pkts", (n) }
 #define DATA(n) { "tcp_tx_data_segs", (n) }
+/* A SYN made a syncache entry (the first of the stack: its peak too). */
+#define SC_ADD { "tcp_syncache_added", 1 }, { "tcp_syncache_entries", 1 }
+#define SC_ADD1 SC_ADD, { "tcp_syncache_peak", 1 }
+/* The entry went (the gauge moves down one). */
+#define SC_GONE { "tcp_syncache_entries", UINT64_MAX }
+/* The final ACK made the connection of an entry. */
+#define SC_DONE SC_GONE, { "tcp_syncache_completed", 1 },	\
+	{ "tcp_conn_accepts", 1 }
+/* A whole handshake through the syncache, in one count. */
+#define SC_OPEN { "tcp_syncache_added", 1 },			\
+	{ "tcp_syncache_completed", 1 }, { "tcp_conn_accepts", 1 }
 
 /* ---- configurations ---- */
 
@@ -629,11 +640,11 @@ START_TEST(passive_open_negotiates_options)
 	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS,
 	       .tsecr = PEER_TS);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_accepts", 1 });
-	child = tcb_of(&c);
-	ck_assert_ptr_nonnull(child);
-	ck_assert_uint_eq(child->state, PMT_TCPS_SYN_RECEIVED);
-	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	tstack_expect_stats(t, IN(1), OUT(1), SC_ADD1);
+	/* A syncache entry, no TCB: the listener's is the only one. */
+	ck_assert_ptr_null(tcb_of(&c));
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
 	e = events(t);
 	ck_assert_uint_eq(e.n, 0);
 	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
@@ -645,8 +656,13 @@ START_TEST(passive_open_negotiates_options)
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
 	       .wnd = RCVBUF >> OUR_WS);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 });
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 },
+			    SC_DONE);
+	child = tcb_of(&c);
+	ck_assert_ptr_nonnull(child);
 	ck_assert_uint_eq(child->state, PMT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
 	e = events(t);
 	ck_assert_uint_eq(e.n, 1);
 	ck_assert_uint_eq(e.m[c.lfd], PMT_EV_IN);
@@ -907,8 +923,8 @@ START_TEST(syn_ack_repeated_for_repeated_syn_and_after_rto)
 	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
 	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
 	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
-	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_conn_accepts", 1 },
-			    { "tcp_tx_rexmit_segs", 1 });
+	tstack_expect_stats(t, IN(2), OUT(2), SC_ADD1,
+			    { "tcp_syncache_dup_syn", 1 });
 	/* No answer: it goes again after the initial RTO, then twice that. */
 	tstack_advance(t, RTO_INIT_US - 300 * MS - 1);
 	NOTHING(&c);
@@ -920,8 +936,7 @@ START_TEST(syn_ack_repeated_for_repeated_syn_and_after_rto)
 	tstack_advance(t, 1);
 	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
 	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = OUR_WS);
-	tstack_expect_stats(t, OUT(2), { "tcp_rto_timeouts", 2 },
-			    { "tcp_tx_rexmit_segs", 2 });
+	tstack_expect_stats(t, OUT(2), { "tcp_syncache_retransmits", 2 });
 	/* The ACK completes it (and our window grows past 64 KiB). */
 	c.ts = true;
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
@@ -936,27 +951,56 @@ START_TEST(syn_ack_repeated_for_repeated_syn_and_after_rto)
 }
 END_TEST
 
-START_TEST(listen_backlog_drops_excess_syn)
+/* iss_now() of another peer port. */
+static uint32_t iss_of_port(const struct conn *c, uint16_t rport);
+
+START_TEST(listen_backlog_counts_completed_only)
 {
 	struct conn c;
 	struct tstack *t;
+	uint16_t p2;
+	uint32_t iss2;
 
 	conn_init(&c, NULL);
 	t = c.t;
 	listen_on(&c);
 	ck_assert_int_eq(pmt_listen(t->eng, c.lfd, 1), 0);
 	c.rport = aim_iss(&c, true);
+	p2 = (uint16_t)(c.rport + 1);
+	iss2 = iss_of_port(&c, p2);
 	tstack_mark(t);
 	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
 	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
 	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
-	/* A second peer port: no room, dropped without a word (as Linux). */
+	/* A second peer port: half-open ones do not count, answered too. */
 	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460,
-	       .sport = (uint16_t)(c.rport + 1));
+	       .sport = p2);
+	EXPECT(&c, .seq = iss2, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460, .dport = p2);
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_syncache_added", 2 },
+			    { "tcp_syncache_entries", 2 },
+			    { "tcp_syncache_peak", 2 });
+	/* The first completes and fills the backlog of one. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	tstack_expect_stats(t, IN(1), SC_DONE, { "tcp_conn_established", 1 });
+	/* The second's ACK finds it full: dropped, its entry kept (Linux). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss2 + 1, .flags = ACK,
+	       .sport = p2);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_conn_accepts", 1 },
-			    { "tcp_listen_overflow", 1 });
+	tstack_expect_stats(t, IN(1), { "tcp_listen_overflow", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
 	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	/* accept() makes room: the peer's next ACK gets in. */
+	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(c.fd, 0);
+	events(t);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss2 + 1, .flags = ACK,
+	       .sport = p2);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), SC_DONE, { "tcp_conn_established", 1 });
+	ck_assert_int_ge(pmt_accept(t->eng, c.lfd, NULL, NULL), 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 3);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
 	tstack_free(t);
 }
 END_TEST
@@ -1504,9 +1548,10 @@ START_TEST(rst_in_syn_received_frees_the_child)
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_rx_rst", 2 },
 			    { "tcp_challenge_acks", 1 },
-			    { "tcp_conn_closed", 1 });
+			    { "tcp_syncache_reset", 1 }, SC_GONE);
 	ck_assert_ptr_null(tcb_of(&c));
 	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
 	ck_assert_uint_eq(events(t).n, 0);
 	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
 	ck_assert_int_eq(state_of(t, c.lfd), PMT_TCPS_LISTEN);
@@ -1516,7 +1561,7 @@ START_TEST(rst_in_syn_received_frees_the_child)
 	/* The listener takes the peer again. */
 	INJECT(&c, .seq = PEER_ISS + 100, .flags = SYN, .opts = O_MSS,
 	       .mss = 1460);
-	ck_assert_ptr_nonnull(tcb_of(&c));
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
 	{
 		uint8_t buf[64];
 		struct pmt_tcp_seg g;
@@ -2608,6 +2653,15 @@ iss_now(const struct conn *c)
 	return pmt_tcp_isn(&c->t->eng->tcp.secret, &k, c->t->now);
 }
 
+static uint32_t
+iss_of_port(const struct conn *c, uint16_t rport)
+{
+	struct conn o = *c;
+
+	o.rport = rport;
+	return iss_now(&o);
+}
+
 /*
  * Passive open of the pair of @c (its peer port set) with only the MSS
  * option: no timestamps, no scaling, so any ISS will do. Accepted, its
@@ -2669,8 +2723,9 @@ fill_with_time_wait(struct conn *c, uint32_t *iss, unsigned int cap)
 		c->rport = (uint16_t)(TW_PORT + n);
 		iss[n] = plain_open(c);
 		plain_time_wait(c, iss[n]);
-		tstack_expect_stats(t, IN(3), OUT(3), { "tcp_conn_accepts", 1 },
-				    { "tcp_conn_established", 1 });
+		tstack_expect_stats(t, IN(3), OUT(3), SC_OPEN,
+				    { "tcp_conn_established", 1 },
+				    { "tcp_syncache_peak", n == 0 ? 1 : 0 });
 		n++;
 		tstack_advance(t, 1 * MS);
 	}
@@ -2716,7 +2771,7 @@ START_TEST(time_wait_recycled_when_out_of_tcbs)
 	c.rport = (uint16_t)(TW_PORT + n);
 	new_iss = plain_open(&c);
 	fds[0] = c.fd;
-	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_conn_accepts", 1 },
+	tstack_expect_stats(t, IN(2), OUT(1), SC_OPEN,
 			    { "tcp_conn_established", 1 },
 			    { "tcp_time_wait_recycled", 1 },
 			    { "tcp_conn_closed", 1 });
@@ -2744,7 +2799,7 @@ START_TEST(time_wait_recycled_when_out_of_tcbs)
 		c.rport = (uint16_t)(TW_PORT + n + j);
 		plain_open(&c);
 		fds[j] = c.fd;
-		tstack_expect_stats(t, IN(2), OUT(1), { "tcp_conn_accepts", 1 },
+		tstack_expect_stats(t, IN(2), OUT(1), SC_OPEN,
 				    { "tcp_conn_established", 1 },
 				    { "tcp_time_wait_recycled", 1 },
 				    { "tcp_conn_closed", 1 });
@@ -2758,17 +2813,26 @@ START_TEST(time_wait_recycled_when_out_of_tcbs)
 	for (i = 0; i < n; i++)
 		ck_assert_uint_eq(tcb_of_port(&c, (uint16_t)(TW_PORT + n + i))->state,
 				  PMT_TCPS_ESTABLISHED);
+	/*
+	 * The SYN costs no TCB: the syncache answers it. The final ACK
+	 * finds no TCB to make: refused with a RST, never silently.
+	 */
 	c.rport = (uint16_t)(TW_PORT + 2 * n);
+	new_iss = iss_now(&c);
 	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = MTU_MSS);
+	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .opts = O_MSS, .mss = c.mss);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), { "tcp_no_tcb", 1 });
+	tstack_expect_stats(t, IN(1), OUT(1), SC_ADD);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = new_iss + 1, .flags = ACK);
+	EXPECT(&c, .seq = new_iss + 1, .flags = RST, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_no_tcb", 1 },
+			    { "tcp_listen_no_tcb", 1 }, { "tcp_tx_rst", 1 },
+			    SC_GONE);
 	ck_assert_ptr_null(tcb_of(&c));
 	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
-	/* Its retransmission fares no better, and costs nothing. */
-	tstack_advance(t, RTO_INIT_US);
-	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = MTU_MSS);
-	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), { "tcp_no_tcb", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
 	/* One connection closes (its RST here): the next SYN gets in. */
 	c.rport = (uint16_t)(TW_PORT + n);
 	INJECT(&c, .seq = PEER_ISS + 1, .flags = RST);
@@ -2786,7 +2850,11 @@ START_TEST(time_wait_recycled_when_out_of_tcbs)
 	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
 	       .opts = O_MSS, .mss = c.mss);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_accepts", 1 });
+	tstack_expect_stats(t, IN(1), OUT(1), SC_ADD);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = new_iss + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), SC_DONE, { "tcp_conn_established", 1 });
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_ESTABLISHED);
 	tstack_free(t);
 }
 END_TEST
@@ -2857,14 +2925,10 @@ START_TEST(time_wait_reuse_by_new_syn)
 	       .mss = MTU_MSS, .ws = OUR_WS, .tsval = tsval);
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_time_wait_reuse", 1 },
-			    { "tcp_conn_closed", 1 }, { "tcp_conn_accepts", 1 });
-	child = tcb_of(&c);
-	ck_assert_ptr_nonnull(child);
-	ck_assert_ptr_ne(child, old);
-	ck_assert_uint_eq(child->state, PMT_TCPS_SYN_RECEIVED);
-	ck_assert_uint_eq(child->irs, PEER_ISS + 100000);
+			    { "tcp_conn_closed", 1 }, SC_ADD);
+	ck_assert_ptr_null(tcb_of(&c));
 	/* The old TCB went back to the pool at the end of the turn. */
-	ck_assert_uint_eq(tstack_tcbs(t), 2);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
 
 	/* The new incarnation completes and outlives the old 2MSL. */
 	INJECT(&c, .seq = PEER_ISS + 100001, .ack = new_iss + 1, .flags = ACK,
@@ -2872,7 +2936,11 @@ START_TEST(time_wait_reuse_by_new_syn)
 	EXPECT(&c, .seq = new_iss + 1, .ack = PEER_ISS + 100001, .flags = ACK,
 	       .tsval = tsval);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 });
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_conn_established", 1 },
+			    SC_DONE);
+	child = tcb_of(&c);
+	ck_assert_ptr_nonnull(child);
+	ck_assert_uint_eq(child->irs, PEER_ISS + 100000);
 	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
 	ck_assert_int_ge(c.fd, 0);
 	STATE(&c, PMT_TCPS_ESTABLISHED);
@@ -2914,31 +2982,35 @@ START_TEST(burst_hint_recycled_pair)
 	ck_assert_uint_eq(victim->state, PMT_TCPS_TIME_WAIT);
 
 	/*
-	 * One burst: a SYN that takes the oldest TIME-WAIT's TCB, then the
-	 * old pair's repeated FIN and a RST at its RCV.NXT. The bulk lookup
-	 * ran before the SYN: their hint is the TCB the SYN took. The new
-	 * SYN is at PEER_ISS + 1, so the child's RCV.NXT is the old one's:
-	 * that RST, were it let in, would kill the child.
+	 * A SYN takes no TCB (a syncache entry). Then one burst: the ACK
+	 * that completes it and takes the oldest TIME-WAIT's TCB, then
+	 * the old pair's repeated FIN and a RST at its RCV.NXT. The bulk
+	 * lookup ran before the ACK: their hint is the TCB the ACK took.
+	 * The new SYN is at PEER_ISS + 1, so the child's RCV.NXT is the
+	 * old one's: that RST, were it let in, would kill the child.
 	 */
 	new_port = (uint16_t)(TW_PORT + n);
 	c.rport = new_port;
 	new_iss = iss_now(&c);
-	ENQUEUE(&c, .seq = PEER_ISS + 1, .flags = SYN, .opts = O_MSS,
-		.mss = MTU_MSS);
+	INJECT(&c, .seq = PEER_ISS + 1, .flags = SYN, .opts = O_MSS,
+	       .mss = MTU_MSS);
+	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 2, .flags = SYN | ACK,
+	       .opts = O_MSS, .mss = c.mss);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), SC_ADD);
+	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
+	ENQUEUE(&c, .seq = PEER_ISS + 2, .ack = new_iss + 1, .flags = ACK);
 	c.rport = TW_PORT;
 	ENQUEUE(&c, .seq = PEER_ISS + 1, .ack = iss[0] + 2, .flags = FIN | ACK);
 	ENQUEUE(&c, .seq = PEER_ISS + 2, .flags = RST);
 	tstack_advance(t, 0);
 	ck_assert_uint_eq(rte_ring_count(t->rx), 0);
 
-	/* The SYN-ACK, then the no-socket answer to the old pair. */
-	c.rport = new_port;
-	EXPECT(&c, .seq = new_iss, .ack = PEER_ISS + 2, .flags = SYN | ACK,
-	       .opts = O_MSS, .mss = c.mss);
-	c.rport = TW_PORT;
+	/* The no-socket answer to the old pair, nothing else. */
 	EXPECT(&c, .seq = iss[0] + 2, .flags = RST, .wnd = 0);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(3), OUT(2), { "tcp_conn_accepts", 1 },
+	tstack_expect_stats(t, IN(3), OUT(1), SC_DONE,
+			    { "tcp_conn_established", 1 },
 			    { "tcp_time_wait_recycled", 1 },
 			    { "tcp_conn_closed", 1 },
 			    { "tcp_rx_no_socket", 2 }, { "tcp_tx_rst", 1 },
@@ -2947,18 +3019,15 @@ START_TEST(burst_hint_recycled_pair)
 	ck_assert_ptr_null(tcb_of_port(&c, TW_PORT));
 	child = tcb_of_port(&c, new_port);
 	ck_assert_ptr_eq(child, victim);
-	ck_assert_uint_eq(child->state, PMT_TCPS_SYN_RECEIVED);
+	ck_assert_uint_eq(child->state, PMT_TCPS_ESTABLISHED);
 	ck_assert_uint_eq(child->irs, PEER_ISS + 1);
 	ck_assert_uint_eq(child->rcv_nxt, PEER_ISS + 2);
-	ck_assert_uint_eq(child->snd_una, new_iss);
+	ck_assert_uint_eq(child->snd_una, new_iss + 1);
 	ck_assert_uint_eq(child->snd_nxt, new_iss + 1);
 	ck_assert_uint_eq(tstack_tcbs(t), SMALL_POOL);
 
 	/* The child goes on as if the old pair had never spoken. */
 	c.rport = new_port;
-	INJECT(&c, .seq = PEER_ISS + 2, .ack = new_iss + 1, .flags = ACK);
-	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), { "tcp_conn_established", 1 });
 	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
 	ck_assert_int_ge(c.fd, 0);
 	STATE(&c, PMT_TCPS_ESTABLISHED);
@@ -3165,13 +3234,21 @@ START_TEST(idle_connection_without_a_tcb_to_wake_into)
 	est(&c, cfg_idle);
 	t = c.t;
 	sleep_conn(&c);
-	/* Every other TCB taken: sockets, then one half-open child. */
+	/* Every other TCB taken: sockets, then one more connection. */
 	while ((fd = pmt_socket(t->eng)) >= 0)
 		n++;
 	ck_assert_int_eq(fd, -EMFILE);
 	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcbs.cap - 1);
-	INJECT(&c, .seq = 77, .flags = SYN, .sport = PEER_PORT + 1);
-	rte_pktmbuf_free(tstack_tx(t));		/* its SYN-ACK */
+	{
+		uint16_t p = (uint16_t)(c.rport + 1);
+		uint32_t iss = iss_of_port(&c, p);
+
+		INJECT(&c, .seq = 77, .flags = SYN, .sport = p);
+		rte_pktmbuf_free(tstack_tx(t));		/* its SYN-ACK */
+		INJECT(&c, .seq = 78, .ack = iss + 1, .flags = ACK, .sport = p,
+		       .no_ts = true);
+		events(t);
+	}
 	ck_assert_uint_eq(tstack_tcbs(t), t->eng->tcp.tcbs.cap);
 	tstack_mark(t);
 
@@ -3194,6 +3271,494 @@ START_TEST(idle_connection_without_a_tcb_to_wake_into)
 	tstack_expect_stats(t, { "tcp_idle_wake_fail", 1 }, { "tcp_no_tcb", 1 },
 			    OUT(1), { "tcp_tx_rst", 1 });
 	RTE_SET_USED(n);
+	tstack_free(t);
+}
+END_TEST
+
+/* ================= the syncache and SYN cookies ================= */
+
+static void
+cfg_cookies_always(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_syncookies = 2;
+}
+
+#define SC_SMALL 16			/* the fewest entries allowed */
+
+static void
+cfg_small_syncache(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_syncache_entries = SC_SMALL;
+}
+
+static void
+cfg_no_cookies(struct pmt_config *cfg)
+{
+	cfg_small_syncache(cfg);
+	cfg->tcp_syncookies = 0;
+}
+
+static struct pmt_flow_key
+key_of(const struct conn *c)
+{
+	struct pmt_flow_key k = {
+		.laddr = ts_ip(TS_OUR_IP), .raddr = ts_ip(TS_PEER_IP),
+		.lport = rte_cpu_to_be_16(c->lport),
+		.rport = rte_cpu_to_be_16(c->rport),
+	};
+
+	return k;
+}
+
+/* The cookie we must send for the pair of @c, a SYN at @irs, MSS @mss. */
+static uint32_t
+cookie_for(const struct conn *c, uint32_t irs, uint16_t mss)
+{
+	struct pmt_flow_key k = key_of(c);
+
+	return pmt_syncookie_make(&c->t->eng->tcp.secret, &k, irs,
+				  pmt_syncookie_mss_index(mss), c->t->now);
+}
+
+/* The TSval of a cookie's SYN-ACK now, options in its low bits. */
+static uint32_t
+cookie_tsval(const struct conn *c, uint32_t bits)
+{
+	struct pmt_flow_key k = key_of(c);
+	uint32_t off = pmt_tcp_isn(&c->t->eng->tcp.secret, &k, 0);
+	uint32_t clock = (uint32_t)(c->t->now / 1000) + off;
+	uint32_t ts = (clock & ~63u) | bits;
+
+	if (pmt_seq_gt(ts, clock))
+		ts -= 64;
+	return ts;
+}
+
+START_TEST(cookie_with_timestamps_keeps_every_option)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	uint32_t iss, tsval, off;
+	struct pmt_flow_key k;
+
+	conn_init(&c, cfg_cookies_always);
+	t = c.t;
+	listen_on(&c);
+	/* The peer's ISN at the very top: its ACK's SEQ wraps to 0. */
+	iss = cookie_for(&c, 0xffffffffu, 1460);
+	tsval = cookie_tsval(&c, PEER_WS | 0x10);
+	tstack_mark(t);
+	INJECT(&c, .seq = 0xffffffffu, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
+	EXPECT(&c, .seq = iss, .ack = 0, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = c.mss, .ws = OUR_WS,
+	       .tsval = tsval);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_syncookies_sent", 1 });
+	/* Nothing kept: no entry, no TCB. */
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+
+	tstack_advance(t, 5 * MS);
+	c.ts = true;
+	c.ts_peer = PEER_TS + 5;
+	INJECT(&c, .seq = 0, .ack = iss + 1, .flags = ACK, .tsecr = tsval);
+	k = key_of(&c);
+	off = pmt_tcp_isn(&t->eng->tcp.secret, &k, 0);
+	/* The window grows past 64 KiB: announced at once. */
+	EXPECT(&c, .seq = iss + 1, .ack = 0, .flags = ACK,
+	       .wnd = RCVBUF >> OUR_WS,
+	       .tsval = (uint32_t)(t->now / 1000) + off);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_syncookies_accepted", 1 },
+			    { "tcp_conn_accepts", 1 },
+			    { "tcp_conn_established", 1 });
+	tcb = tcb_of(&c);
+	ck_assert_ptr_nonnull(tcb);
+	ck_assert_uint_eq(tcb->state, PMT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(tcb->t_maxseg, MSS_TS);
+	ck_assert(tcb->flags & PMT_TF_WS);
+	ck_assert_uint_eq(tcb->snd_wscale, PEER_WS);
+	ck_assert_uint_eq(tcb->rcv_wscale, OUR_WS);
+	ck_assert_uint_eq(tcb->snd_wnd, PEER_WND << PEER_WS);
+	ck_assert(tcb->flags & PMT_TF_SACK_PERMIT);
+	ck_assert(tcb->flags & PMT_TF_TS);
+	ck_assert_uint_eq(tcb->irs, 0xffffffffu);
+	ck_assert_uint_eq(tcb->rcv_nxt, 0);
+	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(c.fd, 0);
+	/* It carries data both ways. */
+	c.wnd = WND(0);
+	c.shift = OUR_WS;
+	INJECT(&c, .seq = 0, .ack = iss + 1, .flags = ACK | PSH, .len = 3);
+	recv_pat(&c, 0, 3);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(cookie_without_timestamps_loses_scaling_and_sack)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	uint32_t iss;
+
+	conn_init(&c, cfg_cookies_always);
+	t = c.t;
+	listen_on(&c);
+	/* MSS 1000 is rounded down to the table's 536. */
+	iss = cookie_for(&c, PEER_ISS, 1000);
+	tstack_mark(t);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_MSS | O_WS | O_SACKP, .mss = 1000, .ws = PEER_WS);
+	/* Nowhere to keep WS and SACK-permitted: neither is offered. */
+	EXPECT(&c, .seq = iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = c.mss);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss + 1, .flags = ACK,
+	       .wnd = 30000);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), { "tcp_syncookies_sent", 1 },
+			    { "tcp_syncookies_accepted", 1 },
+			    { "tcp_conn_accepts", 1 },
+			    { "tcp_conn_established", 1 });
+	tcb = tcb_of(&c);
+	ck_assert_ptr_nonnull(tcb);
+	ck_assert_uint_eq(tcb->t_maxseg, 536);
+	ck_assert(!(tcb->flags & (PMT_TF_WS | PMT_TF_SACK_PERMIT | PMT_TF_TS)));
+	ck_assert_uint_eq(tcb->snd_wnd, 30000);
+	ck_assert_int_ge(pmt_accept(t->eng, c.lfd, NULL, NULL), 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(cookie_forged_or_old_is_refused)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t iss;
+
+	conn_init(&c, cfg_cookies_always);
+	t = c.t;
+	listen_on(&c);
+	iss = cookie_for(&c, PEER_ISS, 1460);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = c.mss);
+	tstack_mark(t);
+	/*
+	 * A guess one off, and the right cookie with another SEQ: each is
+	 * answered as Linux and FreeBSD answer an ACK to a listener, with
+	 * <SEQ=SEG.ACK><CTL=RST>, and counted.
+	 */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss + 2, .flags = ACK);
+	EXPECT(&c, .seq = iss + 2, .flags = RST, .wnd = 0);
+	INJECT(&c, .seq = PEER_ISS + 2, .ack = iss + 1, .flags = ACK);
+	EXPECT(&c, .seq = iss + 1, .flags = RST, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_syncookies_rejected", 2 },
+			    { "tcp_rx_no_socket", 2 }, { "tcp_tx_rst", 2 });
+	/* Still good within two 64 s periods... */
+	tstack_advance(t, 64 * SEC - 1);
+	tstack_mark(t);
+	/* ...but not past them: too old. */
+	tstack_advance(t, 64 * SEC + 1);
+	tstack_advance(t, 64 * SEC);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss + 1, .flags = ACK);
+	EXPECT(&c, .seq = iss + 1, .flags = RST, .wnd = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_syncookies_rejected", 1 },
+			    { "tcp_rx_no_socket", 1 }, { "tcp_tx_rst", 1 });
+	ck_assert_ptr_null(tcb_of(&c));
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	tstack_free(t);
+}
+END_TEST
+
+/* Fill the syncache from peer ports TW_PORT on; their SYN-ACKs are read. */
+static void
+fill_syncache(struct conn *c)
+{
+	struct tstack *t = c->t;
+	unsigned int i;
+
+	for (i = 0; pmt_syncache_in_use(t->eng) < SC_SMALL; i++) {
+		ck_assert_uint_lt(i, 4 * SC_SMALL);
+		INJECT(c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS,
+		       .mss = 1460, .sport = (uint16_t)(TW_PORT + i));
+		rte_pktmbuf_free(tstack_tx(t));
+	}
+	tstack_mark(t);
+}
+
+START_TEST(syncache_full_answers_with_cookies)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t iss;
+
+	conn_init(&c, cfg_small_syncache);
+	t = c.t;
+	listen_on(&c);
+	fill_syncache(&c);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	c.rport = PEER_PORT;
+	iss = cookie_for(&c, PEER_ISS, 1400);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1400);
+	EXPECT(&c, .seq = iss, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = c.mss);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_syncache_overflow", 1 },
+			    { "tcp_syncookies_sent", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), SC_SMALL);
+	/* Its ACK makes the connection, MSS from the table (1360). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss + 1, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_syncookies_accepted", 1 },
+			    { "tcp_conn_accepts", 1 },
+			    { "tcp_conn_established", 1 });
+	ck_assert_uint_eq(tcb_of(&c)->t_maxseg, 1360);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_ESTABLISHED);
+	/* The entries still finish their handshakes. */
+	c.rport = TW_PORT;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = iss_now(&c) + 1, .flags = ACK);
+	tstack_expect_stats(t, IN(1), SC_DONE, { "tcp_conn_established", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), SC_SMALL - 1);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syncache_full_without_cookies_drops)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, cfg_no_cookies);
+	t = c.t;
+	listen_on(&c);
+	fill_syncache(&c);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_syncache_overflow", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syncache_retransmits_then_expires)
+{
+	struct conn c;
+	struct tstack *t;
+	unsigned int i;
+	uint64_t gap = 0;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	c.rport = aim_iss(&c, true);
+	tstack_mark(t);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	tstack_expect_stats(t, IN(1), OUT(1), SC_ADD1);
+	/* tcp-syncache-retries 3: after 1 s, 2 s and 4 s more. */
+	for (i = 0; i < 3; i++) {
+		gap = RTO_INIT_US << i;
+		tstack_advance(t, gap - 1);
+		NOTHING(&c);
+		tstack_advance(t, 1);
+		EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1,
+		       .flags = SYN | ACK, .wnd = UINT16_MAX, .opts = O_MSS,
+		       .mss = 1460);
+	}
+	tstack_expect_stats(t, OUT(3), { "tcp_syncache_retransmits", 3 });
+	/* 8 s after the last one, it is given up, without a word. */
+	tstack_advance(t, 2 * gap - 1);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
+	tstack_advance(t, 1);
+	NOTHING(&c);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
+	tstack_expect_stats(t, { "tcp_syncache_expired", 1 }, SC_GONE);
+	/* The late ACK finds nothing: a reset. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_no_socket", 1 },
+			    { "tcp_tx_rst", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syncache_new_isn_replaces_entry_bad_ack_reset)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t iss2;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	c.rport = aim_iss(&c, true);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	tstack_mark(t);
+	/* An ACK of something else: <SEQ=SEG.ACK><CTL=RST>, entry kept. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 7, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 7, .flags = RST, .wnd = 0);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_syncache_bad_ack", 1 },
+			    { "tcp_tx_rst", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
+	/* A SYN with another ISN starts over (RFC 9293 3.10.7.4). */
+	tstack_advance(t, 100 * MS);
+	iss2 = iss_now(&c);
+	INJECT(&c, .seq = 5000, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = iss2, .ack = 5001, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_syncache_aborted", 1 },
+			    { "tcp_syncache_added", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
+	/* The old handshake's ACK is no good now. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .flags = RST, .wnd = 0);
+	INJECT(&c, .seq = 5001, .ack = iss2 + 1, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_ESTABLISHED);
+	/* Closing the listener takes nothing but its own (no entry left). */
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(syncache_data_on_final_ack_and_listener_close)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	c.rport = aim_iss(&c, true);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	/* The third segment brings data: nothing of it is lost. */
+	c.wnd = UINT16_MAX;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK | PSH,
+	       .len = 20);
+	c.fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(c.fd, 0);
+	recv_pat(&c, PEER_ISS + 1, 20);
+	tstack_advance(t, DELACK_US);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK);
+	/* Another half-open one; the listener closes: it goes silently. */
+	INJECT(&c, .seq = 9, .flags = SYN, .sport = 7777);
+	rte_pktmbuf_free(tstack_tx(t));
+	tstack_mark(t);
+	ck_assert_int_eq(pmt_close(t->eng, c.lfd), 0);
+	c.lfd = -1;
+	NOTHING(&c);
+	tstack_expect_stats(t, { "tcp_syncache_aborted", 1 }, SC_GONE);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
+	tstack_advance(t, 10 * SEC);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+/* A SYN from @src to @dst (network order) for OUR_PORT, to @mac. */
+static void
+inject_syn(struct conn *c, const struct rte_ether_addr *mac, uint32_t src,
+	   uint32_t dst, uint8_t flags)
+{
+	uint8_t f[256];
+	struct ts_tcp w = {
+		.src = src, .dst = dst, .sport = PEER_PORT, .dport = OUR_PORT,
+		.seq = PEER_ISS, .flags = flags, .wnd = 1000,
+	};
+
+	tstack_inject(c->t, f, ts_tcp(f, mac, &ts_peer_mac, &w));
+}
+
+START_TEST(bad_syns_dropped_and_counted)
+{
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct conn c;
+	struct tstack *t;
+	uint32_t peer = ts_ip(TS_PEER_IP), us = ts_ip(TS_OUR_IP);
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	tstack_mark(t);
+	/* SYN+FIN: dropped in LISTEN, as Linux and FreeBSD do. */
+	inject_syn(&c, tstack_mac(t), peer, us, SYN | FIN);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_rx_syn_fin", 1 });
+	/* From our own address (LAND): dropped. */
+	inject_syn(&c, tstack_mac(t), us, us, SYN);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), { "tcp_rx_syn_own_src", 1 });
+	/* To the broadcast MAC: IP drops it (RFC 1122 3.3.6). */
+	inject_syn(&c, &bcast, peer, us, SYN);
+	NOTHING(&c);
+	tstack_expect_stats(t, { "rx_pkts", 1 }, { "ip_rx_pkts", 1 },
+			    { "ip_rx_l2_broadcast", 1 });
+	/* To the subnet's broadcast address: not ours to take. */
+	inject_syn(&c, tstack_mac(t), peer, ts_ip("198.18.0.255"), SYN);
+	NOTHING(&c);
+	tstack_expect_stats(t, { "rx_pkts", 1 }, { "ip_rx_pkts", 1 },
+			    { "ip_rx_broadcast", 1 });
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 0);
+	ck_assert_uint_eq(tstack_tcbs(t), 1);
+	/* A good one still gets its SYN-ACK. */
+	inject_syn(&c, tstack_mac(t), peer, us, SYN);
+	ck_assert_uint_eq(pmt_syncache_in_use(t->eng), 1);
+	rte_pktmbuf_free(tstack_tx(t));
+	tstack_free(t);
+}
+END_TEST
+
+/* Free every frame sent; how many. */
+static unsigned int
+drain_tx(struct tstack *t)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while ((m = tstack_tx(t)) != NULL) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+START_TEST(syncache_turn_work_is_bounded)
+{
+	struct conn c;
+	struct tstack *t;
+	unsigned int i, n;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	listen_on(&c);
+	for (i = 0; i < PMT_SYNCACHE_TIMER_BUDGET + 10; i++) {
+		INJECT(&c, .seq = PEER_ISS, .flags = SYN,
+		       .sport = (uint16_t)(TW_PORT + i));
+		rte_pktmbuf_free(tstack_tx(t));
+	}
+	tstack_mark(t);
+	/* All due at once: one turn sends the budget, the next the rest. */
+	tstack_advance(t, RTO_INIT_US);
+	n = drain_tx(t);
+	ck_assert_uint_eq(n, PMT_SYNCACHE_TIMER_BUDGET);
+	tstack_advance(t, 0);
+	n = drain_tx(t);
+	ck_assert_uint_eq(n, 10);
+	tstack_expect_stats(t, OUT(PMT_SYNCACHE_TIMER_BUDGET + 10),
+			    { "tcp_syncache_retransmits",
+			      PMT_SYNCACHE_TIMER_BUDGET + 10 });
 	tstack_free(t);
 }
 END_TEST
@@ -3226,7 +3791,7 @@ tcp_suite(void)
 	tcase_add_test(tc, closed_port_syn_gets_rst_ack);
 	tcase_add_test(tc, closed_port_ack_gets_rst);
 	tcase_add_test(tc, syn_ack_repeated_for_repeated_syn_and_after_rto);
-	tcase_add_test(tc, listen_backlog_drops_excess_syn);
+	tcase_add_test(tc, listen_backlog_counts_completed_only);
 	tcase_add_test(tc, simultaneous_open);
 
 	tc = tcase(s, "close");
@@ -3290,6 +3855,18 @@ tcp_suite(void)
 	tcase_add_test(tc, time_wait_recycled_when_out_of_tcbs);
 	tcase_add_test(tc, time_wait_reuse_by_new_syn);
 	tcase_add_test(tc, burst_hint_recycled_pair);
+
+	tc = tcase(s, "syncache");
+	tcase_add_test(tc, cookie_with_timestamps_keeps_every_option);
+	tcase_add_test(tc, cookie_without_timestamps_loses_scaling_and_sack);
+	tcase_add_test(tc, cookie_forged_or_old_is_refused);
+	tcase_add_test(tc, syncache_full_answers_with_cookies);
+	tcase_add_test(tc, syncache_full_without_cookies_drops);
+	tcase_add_test(tc, syncache_retransmits_then_expires);
+	tcase_add_test(tc, syncache_new_isn_replaces_entry_bad_ack_reset);
+	tcase_add_test(tc, syncache_data_on_final_ack_and_listener_close);
+	tcase_add_test(tc, bad_syns_dropped_and_counted);
+	tcase_add_test(tc, syncache_turn_work_is_bounded);
 	return s;
 }
 

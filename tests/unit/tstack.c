@@ -182,7 +182,7 @@ tstack_tcbs(struct tstack *t)
 void
 tstack_free(struct tstack *t)
 {
-	unsigned int unread, unseen, in_use, clones, tcbs, idle;
+	unsigned int unread, unseen, in_use, clones, tcbs, idle, half;
 
 	pmt_engine_tx_flush(t->eng);
 	unread = drain_ring(t->tx);
@@ -194,6 +194,7 @@ tstack_free(struct tstack *t)
 	clones = rte_mempool_in_use_count(t->eng->tcp.clone_pool);
 	tcbs = tstack_tcbs(t);
 	idle = pmt_tcb_idle_in_use(t->eng);
+	half = pmt_syncache_in_use(t->eng);
 	/* Release before asserting, so a failure here cannot cascade. */
 	tstack_release(t);
 	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread",
@@ -204,6 +205,7 @@ tstack_free(struct tstack *t)
 	ck_assert_msg(clones == 0, "%u clone mbuf(s) leaked", clones);
 	ck_assert_msg(tcbs == 0, "%u TCB(s) leaked", tcbs);
 	ck_assert_msg(idle == 0, "%u idle form(s) leaked", idle);
+	ck_assert_msg(half == 0, "%u syncache entries leaked", half);
 }
 
 void
