@@ -1081,6 +1081,28 @@ server_make_room(struct gen_worker *w, uint64_t now)
 	conn_close(w, (int)victim, &w->conns[victim]);
 }
 
+/*
+ * The stack refused a completed handshake a TCB (tcp_listen_no_tcb):
+ * the table is full with what accept() does not see (connections
+ * closing, TIME-WAIT that could not be recycled). Make room for the
+ * peer's retransmission, one connection per refusal, a few a turn.
+ */
+static void
+server_check_room(struct gen_worker *w, uint64_t now)
+{
+	uint64_t refused = 0;
+	unsigned int n;
+
+	if (w->st_no_tcb < 0 ||
+	    pmt_stats_get((unsigned int)w->st_no_tcb, NULL, &refused) != 0 ||
+	    refused == w->no_tcb_seen)
+		return;
+	n = (unsigned int)RTE_MIN(refused - w->no_tcb_seen, (uint64_t)8);
+	w->no_tcb_seen = refused;
+	while (n-- > 0)
+		server_make_room(w, now);
+}
+
 static void
 server_accept(struct gen_worker *w, int lfd, uint64_t now)
 {
@@ -1229,6 +1251,16 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 	 * after a stall, it must not set the rate itself. */
 	/* A server keeps 1/16 of the table for the clients to come. */
 	w->evict_reserve = RTE_MAX(max_sockets / 16, 2u);
+	w->st_no_tcb = -1;
+	for (k = 0; k < pmt_stats_count(); k++) {
+		const char *nm;
+
+		if (pmt_stats_get(k, &nm, &w->no_tcb_seen) == 0 &&
+		    strcmp(nm, "tcp_listen_no_tcb") == 0) {
+			w->st_no_tcb = (int)k;
+			break;
+		}
+	}
 	w->max_connecting = cf->max_connecting ? cf->max_connecting :
 		RTE_MAX((uint64_t)GEN_MAX_CONNECTING, w->cps_share / 20);
 	w->retry_cap = max_sockets + 1;
@@ -1577,6 +1609,10 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 		expire_timeouts(w, now);
 		if (peer != NULL)
 			expire_timeouts(peer, now);
+		if (cf->role == GEN_SERVER)
+			server_check_room(w, now);
+		else if (peer != NULL)
+			server_check_room(peer, now);
 		/*
 		 * Events go out while closing too: a server accepts and
 		 * closes what completed its handshake meanwhile (else the

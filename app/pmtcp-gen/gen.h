@@ -164,6 +164,8 @@ struct gen_worker {
 	uint64_t max_connecting;	/* cap on them */
 	uint32_t evict_hand;		/* server: clock hand over conns[] */
 	uint32_t evict_reserve;		/* server: descriptors kept free */
+	int st_no_tcb;			/* server: index of tcp_listen_no_tcb */
+	uint64_t no_tcb_seen;		/* its value when last looked at */
 	uint64_t busy;			/* client: requests awaiting answers */
 	bool draining;			/* client: the run ended; finish, don't start */
 	struct gen_rate rate;

@@ -115,6 +115,11 @@ static const char usage_text[] =
 "  --tcp-sndbuf B --tcp-rcvbuf B --tcp-rto-min-ms MS --tcp-rto-init-ms MS\n"
 "  --tcp-syn-retries N --tcp-retries N --tcp-delack-ms MS --tcp-flush-us US\n"
 "  --tcp-port-min P --tcp-port-max P   ephemeral port range\n"
+"  --tcp-syncache-entries N  half-open connections held per lcore (16384);\n"
+"                         past it, SYN cookies\n"
+"  --tcp-syncache-retries N  SYN-ACK retransmissions (3)\n"
+"  --tcp-syncookies 0|1|2  SYN cookies off, when the syncache is full\n"
+"                         (default), always\n"
 "  --offloads 0|1 --tso 0|1   the ports' checksum / segmentation offloads\n"
 "  --help                 this text\n"
 "\n"
@@ -157,6 +162,9 @@ static const struct option long_opts[] = {
 	{ "tcp-keep-probes", required_argument, NULL, 0 },
 	{ "tcp-port-min", required_argument, NULL, 0 },
 	{ "tcp-port-max", required_argument, NULL, 0 },
+	{ "tcp-syncache-entries", required_argument, NULL, 0 },
+	{ "tcp-syncache-retries", required_argument, NULL, 0 },
+	{ "tcp-syncookies", required_argument, NULL, 0 },
 	/* generator keys */
 	{ "role", required_argument, NULL, 0 },
 	{ "server", required_argument, NULL, 0 },

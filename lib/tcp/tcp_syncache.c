@@ -417,16 +417,18 @@ child_make(struct pmt_tcb *l, uint16_t iface,
 
 /*
  * No TCB for a completed handshake (tcp-max-sockets reached, nothing
- * to recycle). The peer believes it is connected: a silent drop would
- * leave it sending into nothing until it times out. Refuse at once with
- * a RST (RFC 9293 3.10.7.4: <SEQ=SEG.ACK><CTL=RST>), and count it.
+ * to recycle). Treated as a full accept queue is, and as Linux treats
+ * both: the ACK is dropped and counted, the entry (or the cookie) stays
+ * good, and the peer's next segment (its retransmitted request, or the
+ * answer to our SYN-ACK retransmission) tries again when a TCB is free.
+ * A RST here would fail a client at once for what is usually a moment's
+ * shortage: a server that sheds idle or slow connections frees TCBs
+ * within milliseconds. An entry that never gets one expires as usual.
  */
 static void
-no_tcb(struct pmt_engine *eng, const struct pmt_flow_key *k,
-       const struct pmt_tcp_seg *seg)
+no_tcb(struct pmt_engine *eng)
 {
 	PMT_STAT_INC(eng, tcp_listen_no_tcb);
-	pmt_tcp_respond(eng, k, seg->ack, 0, PMT_TH_RST);
 }
 
 /* RFC 9293 3.10.7.4 first check, for an entry: RCV.NXT = IRS + 1. */
@@ -493,11 +495,11 @@ entry_ack(struct pmt_engine *eng, struct pmt_syncache_entry *e,
 		p.syn.tsval = e->ts_recent;
 	}
 	tcb = child_make(l, e->iface, k, &p);
-	entry_remove(eng, e);
 	if (tcb == NULL) {
-		no_tcb(eng, k, seg);
+		no_tcb(eng);
 		return NULL;
 	}
+	entry_remove(eng, e);
 	PMT_STAT_INC(eng, tcp_syncache_completed);
 	return tcb;
 }
@@ -561,7 +563,7 @@ cookie_ack(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 	}
 	tcb = child_make(l, iface, k, &p);
 	if (tcb == NULL) {
-		no_tcb(eng, k, seg);
+		no_tcb(eng);
 		return NULL;
 	}
 	PMT_STAT_INC(eng, tcp_syncookies_accepted);

@@ -81,15 +81,21 @@ def get(addr, port):
 
 def legit(addr, port, n):
     ok = failed = 0
+    why = {}
     for _ in range(n):
+        t0 = time.time()
         try:
             if get(addr, port):
                 ok += 1
-            else:
-                failed += 1
-        except OSError:
-            failed += 1
-    print("ok=%d failed=%d" % (ok, failed), flush=True)
+                continue
+            r = "bad answer"
+        except OSError as e:
+            r = type(e).__name__
+        failed += 1
+        r += " after %.1f s" % (time.time() - t0)
+        why[r] = why.get(r, 0) + 1
+    print("ok=%d failed=%d%s" % (ok, failed, "".join(
+        " (%s: %d)" % kv for kv in sorted(why.items()))), flush=True)
     return 0
 
 
