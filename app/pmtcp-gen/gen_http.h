@@ -2,7 +2,6 @@
 #ifndef GEN_HTTP_H
 #define GEN_HTTP_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,14 +34,14 @@
  * body. Transfer-Encoding in an HTTP/1.0 message, "chunked" twice, or
  * differing Content-Length values are faulty framing.
  *
- * Limits: a header field line (trailer lines too), CRLF included, of
- * more than GEN_HTTP_MAX_LINE bytes; a header section of more than
- * GEN_HTTP_MAX_HEADER bytes (a request parser's limit can be set:
- * gen_http_req_set_max_header()), the 1xx responses before a final one
- * counting in, and a trailer section over the same limit; a body (by
- * Content-Length, chunks or close) over GEN_HTTP_MAX_BODY; a start line
- * or chunk-size line over GEN_HTTP_MAX_LINE is a bad start line or bad
- * chunk. Each failure has its own result and reason (GEN_HTTP_REASONS).
+ * Limits, each failing with its own result: a header or trailer field
+ * line over GEN_HTTP_MAX_LINE bytes, CRLF included (E_LINE_TOO_LONG; a
+ * start line or chunk-size line that long is a bad start line or chunk);
+ * a header section over GEN_HTTP_MAX_HEADER bytes, the 1xx responses
+ * before the final one counting in, or a trailer section over as much
+ * (E_HEADER_TOO_LONG; a request parser's limit can be set with
+ * gen_http_req_set_max_header()); a body, by Content-Length, chunks or
+ * close, over GEN_HTTP_MAX_BODY (E_BODY_TOO_LONG).
  */
 
 #define GEN_HTTP_MAX_LINE 8192
