@@ -311,12 +311,20 @@ te_framing(struct gen_http_msg *m, const struct gen_http_req *q)
 	/* 6.1: "MUST treat the message as if the framing is faulty". */
 	if (m->http_minor == 0)
 		return GEN_HTTP_E_BAD_LENGTH;
-	/* 6.1: a server "SHOULD respond with 501" to a coding it lacks. */
-	if (q != NULL && (m->flags & F_TE_OTHER))
-		return GEN_HTTP_E_CODING;
 	if (!(m->flags & (F_TE_CHUNKED | F_TE_OTHER)) ||
 	    (m->flags & F_TE_TWICE))
 		return GEN_HTTP_E_BAD_LENGTH;
+	if (q != NULL) {
+		/*
+		 * 6.3 item 4: chunked not final in a request, the server
+		 * "MUST respond with the 400"; 6.1: to a coding it does
+		 * not understand it "SHOULD respond with 501".
+		 */
+		if (!(m->flags & F_TE_LAST_CHUNKED))
+			return GEN_HTTP_E_BAD_LENGTH;
+		if (m->flags & F_TE_OTHER)
+			return GEN_HTTP_E_CODING;
+	}
 	/* Item 3: Transfer-Encoding overrides, and the connection closes. */
 	if (m->has_length) {
 		m->has_length = false;
@@ -725,7 +733,8 @@ step(struct gen_http_msg *m, struct gen_http_req *q, unsigned char c)
 static int
 account(struct gen_http_msg *m, const struct gen_http_req *q, size_t n)
 {
-	uint32_t limit = q != NULL ? q->max_header : GEN_HTTP_MAX_HEADER;
+	uint32_t limit = q != NULL && q->max_header != 0 ? q->max_header :
+							    GEN_HTTP_MAX_HEADER;
 	uint32_t *count;
 
 	if (n > (size_t)(GEN_HTTP_MAX_LINE - m->line_len)) {

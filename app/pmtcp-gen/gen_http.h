@@ -29,9 +29,10 @@
  * over a Content-Length, in which case the connection closes after the
  * message; a response with another final coding, or with neither
  * length nor chunked, runs to the connection's close, whatever its
- * Connection header says. A request whose Transfer-Encoding holds
- * anything but chunked is refused (501), one with no length has no
- * body. Transfer-Encoding in an HTTP/1.0 message, "chunked" twice, or
+ * Connection header says. A request whose Transfer-Encoding does not
+ * end in chunked is refused (400: its length cannot be known), one with
+ * other codings before chunked too (501: we decode none), one with no
+ * length has no body. Transfer-Encoding in an HTTP/1.0 message, "chunked" twice, or
  * differing Content-Length values are faulty framing.
  *
  * Limits, each failing with its own result: a header or trailer field
@@ -99,7 +100,8 @@ enum gen_http_reason {
 #define GEN_HTTP_E_HEADER_TOO_LONG (-GEN_HTTP_R_HEADER_TOO_LONG)
 /*
  * Content-Length not digits, differing values; Transfer-Encoding in
- * HTTP/1.0, empty, or with chunked twice (RFC 9112 6.1, 6.3).
+ * HTTP/1.0, empty, with chunked twice, or in a request not ending in
+ * chunked (RFC 9112 6.1, 6.3).
  */
 #define GEN_HTTP_E_BAD_LENGTH (-GEN_HTTP_R_BAD_LENGTH)
 /* chunk-size not hex or over 64 bits, no CRLF after a chunk's data. */
@@ -110,7 +112,7 @@ enum gen_http_reason {
 #define GEN_HTTP_E_TARGET_TOO_LONG (-GEN_HTTP_R_TARGET_TOO_LONG)
 /* A 101 Switching Protocols response: status is valid. */
 #define GEN_HTTP_E_UPGRADE (-GEN_HTTP_R_UPGRADE)
-/* A request's Transfer-Encoding names a coding other than chunked. */
+/* A request's Transfer-Encoding has a coding before chunked. */
 #define GEN_HTTP_E_CODING (-GEN_HTTP_R_CODING)
 /* Closed in the middle of a message. */
 #define GEN_HTTP_E_EOF (-GEN_HTTP_R_EOF)
@@ -251,7 +253,7 @@ int gen_http_req_eof(struct gen_http_req *q);
  * closes the connection: 400 for syntax, Host and framing errors, 413
  * body too long, 414 target too long, 431 a header line or section too
  * long (RFC 6585 5), 501 a method too long or a transfer coding other
- * than chunked (RFC 9112 3, 6.1). 0 when there is nobody to answer (the
+ * than chunked (RFC 9112 3, 6.1; one not ending in chunked is 400). 0 when there is nobody to answer (the
  * client closed: GEN_HTTP_E_EOF) or @rc is not an error.
  */
 unsigned int gen_http_req_error_status(int rc);

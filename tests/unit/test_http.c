@@ -1409,11 +1409,16 @@ END_TEST
 
 static const struct bad_case bad_framing_reqs[] = {
 	/* RFC 9112 6.1: codings we do not decode: 501. */
-	{ REQ_HEAD "Transfer-Encoding: gzip\r\n\r\n", GEN_HTTP_E_CODING },
 	{ REQ_HEAD "Transfer-Encoding: gzip, chunked\r\n\r\n",
 	  GEN_HTTP_E_CODING },
+	{ REQ_HEAD "Transfer-Encoding: br\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "0\r\n\r\n", GEN_HTTP_E_CODING },
+	/* 6.3 item 4: chunked not final, the length is unknown: 400. */
+	{ REQ_HEAD "Transfer-Encoding: gzip\r\n\r\n", GEN_HTTP_E_BAD_LENGTH },
 	{ REQ_HEAD "Transfer-Encoding: chunked\r\nTransfer-Encoding: br\r\n\r\n",
-	  GEN_HTTP_E_CODING },
+	  GEN_HTTP_E_BAD_LENGTH },
+	{ REQ_HEAD "Transfer-Encoding: chunked, identity\r\n\r\n",
+	  GEN_HTTP_E_BAD_LENGTH },
 	{ REQ_HEAD "Transfer-Encoding: chunked, chunked\r\n\r\n",
 	  GEN_HTTP_E_BAD_LENGTH },
 	{ REQ_HEAD "Transfer-Encoding:\r\n\r\n", GEN_HTTP_E_BAD_LENGTH },
