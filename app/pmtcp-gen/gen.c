@@ -207,6 +207,17 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 	w->c.conn_active--;
 }
 
+static void conn_fail(struct gen_worker *w, int fd, struct gen_conn *c,
+		      enum gen_err kind, int detail);
+
+/* An HTTP failure: its parser reason too (0: an answer to no request). */
+static void
+http_fail(struct gen_worker *w, int fd, struct gen_conn *c, int rc)
+{
+	w->c.http_reason[gen_http_reason(rc)]++;
+	conn_fail(w, fd, c, GEN_ERR_HTTP, rc);
+}
+
 /* A connection fails: count why (while its 4-tuple is known), close it. */
 static void
 conn_fail(struct gen_worker *w, int fd, struct gen_conn *c, enum gen_err kind,
@@ -455,11 +466,14 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	c->out_len = w->req_len;
 	c->got_first = false;
 	c->t0 = c->last_io = now;
-	if (w->conf->proto == GEN_HTTP)
+	if (w->conf->proto == GEN_HTTP) {
 		gen_http_resp_reset(&c->resp);
-	else
+		c->resp.msg.head = w->head;
+		c->resp.msg.hash_body = w->conf->expect_crc >= 0;
+	} else {
 		c->in_left = w->conf->raw_mode == GEN_RAW_ECHO ?
 			w->conf->req_size : w->conf->body_size;
+	}
 	w->c.requests++;
 	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
 	if (ret < 0) {
@@ -524,6 +538,8 @@ client_open(struct gen_worker *w, uint64_t now)
 	c->srv = (uint8_t)si;
 	c->t0 = c->last_io = now;
 	gen_http_resp_init(&c->resp);
+	c->resp.msg.head = w->head;
+	c->resp.msg.hash_body = cf->expect_crc >= 0;
 	w->c.conn_active++;
 	w->connecting++;
 	conn_timer(w, fd, c);
@@ -542,6 +558,8 @@ client_check(const struct gen_worker *w, const struct gen_conn *c)
 		return GEN_ERR_STATUS;
 	if (cf->expect_body >= 0 &&
 	    c->resp.msg.body_bytes != (uint64_t)cf->expect_body)
+		return GEN_ERR_BODY;
+	if (cf->expect_crc >= 0 && c->resp.msg.hash != (uint32_t)cf->expect_crc)
 		return GEN_ERR_BODY;
 	return GEN_ERR_N;
 }
@@ -565,8 +583,10 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 			/* Answered, but not as asked: a failure all the same. */
 			conn_fail(w, fd, c, bad, bad == GEN_ERR_STATUS ?
 				  (int)c->resp.msg.status :
+				  cf->expect_body >= 0 &&
+				  c->resp.msg.body_bytes != (uint64_t)cf->expect_body ?
 				  (int)RTE_MIN(c->resp.msg.body_bytes,
-					       (uint64_t)INT32_MAX));
+					       (uint64_t)INT32_MAX) : -1);
 			return;
 		}
 	}
@@ -594,6 +614,18 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 	client_send_request(w, fd, c, now);
 }
 
+/* A whole HTTP answer: its status, then what follows it. */
+static void
+client_http_done(struct gen_worker *w, int fd, struct gen_conn *c,
+		 uint64_t now)
+{
+	if (c->resp.msg.status >= 200 && c->resp.msg.status < 300)
+		w->c.status_2xx++;
+	else
+		w->c.status_other++;
+	client_response_done(w, fd, c, now, c->resp.msg.close);
+}
+
 /* The server closed its side (@n == 0 from recv). */
 static void
 client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
@@ -601,13 +633,14 @@ client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 	int rc;
 
 	if (w->conf->proto == GEN_HTTP && c->state == C_WAITING) {
+		/* RFC 9112 6.3: a body without length ends with the close. */
 		rc = gen_http_resp_eof(&c->resp);
 		if (rc == GEN_HTTP_DONE) {
-			client_response_done(w, fd, c, now, true);
+			client_http_done(w, fd, c, now);
 			return;
 		}
 		if (rc < 0 && rc != GEN_HTTP_E_EOF) {
-			conn_fail(w, fd, c, GEN_ERR_HTTP, rc);
+			http_fail(w, fd, c, rc);
 			return;
 		}
 	}
@@ -634,24 +667,20 @@ client_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 		if (rc == GEN_HTTP_MORE)
 			return true;
 		if (rc != GEN_HTTP_DONE) {
-			conn_fail(w, fd, c, GEN_ERR_HTTP, rc);
+			http_fail(w, fd, c, rc);
 			return false;
 		}
-		if (c->resp.msg.status >= 200 && c->resp.msg.status < 300)
-			w->c.status_2xx++;
-		else
-			w->c.status_other++;
 		if (c->state != C_WAITING) {
 			/* An answer before the request went out. */
-			conn_fail(w, fd, c, GEN_ERR_HTTP, GEN_HTTP_E_SYNTAX);
+			http_fail(w, fd, c, 0);
 			return false;
 		}
-		client_response_done(w, fd, c, now, c->resp.msg.close);
+		client_http_done(w, fd, c, now);
 		if (w->conns[fd].state == C_FREE)
 			return false;
 		if (len > 0 && c->state != C_WAITING && c->state != C_SENDING) {
 			/* Pipelined bytes we did not ask for. */
-			conn_fail(w, fd, c, GEN_ERR_HTTP, GEN_HTTP_E_SYNTAX);
+			http_fail(w, fd, c, 0);
 			return false;
 		}
 	}
@@ -684,8 +713,7 @@ client_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 			/* Bytes nobody asked for: an answer to nothing. */
 			rte_pktmbuf_free(m);
 			if (cf->proto == GEN_HTTP) {
-				conn_fail(w, fd, c, GEN_ERR_HTTP,
-					  GEN_HTTP_E_SYNTAX);
+				http_fail(w, fd, c, 0);
 				return;
 			}
 			continue;
@@ -780,6 +808,24 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		conn_timer(w, fd, c);
 }
 
+/*
+ * This turn starts nothing, for a reason the summary accounts for on
+ * its own: the rate's tokens that pile up meanwhile are not "missed"
+ * (starts_missed counts only a loop too busy to keep up).
+ */
+static uint64_t
+client_hold(struct gen_worker *w, uint64_t now, bool by_design)
+{
+	uint64_t missed = w->rate.missed;
+
+	w->held = by_design;
+	if (w->cps_share) {
+		gen_rate_take(&w->rate, now, 0);
+		w->rate.missed = missed;
+	}
+	return 0;
+}
+
 /* How many connections to start this turn. */
 static uint64_t
 client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
@@ -787,24 +833,25 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 	const struct gen_conf *cf = w->conf;
 	uint64_t n = 64, missed, took;
 
+	/* --max-conns and --concurrency hold opens back by design. */
 	if (w->max_share && w->conns_opened >= w->max_share)
-		return 0;
+		return client_hold(w, now, true);
+	if (w->conc_share && w->c.conn_active >= w->conc_share)
+		return client_hold(w, now, true);
 	/*
 	 * Bound the handshakes in flight: an unpaced ramp to 100K
 	 * connections would overrun the peer's backlog and the rings.
 	 */
 	if (w->connecting >= w->max_connecting) {
 		w->c.turns_capped++;
-		return 0;
+		return client_hold(w, now, false);
 	}
 	n = RTE_MIN(n, w->max_connecting - w->connecting);
 	if (w->max_share)
 		n = RTE_MIN(n, w->max_share - w->conns_opened);
-	if (w->conc_share) {
-		if (w->c.conn_active >= w->conc_share)
-			return 0;
+	if (w->conc_share)
 		n = RTE_MIN(n, w->conc_share - w->c.conn_active);
-	}
+	w->held = false;
 	if (w->cps_share) {
 		if (cf->ramp_s)
 			gen_rate_set(&w->rate,
@@ -815,8 +862,13 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 				     now);
 		missed = w->rate.missed;
 		took = gen_rate_take(&w->rate, now, n);
-		/* Tokens over the bucket's 10 ms: starts this loop was too
-		 * busy to make (unless a cap held them back last turn). */
+		/* A turn cut short by --max-connecting: the cap's doing. */
+		if (n < 64 && w->connecting + n >= w->max_connecting)
+			w->rate.missed = missed;
+		/* Tokens over the bucket's 100 ms: starts this loop was too
+		 * busy to make (a hold by design or by a cap refills without
+		 * counting: client_hold). The bucket lets a loop that was
+		 * descheduled for less than 100 ms catch up. */
 		w->c.starts_missed += w->rate.missed - missed;
 		n = took;
 	} else if (!w->conc_share) {
@@ -837,7 +889,9 @@ hdr_kind(const struct gen_conn *c)
 }
 
 /* Answers that end a connection: bad request, timeout, too big, TE. */
-static const unsigned int reject_status[GEN_REJECTS] = { 400, 408, 431, 501 };
+static const unsigned int reject_status[GEN_REJECTS] = {
+	400, 408, 413, 414, 431, 501,
+};
 
 static void
 server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
@@ -913,20 +967,6 @@ server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
 	server_respond(w, fd, c);
 }
 
-/* The HTTP status that answers a request the parser refused. */
-static unsigned int
-reject_for(int rc)
-{
-	switch (rc) {
-	case GEN_HTTP_E_TOO_BIG:
-		return 431;
-	case GEN_HTTP_E_CHUNKED:
-		return 501;
-	default:
-		return 400;
-	}
-}
-
 /* Feed one piece of a request; false when the connection went away. */
 static bool
 server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
@@ -940,7 +980,7 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 			return true;	/* answering a refusal: ignore the rest */
 		if (c->state != C_READING) {
 			/* Pipelined while answering: not supported. */
-			conn_fail(w, fd, c, GEN_ERR_HTTP, GEN_HTTP_E_SYNTAX);
+			http_fail(w, fd, c, 0);
 			return false;
 		}
 		if (c->req == NULL) {
@@ -950,6 +990,8 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 				return false;
 			}
 			gen_http_req_init(c->req);
+			gen_http_req_set_max_header(c->req,
+						    w->conf->max_header_bytes);
 			c->t0 = now;	/* the request timeout runs from here */
 		}
 		rc = gen_http_req_feed(c->req, p, len, &used);
@@ -958,8 +1000,10 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 		if (rc == GEN_HTTP_MORE)
 			return true;
 		if (rc != GEN_HTTP_DONE) {
+			/* RFC 9112 and RFC 6585: say why, then close. */
+			w->c.http_reason[gen_http_reason(rc)]++;
 			gen_error(w, GEN_ERR_HTTP, fd, NULL, rc);
-			server_reject(w, fd, c, reject_for(rc));
+			server_reject(w, fd, c, gen_http_req_error_status(rc));
 			return w->conns[fd].state != C_FREE;
 		}
 		c->close_after = c->req->msg.close;
@@ -1310,6 +1354,8 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 				return -E2BIG;
 			w->req_tpl = tpl_build(w->tpl_pool, buf, len, len);
 			w->req_len = len;
+			/* RFC 9110 9.3.2: an answer to HEAD has no body. */
+			w->head = strcmp(cf->method, "HEAD") == 0;
 		} else {
 			w->req_tpl = tpl_build(w->tpl_pool, "", 0,
 					       RTE_MAX(cf->req_size, (uint64_t)1));
@@ -1318,7 +1364,7 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		if (w->req_tpl == NULL)
 			return -ENOMEM;
 		gen_rate_init(&w->rate, RTE_MAX(w->cps_share, (uint64_t)1),
-			      RTE_MAX(w->cps_share / 100, (uint64_t)1), gen_now());
+			      RTE_MAX(w->cps_share / 10, (uint64_t)1), gen_now());
 		return 0;
 	}
 
@@ -1335,8 +1381,8 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 				return -ENOMEM;
 		}
 		for (k = 0; k < GEN_REJECTS; k++) {
-			len = gen_http_resp_build(buf, sizeof(buf),
-						  reject_status[k], 0, true, NULL);
+			len = gen_http_resp_build_error(buf, sizeof(buf),
+							reject_status[k]);
 			if (len == 0)
 				return -E2BIG;
 			w->rej_tpl[k] = tpl_build(w->tpl_pool, buf, len, len);
@@ -1401,6 +1447,7 @@ client_start(struct gen_worker *w, uint64_t now, uint64_t start)
 	/* SYNs the ports cannot take now would be lost: not this turn. */
 	if (pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD) {
 		w->c.turns_tx_hold++;
+		client_hold(w, now, false);
 		return;
 	}
 	k = client_budget(w, now, start);
@@ -1542,12 +1589,19 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 	struct pmt_event ev[64];
 	uint64_t start = gen_now(), now, linger_until = 0, drain_until = 0;
 	uint64_t next_tick = start + 1000000000, quiet_since = 0, open = 0;
+	uint64_t last_turn = start;
 	uint32_t close_fd = 0, close_peer_fd = 0;
 	bool closing = false;
 	int i, n;
 
-	if (cf->role == GEN_CLIENT)
+	if (cf->role == GEN_CLIENT) {
 		resolve_servers(w, stop, start, end_ns);
+		/* The rate runs from here: the wait for ARP owes no starts.
+	 * 100 ms of tokens at most: a loop late by less catches up. */
+		start = last_turn = gen_now();
+		gen_rate_init(&w->rate, RTE_MAX(w->cps_share, (uint64_t)1),
+			      RTE_MAX(w->cps_share / 10, (uint64_t)1), start);
+	}
 
 	for (;;) {
 		uint64_t tsc = rte_rdtsc();
@@ -1600,8 +1654,24 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			    (quiet_since && now - quiet_since >= 200000000))
 				break;
 		} else {
-			if (!closing && cf->role == GEN_CLIENT)
+			if (!closing && cf->role == GEN_CLIENT) {
 				client_start(w, now, start);
+				/*
+				 * Open connections over time, for --concurrency,
+				 * as they stand once this turn's opens went: a
+				 * close waits a turn for its replacement, which
+				 * is the loop's pace, not a shortfall.
+				 */
+				if (now - last_turn >= 1000) {
+					uint64_t us = (now - last_turn) / 1000;
+
+					w->c.active_us += w->c.conn_active * us;
+					w->c.run_us += us;
+					if (w->held)
+						w->c.held_us += us;
+					last_turn = now - (now - last_turn) % 1000;
+				}
+			}
 			retry_sends(w, now);
 			if (peer != NULL)
 				retry_sends(peer, now);
@@ -1625,6 +1695,9 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 		if (tick != NULL && now >= next_tick) {
 			tick(tick_arg, now);
 			next_tick += 1000000000;
+			/* After a stall, one sample for the gap, not a burst. */
+			if (next_tick <= now)
+				next_tick = now + 1000000000;
 		}
 	}
 	w->closed_ns = now;

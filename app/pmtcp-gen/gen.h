@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "gen_hist.h"
+#include "gen_http.h"
 #include "gen_rate.h"
 #include "gen_timer.h"
 #include "pmtcp.h"
@@ -21,8 +22,8 @@
 #define GEN_CLONES 65535	/* payload windows in flight per lcore */
 /* Packets held for full TX rings past which opens and closes wait. */
 #define GEN_TX_HOLD (PMT_TX_BACKLOG_MAX / 4)
-/* Refusals a server may answer with (400, 408, 431, 501). */
-#define GEN_REJECTS 4
+/* Refusals a server may answer with (400, 408, 413, 414, 431, 501). */
+#define GEN_REJECTS 6
 /* End of a run: closes per second per lcore, at least (else --cps). */
 #define GEN_CLOSE_RATE 100000
 
@@ -121,6 +122,7 @@ struct gen_conf {
 	uint64_t max_connecting;		/* handshakes in flight per lcore, 0 = auto */
 	unsigned int expect_status;		/* 0 any, 1..5 a class, else exact */
 	int64_t expect_body;			/* body bytes, -1 = any */
+	int64_t expect_crc;			/* body CRC32C, -1 = any */
 };
 
 /* Per-lcore counters, written by their lcore only, read by the reporter. */
@@ -136,6 +138,8 @@ struct gen_counters {
 	uint64_t status_2xx;
 	uint64_t status_other;		/* non-2xx answers */
 	uint64_t err[GEN_ERR_N];
+	uint64_t http_reason[GEN_HTTP_N_REASONS];	/* HTTP failures by reason;
+							 * [0]: answers to no request */
 	uint64_t idle_closed;		/* server: idle connections closed */
 	uint64_t rejected;		/* server: 408/431/400 answers sent */
 	uint64_t evicted;		/* server: closed to keep the table from filling */
@@ -145,6 +149,10 @@ struct gen_counters {
 	uint64_t turns_capped;		/* handshakes in flight at the cap */
 	uint64_t turns_tx_hold;		/* TX rings backed up */
 	uint64_t starts_missed;		/* rate tokens lost: the loop was late */
+	uint64_t active_us;		/* open connections x microseconds */
+	uint64_t run_us;		/* microseconds of the run so far */
+	uint64_t held_us;		/* of which --concurrency or --max-conns
+					 * held new connections back */
 };
 
 struct gen_conn;
@@ -168,6 +176,7 @@ struct gen_worker {
 	uint64_t no_tcb_seen;		/* its value when last looked at */
 	uint64_t busy;			/* client: requests awaiting answers */
 	bool draining;			/* client: the run ended; finish, don't start */
+	bool held;			/* client: this turn's opens held by design */
 	struct gen_rate rate;
 	struct gen_rate close_rate;	/* paces the closes at the end */
 	uint64_t cps_share;		/* this lcore's part of --cps */
@@ -189,8 +198,9 @@ struct gen_worker {
 	struct rte_mbuf *hdr_tpl[3];	/* response header: keep-alive, close,
 					 * keep-alive announced (HTTP/1.0) */
 	struct rte_mbuf *body_tpl;	/* response body, shared by all */
-	struct rte_mbuf *rej_tpl[GEN_REJECTS];	/* 400, 408, 431, 501 + close */
+	struct rte_mbuf *rej_tpl[GEN_REJECTS];	/* 4xx/501 and close */
 	uint64_t req_len;
+	bool head;			/* client: the method is HEAD (no body) */
 	struct gen_tw tw;		/* timeouts, by descriptor */
 	volatile bool done;
 	uint64_t ended_ns;		/* when the run ended (drain and closes follow) */

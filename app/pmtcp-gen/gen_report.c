@@ -78,6 +78,29 @@ print_kinds(FILE *f, const struct gen_counters *t)
 		fprintf(f, ")");
 }
 
+/* HTTP failures by the parser's reason ("unsolicited": bytes where no
+ * answer was due). */
+static const char *
+http_reason_key(unsigned int k)
+{
+	return k == 0 ? "unsolicited" : gen_http_reason_name(k);
+}
+
+static void
+print_http_reasons(FILE *f, const struct gen_counters *t)
+{
+	unsigned int k;
+
+	if (t->err[GEN_ERR_HTTP] == 0 && t->rejected == 0)
+		return;
+	fprintf(f, "    http by reason:");
+	for (k = 0; k < GEN_HTTP_N_REASONS; k++)
+		if (t->http_reason[k])
+			fprintf(f, " %s %" PRIu64, http_reason_key(k),
+				t->http_reason[k]);
+	fprintf(f, "\n");
+}
+
 /* The earliest first failure of kind @k over every lcore, or NULL. */
 static const struct gen_err_first *
 first_of(const struct gen_report *r, unsigned int k)
@@ -100,13 +123,17 @@ detail_text(char *buf, size_t len, unsigned int k, int detail)
 {
 	switch (k) {
 	case GEN_ERR_HTTP:
-		snprintf(buf, len, "%s", gen_http_strerror(detail));
+		snprintf(buf, len, "%s", detail == 0 ? "an answer to no request" :
+			 gen_http_strerror(detail));
 		break;
 	case GEN_ERR_STATUS:
 		snprintf(buf, len, "status %d", detail);
 		break;
 	case GEN_ERR_BODY:
-		snprintf(buf, len, "%d body bytes", detail);
+		if (detail < 0)
+			snprintf(buf, len, "body CRC32C differs");
+		else
+			snprintf(buf, len, "%d body bytes", detail);
 		break;
 	case GEN_ERR_CLOSED:
 		snprintf(buf, len, "%s", detail ? "mid-answer" : "before any answer");
@@ -159,7 +186,7 @@ busy_secs(const struct gen_report *r, uint64_t end_ns)
  */
 static double
 shortfall(const struct gen_report *r, const struct gen_counters *t,
-	  double secs, char *why, size_t len)
+	  char *why, size_t len)
 {
 	const struct gen_conf *cf = r->conf;
 	double expect, got, miss = 0;
@@ -169,25 +196,38 @@ shortfall(const struct gen_report *r, const struct gen_counters *t,
 	if (cf->role != GEN_CLIENT)
 		return 0;
 	if (cf->cps) {
-		double run = secs - (double)cf->ramp_s / 2;
+		/*
+		 * Each lcore owes its share of the rate over the time it
+		 * generated, less the time --concurrency or --max-conns held
+		 * it back by design (half the ramp counts at full rate).
+		 */
+		unsigned int w;
 
-		if (secs < cf->ramp_s)
-			run = secs * secs / (2.0 * cf->ramp_s);
-		expect = (double)cf->cps * run;
+		expect = 0;
+		for (w = 0; w < r->n_workers; w++) {
+			const struct gen_worker *x = r->workers[w];
+			double run = (double)(x->c.run_us - x->c.held_us) / 1e6;
+			double ramp = cf->ramp_s;
+
+			run = ramp && run < ramp ? run * run / (2 * ramp) :
+				run - ramp / 2;
+			expect += (double)x->cps_share * RTE_MAX(run, 0.0);
+		}
 		got = (double)t->conn_attempts;
-		if (cf->max_conns && expect > (double)cf->max_conns)
-			expect = (double)cf->max_conns;
 		miss = expect > 0 && got < expect ? 1 - got / expect : 0;
-	} else if (cf->concurrency && r->n_samples > 2) {
-		/* Held open: the mean over full seconds, the first left out. */
-		double sum = 0;
-		unsigned int i, n = 0;
+	} else if (cf->concurrency) {
+		/* Held open: each lcore's mean over its run, summed. */
+		unsigned int w;
 
-		for (i = 1; i + 1 < r->n_samples; i++, n++)
-			sum += (double)r->samples[i].active;
-		got = n ? sum / n : 0;
+		got = 0;
+		for (w = 0; w < r->n_workers; w++) {
+			const struct gen_counters *c = &r->workers[w]->c;
+
+			if (c->run_us)
+				got += (double)c->active_us / (double)c->run_us;
+		}
 		expect = (double)cf->concurrency;
-		miss = n && got < expect ? 1 - got / expect : 0;
+		miss = got < expect ? 1 - got / expect : 0;
 	}
 	if (miss <= 0)
 		return 0;
@@ -429,11 +469,12 @@ gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 	fprintf(f, "  errors       %" PRIu64, errors_of(&t));
 	print_kinds(f, &t);
 	fprintf(f, "\n");
+	print_http_reasons(f, &t);
 	print_firsts(r, f);
 	fprintf(f, "  tcp          retransmitted %" PRIu64 "  rst sent %" PRIu64
 		"  rst received %" PRIu64 "\n", stat_value(r->st_retr),
 		stat_value(r->st_rsttx), stat_value(r->st_rstrx));
-	miss = shortfall(r, &t, secs, why, sizeof(why));
+	miss = shortfall(r, &t, why, sizeof(why));
 	if (miss > 0.05) {
 		if (r->conf->cps)
 			fprintf(f, "  RATE SHORT   %.1f%%: %" PRIu64 " connections started,"
@@ -500,6 +541,11 @@ json_errors(const struct gen_report *r, FILE *f, const struct gen_counters *t)
 	fprintf(f, "  \"errors\": {\"total\": %" PRIu64, errors_of(t));
 	for (k = 0; k < GEN_ERR_N; k++)
 		fprintf(f, ", \"%s\": %" PRIu64, gen_err_names[k], t->err[k]);
+	fprintf(f, ",\n    \"http_reasons\": {");
+	for (k = 0; k < GEN_HTTP_N_REASONS; k++)
+		fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "",
+			http_reason_key(k), t->http_reason[k]);
+	fprintf(f, "}");
 	fprintf(f, ",\n    \"first\": [");
 	for (k = 0; k < GEN_ERR_N; k++) {
 		const struct gen_err_first *e = first_of(r, k);
@@ -533,7 +579,7 @@ gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 
 	totals(r, &t);
 	merged(r, &hc, &hf, &hq);
-	miss = shortfall(r, &t, secs, why, sizeof(why));
+	miss = shortfall(r, &t, why, sizeof(why));
 	fprintf(f, "{\n  \"schema\": \"pmtcp-gen/2\",\n");
 	fprintf(f, "  \"role\": \"%s\",\n  \"proto\": \"%s\",\n",
 		r->conf->role == GEN_CLIENT ? "client" : "server",
@@ -586,12 +632,12 @@ gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 }
 
 int
-gen_report_verdict(struct gen_report *r, FILE *f, uint64_t end_ns)
+gen_report_verdict(struct gen_report *r, FILE *f)
 {
 	static struct gen_hist hc, hf, hq;
 	const struct gen_conf *cf = r->conf;
 	struct gen_counters t;
-	double secs = (double)(end_ns - r->start_ns) / 1e9, miss;
+	double miss;
 	char why[512];
 	int ret = 0;
 
@@ -641,7 +687,7 @@ gen_report_verdict(struct gen_report *r, FILE *f, uint64_t end_ns)
 			ret = GEN_EXIT_THRESHOLD;
 		}
 	}
-	miss = shortfall(r, &t, secs, why, sizeof(why));
+	miss = shortfall(r, &t, why, sizeof(why));
 	if (cf->fail_shortfall >= 0 && miss > cf->fail_shortfall) {
 		fprintf(f, "pmtcp-gen: FAIL: rate %.1f%% short of the target, above %.1f%%%s\n",
 			miss * 100, cf->fail_shortfall * 100, why);

@@ -47,6 +47,6 @@ void gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns);
  * @f, opened by the caller before the run so a bad path fails at once. */
 int gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns);
 /* 0, or GEN_EXIT_THRESHOLD with a line on @f for each failed check. */
-int gen_report_verdict(struct gen_report *r, FILE *f, uint64_t end_ns);
+int gen_report_verdict(struct gen_report *r, FILE *f);
 
 #endif /* GEN_REPORT_H */

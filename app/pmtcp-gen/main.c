@@ -74,6 +74,7 @@ static const char usage_text[] =
 "  --expect-status S      client: answers must have status S (200) or class\n"
 "                         (2xx, the default); any: no check\n"
 "  --expect-body BYTES    client: answers must have this many body bytes\n"
+"  --expect-body-crc32c X client: and this CRC32C (hex, e.g. 0x1b2c3d4e)\n"
 "\n"
 "Timeouts (milliseconds, 0 = none; each failure is counted by its kind):\n"
 "  --connect-timeout MS   client: SYN to established (default 3000)\n"
@@ -190,6 +191,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 0 },
 	{ "expect-status", required_argument, NULL, 0 },
 	{ "expect-body", required_argument, NULL, 0 },
+	{ "expect-body-crc32c", required_argument, NULL, 0 },
 	{ "connect-timeout", required_argument, NULL, 0 },
 	{ "first-byte-timeout", required_argument, NULL, 0 },
 	{ "response-timeout", required_argument, NULL, 0 },
@@ -479,6 +481,15 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 		if (parse_u64(value, INT64_MAX, &v) != 0)
 			return bad(err, errlen, key, value, "bytes");
 		g->expect_body = (int64_t)v;
+	} else if (strcmp(key, "expect-body-crc32c") == 0) {
+		char *end;
+		unsigned long long x;
+
+		errno = 0;
+		x = value != NULL ? strtoull(value, &end, 16) : 0;
+		if (value == NULL || !value[0] || errno || *end || x > UINT32_MAX)
+			return bad(err, errlen, key, value, "a 32-bit hex value");
+		g->expect_crc = (int64_t)x;
 	} else if (strcmp(key, "quiet") == 0) {
 		g->quiet = value == NULL || strcmp(value, "0") != 0;
 	} else {
@@ -844,7 +855,7 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 			ret = EXIT_FAILURE;
 		}
 	}
-	rc = gen_report_verdict(&rep, stdout, end);
+	rc = gen_report_verdict(&rep, stdout);
 	if (rc != 0 && ret == EXIT_SUCCESS)
 		ret = rc;
 	gen_report_fini(&rep);
@@ -895,6 +906,7 @@ main(int argc, char **argv)
 	opts.gen.max_header_bytes = 8192;
 	opts.gen.expect_status = 2;
 	opts.gen.expect_body = -1;
+	opts.gen.expect_crc = -1;
 	strcpy(opts.gen.method, "GET");
 	strcpy(opts.gen.path, "/");
 

@@ -106,18 +106,6 @@ tcp_closed(struct pmt_engine *eng, const struct pmt_flow_key *k,
 static void tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 			     struct rte_mbuf **mp);
 
-/* Is @a one of our addresses, on any interface? */
-static bool
-addr_is_ours(const struct pmt_engine *eng, uint32_t a)
-{
-	unsigned int i;
-
-	for (i = 0; i < eng->stack->n_ifaces; i++)
-		if (pmt_iface_addr_index(&eng->stack->ifaces[i], a) >= 0)
-			return true;
-	return false;
-}
-
 /* Is @a a broadcast address of any of our subnets? */
 static bool
 addr_is_broadcast(const struct pmt_engine *eng, uint32_t a)
@@ -166,15 +154,19 @@ tcp_listen(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 	/*
 	 * RFC 9293 3.10.7.2: "If the SYN bit is set, ... the SYN is for a
 	 * broadcast/multicast address -> drop" (IP drops those before us;
-	 * this keeps TCP's own word). A SYN from one of our own addresses
-	 * can only be forged (the LAND attack): we would answer ourselves.
+	 * this keeps TCP's own word). A SYN from an address of the port it
+	 * came in on can only be forged (the LAND attack and its kin): we
+	 * would answer ourselves. An address of another port is a real
+	 * peer: one process may talk to itself across a link (pmtcp-gen
+	 * --role both), as a host may through two of its interfaces.
 	 */
 	if (!pmt_ipv4_unicast(k->laddr) || addr_is_broadcast(eng, k->laddr) ||
 	    !pmt_ipv4_unicast(k->raddr) || addr_is_broadcast(eng, k->raddr)) {
 		PMT_STAT_INC(eng, tcp_rx_syn_not_unicast);
 		return;
 	}
-	if (addr_is_ours(eng, k->raddr)) {
+	if (k->raddr == k->laddr ||
+	    pmt_iface_addr_index(&eng->stack->ifaces[iface], k->raddr) >= 0) {
 		PMT_STAT_INC(eng, tcp_rx_syn_own_src);
 		return;
 	}

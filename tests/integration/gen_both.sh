@@ -27,7 +27,11 @@
 #      which closes all 50,000 at once, paced: zero frames dropped for
 #      full rings, zero retransmissions, zero RSTs, every connection
 #      closed on both sides, TCB, idle-form and mbuf pools empty at exit
-#      (TIME-WAIT 0 here).
+#      (TIME-WAIT 0 here);
+#   4. a rate that cannot be reached is never silent: --cps 2,000,000
+#      with --max-connecting 4 falls short; the summary says RATE SHORT
+#      and names the cap as the cause, and --fail-on rate-shortfall=5%
+#      exits 3; the same run at --cps 2000 meets its rate and exits 0.
 # Exit 0 pass, 1 fail, 77 skip (not root).
 set -euo pipefail
 
@@ -129,6 +133,27 @@ done
 expect_eq idle pool.tcb "${POOL[tcb]:-0}" 0
 expect_eq idle pool.tcb_idle "${POOL[tcb_idle]:-0}" 0
 expect_eq idle pool.mbuf "${POOL[mbuf]:-0}" 0
+
+log "step 4: --cps 2000000 --max-connecting 4: a shortfall, said and failed on"
+gl_start short --no-huge -m 1024 -l 0,1 -- \
+	--addr "$SERVER_IP/24" --addr "$CLIENT_IP/24" --role both \
+	--tcp-time-wait-ms 100 --duration 2 --quiet --cps 2000000 \
+	--max-connecting 4 --fail-on rate-shortfall=5%
+gl_wait_gen short 60 short
+gl_print_summary short
+expect_eq short "exit status" "$GEN_RC" 3
+grep -q '^  RATE SHORT .*handshakes in flight at their cap (4 per lcore' \
+	"$TMPD/short.out" || check_fail "short: no RATE SHORT line naming the cap"
+grep -q '^pmtcp-gen: FAIL: rate .* short of the target' "$TMPD/short.out" ||
+	check_fail "short: no FAIL line for the shortfall"
+gl_start met --no-huge -m 1024 -l 0,1 -- \
+	--addr "$SERVER_IP/24" --addr "$CLIENT_IP/24" --role both \
+	--tcp-time-wait-ms 100 --duration 2 --quiet --cps 2000 \
+	--fail-on rate-shortfall=5%
+gl_wait_gen met 60 met
+gl_print_summary met
+expect_eq met "exit status" "$GEN_RC" 0
+grep -q 'RATE SHORT' "$TMPD/met.out" && check_fail "met: RATE SHORT at a rate it met"
 
 [ "$ERRORS" -eq 0 ] || fail "$ERRORS check(s) failed"
 log "PASS"

@@ -12,9 +12,11 @@
 #   - its failures are all of the one kind that names the cause (and the
 #     summary shows where that kind first happened);
 #   - its --json file agrees.
-# And valid answers by RFC 9112 (chunked with a trailer, 1xx before the
-# final answer, a body delimited by the close, a plain Content-Length)
-# count as answered with zero errors and exit 0.
+# Answers whose body is not the one expected (--expect-body,
+# --expect-body-crc32c) fail as "body". And valid answers by RFC 9112
+# (chunked with a trailer, 1xx before the final answer, a body delimited
+# by the close, a plain Content-Length) count as answered, with the
+# expected body, zero errors and exit 0.
 # Exit 0 pass, 1 fail, 77 skip (not root, no `ip netns`).
 set -euo pipefail
 
@@ -42,17 +44,18 @@ until [ -e "$TMPD/peer.ready" ]; do
 	sleep 0.05
 done
 
-# run CASE SERVER WANT_RC KIND: one client run; KIND is the only error
-# kind allowed (and required), "none" for a clean run.
+# run CASE SERVER WANT_RC KIND [ARGS...]: one client run; KIND is the
+# only error kind allowed (and required), "none" for a clean run.
 run() {
 	local name=$1 server=$2 want_rc=$3 kind=$4 t0 t1 n
-	log "case $name: --server $server, want exit $want_rc, errors: $kind"
+	shift 4
+	log "case $name: --server $server $*, want exit $want_rc, errors: $kind"
 	t0=$(date +%s%N)
 	gl_start_tap "$name" --role client --server "$server" \
 		--concurrency 2 --duration "$DURATION" --drain-ms "$DRAIN_MS" \
 		--connect-timeout 1000 --first-byte-timeout 1000 \
 		--response-timeout 2000 --arp-retry-ms 100 --quiet \
-		--fail-on error-rate=0.001 --json "$TMPD/$name.json"
+		--fail-on error-rate=0.001 --json "$TMPD/$name.json" "$@"
 	gl_setup_tap "$name" "$name: tap"
 	gl_wait_gen "$name" "$BOUND" "$name: run"
 	t1=$(date +%s%N)
@@ -85,8 +88,15 @@ run status "$PEER_IP:8007" 3 status
 run short "$PEER_IP:8008" 3 closed
 run unreach 198.18.0.99:80 3 unreachable
 run refused "$PEER_IP:9" 3 refused
-# Valid answers by RFC 9112.
-run plain "$PEER_IP:8104" 0 none
+run short-body "$PEER_IP:8104" 3 body --expect-body 18
+run bad-crc "$PEER_IP:8104" 3 body --expect-body-crc32c 0x12345678
+# Valid answers by RFC 9112, each checked for its 17 body bytes and
+# their CRC32C ("pmtcp says hello\n": 0xc7a58322).
+BODY=(--expect-body 17 --expect-body-crc32c 0xc7a58322)
+run plain "$PEER_IP:8104" 0 none "${BODY[@]}"
+run chunked "$PEER_IP:8101" 0 none "${BODY[@]}"
+run interim "$PEER_IP:8102" 0 none "${BODY[@]}"
+run eof "$PEER_IP:8103" 0 none "${BODY[@]}"
 
 [ "$ERRORS" -eq 0 ] || fail "$ERRORS check(s) failed"
 log "PASS"

@@ -162,7 +162,7 @@ def validate(doc, mini, js):
 def semantic(doc, role, expects):
     msgs = []
     e = doc.get("errors", {})
-    kinds = [k for k in e if k not in ("total", "first")]
+    kinds = [k for k in e if k not in ("total", "first", "http_reasons")]
     if kinds and all(isinstance(e.get(k), int) for k in kinds + ["total"]) and \
             e["total"] != sum(e[k] for k in kinds):
         msgs.append("errors.total=%d is not the sum of the kinds (%d)"
