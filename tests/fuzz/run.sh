@@ -21,8 +21,13 @@ export UBSAN_OPTIONS=${PMT_FUZZ_UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=
 log=$work/log
 "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 \
 	-print_final_stats=1 -artifact_prefix="$art/" "$work/corpus" \
-	>"$log" 2>&1
+	>"$log" 2>&1 &
+pid=$!
+wait $pid
 rc=$?
+# A harness that aborted had no exit handler to remove its EAL run-time
+# directory (the stack-based ones name it pmt-<suite>-<pid>).
+rm -rf /var/run/dpdk/pmt-fz*-"$pid"
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 corpus=$(ls "$work/corpus" | wc -l)
 if [ "$rc" -eq 0 ]; then
