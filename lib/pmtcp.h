@@ -138,8 +138,12 @@ typedef int (*pmt_config_other_fn)(void *arg, const char *section,
 /**
  * Read an INI file: section [stack] (or none) for stack keys, [portN] for
  * port N, anything else through @p other (which may be NULL).
- * @return 0, -ENOENT if the file cannot be opened, -EINVAL on a bad line
- *         (@p err names file, line and reason).
+ * A file of more than 1 MiB, or one with a NUL byte, is refused after
+ * at most that much is read (so /dev/zero or an endless pipe cannot hang
+ * the caller).
+ * @return 0, -ENOENT if the file cannot be opened or read, -EINVAL on a
+ *         bad line, a NUL byte or too large a file (@p err names file,
+ *         line and reason).
  */
 int pmt_config_load(struct pmt_config *cfg, const char *path,
 		    pmt_config_other_fn other, void *arg, char *err,

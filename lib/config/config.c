@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,47 @@ struct load_ctx {
 	int long_line;		/* a line too long for inih, or 0 */
 	int line_max;		/* the longest inih takes */
 	int read_errno;		/* the file could not be read */
+	size_t bytes;		/* bytes read so far */
+	int nul_line;		/* the line with a NUL byte, or 0 */
+	bool too_big;		/* more than PMT_CONFIG_MAX_BYTES */
 };
+
+/*
+ * No configuration comes near a mebibyte; /dev/zero, a binary or an
+ * endless pipe would, and a loader that reads until the end of such a
+ * stream never returns. Pipes stay allowed (--config <(...)), so the
+ * bound is on bytes read, not on the file's type or stat() size.
+ */
+#define PMT_CONFIG_MAX_BYTES (1024 * 1024)
+
+/*
+ * getc() for the loader: EOF at the end, on a read error, past
+ * PMT_CONFIG_MAX_BYTES, and at a NUL byte (text has none; fgets() would
+ * hand inih an empty line for each, forever on /dev/zero).
+ */
+static int
+load_getc(struct load_ctx *c, int line)
+{
+	int ch;
+
+	if (c->too_big || c->nul_line != 0)
+		return EOF;
+	ch = getc(c->f);
+	if (ch == EOF) {
+		if (ferror(c->f))
+			c->read_errno = errno;
+		return EOF;
+	}
+	if (++c->bytes > PMT_CONFIG_MAX_BYTES) {
+		c->too_big = true;
+		return EOF;
+	}
+	if (ch == '\0') {
+		c->nul_line = line;
+		return EOF;
+	}
+	return ch;
+}
 
 /*
  * inih's reader. It counts lines, so that a reason is reported with its
@@ -296,27 +337,34 @@ static char *
 load_read(char *str, int num, void *stream)
 {
 	struct load_ctx *c = stream;
-	size_t n;
-	int ch;
+	int line = c->line + 1;
+	int n = 0, ch = EOF;
+	size_t lead;
 
-	if (c->ret != 0 || c->long_line != 0)
+	if (c->ret != 0 || c->long_line != 0 || num < 2)
 		return NULL;
-	if (fgets(str, num, c->f) == NULL) {
-		if (ferror(c->f))
-			c->read_errno = errno;
-		return NULL;
+	/* fgets(), one byte at a time through the bounds of load_getc(). */
+	while (n < num - 1 && (ch = load_getc(c, line)) != EOF) {
+		str[n++] = (char)ch;
+		if (ch == '\n')
+			break;
 	}
-	c->line++;
-	n = strlen(str);
-	if (n == 0 || str[n - 1] == '\n')
-		return str;
-	ch = getc(c->f);
+	if (c->too_big || c->nul_line != 0 || c->read_errno != 0 || n == 0)
+		return NULL;
+	str[n] = '\0';
+	c->line = line;
 	if (ch == '\n' || ch == EOF)
 		return str;
+	ch = load_getc(c, line);
+	if (ch == '\n' || ch == EOF)
+		return c->too_big || c->nul_line != 0 || c->read_errno != 0 ?
+			NULL : str;
 	while (ch != '\n' && ch != EOF)
-		ch = getc(c->f);
-	n = strspn(str, " \t");
-	if (str[n] == ';' || str[n] == '#')
+		ch = load_getc(c, line);
+	if (c->too_big || c->nul_line != 0 || c->read_errno != 0)
+		return NULL;
+	lead = strspn(str, " \t");
+	if (str[lead] == ';' || str[lead] == '#')
 		return str;
 	c->long_line = c->line;
 	c->line_max = num - 1;
@@ -369,6 +417,15 @@ pmt_config_load(struct pmt_config *cfg, const char *path,
 	if (c.read_errno != 0)
 		return fail(err, errlen, -ENOENT, "%s: %s", path,
 			    strerror(c.read_errno));
+	/* Reading stopped there: a bad line before it was the first error. */
+	if (c.too_big && (line == 0 || line > c.line))
+		return fail(err, errlen, -EINVAL,
+			    "%s: larger than %d bytes: not a configuration file",
+			    path, PMT_CONFIG_MAX_BYTES);
+	if (c.nul_line != 0 && (line == 0 || line >= c.nul_line))
+		return fail(err, errlen, -EINVAL,
+			    "%s:%d: NUL byte: not a text file", path,
+			    c.nul_line);
 	/* The first bad line: a syntax error, a bad key, or a long line. */
 	if (line != 0 && (c.long_line == 0 || line < c.long_line))
 		return fail(err, errlen, -EINVAL, "%s:%d: %s", path, line,

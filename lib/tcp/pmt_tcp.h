@@ -110,7 +110,12 @@ struct pmt_tcb {
 	uint32_t snd_wl2;
 	uint32_t ts_recent;
 	uint16_t t_maxseg;		/* effective send MSS, options excluded */
-	uint8_t dupacks;
+	union {
+		uint8_t dupacks;	/* duplicate ACKs in a row */
+		/* In persist (no dupacks then): probes the peer has not
+		 * answered, the bound on a zero window nobody keeps open. */
+		uint8_t probes;
+	};
 	uint8_t rxtshift;		/* retransmissions of snd_una */
 	uint32_t rcv_q_len;		/* in-order bytes waiting for recv */
 

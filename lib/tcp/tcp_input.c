@@ -403,6 +403,9 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 		challenge_ack(tcb);
 		return false;
 	}
+	/* An acceptable ACK answers our zero-window probes. */
+	if (tcb->flags & PMT_TF_PERSIST)
+		tcb->probes = 0;
 
 	if (pmt_seq_leq(seg->ack, tcb->snd_una)) {
 		/*

@@ -313,6 +313,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 			if (!(tcb->flags & PMT_TF_PERSIST)) {
 				tcb->flags |= PMT_TF_PERSIST;
 				tcb->rxtshift = 0;
+				tcb->probes = 0;
 				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT,
 						  pmt_tcp_rto_backoff(tcb));
 			}

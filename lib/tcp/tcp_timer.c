@@ -128,8 +128,18 @@ timer_rexmt(struct pmt_tcb *tcb)
 	if (tcb->flags & PMT_TF_PERSIST) {
 		/*
 		 * RFC 9293 3.8.6.1: probe a zero window, backing off like
-		 * the RTO, for as long as the peer keeps answering.
+		 * the RTO, for as long as the peer keeps answering. RFC
+		 * 1122 4.2.2.17 keeps the connection open only while "the
+		 * receiving TCP continues to send acknowledgments in
+		 * response to the probe segments": a peer that answers
+		 * none of tcp_retries probes is gone, as after as many
+		 * retransmissions (Linux: icsk_probes_out).
 		 */
+		if (++tcb->probes > cfg->tcp_retries) {
+			PMT_STAT_INC(eng, tcp_conn_timeouts);
+			pmt_tcb_drop(tcb, ETIMEDOUT);
+			return;
+		}
 		if (tcb->rxtshift < 30)
 			tcb->rxtshift++;
 		tcb->flags |= PMT_TF_ACKNOW;

@@ -854,6 +854,81 @@ START_TEST(load_missing_file)
 }
 END_TEST
 
+/* Write @len bytes of @data to @name in the run's directory. */
+static void
+tmp_write_bytes(char *path, size_t pathlen, const char *name,
+		const void *data, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, pathlen, "%s/%s", tmp_dir, name);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * What is not a configuration file ends the load with a clear error
+ * after a bounded read: /dev/zero (an endless stream of NUL bytes, on
+ * which the loader used to hang), a NUL byte in a text file, a file
+ * past 1 MiB.
+ */
+START_TEST(load_not_text)
+{
+	static const char nul[] = "mtu = 9000\nmbufs = 65536\nrx-\0desc = 512\n";
+	const size_t mib = 1024 * 1024;
+	struct pmt_config cfg;
+	char err[512], path[PATH_MAX];
+	char *big = malloc(mib + 1);
+	size_t i;
+
+	ck_assert_ptr_nonnull(big);
+	pmt_config_defaults(&cfg);
+	err[0] = '\0';
+	ck_assert_int_eq(pmt_config_load(&cfg, "/dev/zero", NULL, NULL, err,
+					 sizeof(err)), -EINVAL);
+	assert_at_line(err, "/dev/zero", 1);
+	MENTIONS(err, "NUL");
+
+	tmp_write_bytes(path, sizeof(path), "nul.ini", nul, sizeof(nul) - 1);
+	pmt_config_defaults(&cfg);
+	err[0] = '\0';
+	ck_assert_int_eq(pmt_config_load(&cfg, path, NULL, NULL, err,
+					 sizeof(err)), -EINVAL);
+	assert_at_line(err, path, 3);
+	MENTIONS(err, "NUL");
+	/* The file is refused, but its good lines were read before. */
+	ck_assert_uint_eq(cfg.mtu, 9000);
+	ck_assert_uint_eq(cfg.rx_desc, 1024);
+
+	/* Exactly 1 MiB of comments loads; one byte more does not. */
+	for (i = 0; i < mib; i++)
+		big[i] = i % 64 == 63 ? '\n' : i % 64 == 0 ? '#' : 'x';
+	tmp_write_bytes(path, sizeof(path), "mib.ini", big, mib);
+	pmt_config_defaults(&cfg);
+	err[0] = '\0';
+	ck_assert_msg(pmt_config_load(&cfg, path, NULL, NULL, err,
+				      sizeof(err)) == 0, "%s", err);
+	big[mib] = '\n';
+	tmp_write_bytes(path, sizeof(path), "big.ini", big, mib + 1);
+	err[0] = '\0';
+	ck_assert_int_eq(pmt_config_load(&cfg, path, NULL, NULL, err,
+					 sizeof(err)), -EINVAL);
+	MENTIONS(err, path);
+	MENTIONS(err, "larger than 1048576 bytes");
+	/* A bad line before the limit is the error to report. */
+	memcpy(big, "mtu = x\n", 8);
+	tmp_write_bytes(path, sizeof(path), "big-bad.ini", big, mib + 1);
+	err[0] = '\0';
+	ck_assert_int_eq(pmt_config_load(&cfg, path, NULL, NULL, err,
+					 sizeof(err)), -EINVAL);
+	assert_at_line(err, path, 1);
+	MENTIONS(err, "'x'");
+	free(big);
+}
+END_TEST
+
 START_TEST(load_other_sections)
 {
 	static const char text[] =
@@ -1332,6 +1407,9 @@ START_TEST(cli_config_file)
 	assert_usage_error(&r, "/nonexistent.ini");
 	run_gen(&r, "--", "--config=/nonexistent.ini", NULL);
 	assert_usage_error(&r, "/nonexistent.ini");
+	/* It used to read /dev/zero for ever. */
+	run_gen(&r, "--", "--config", "/dev/zero", NULL);
+	assert_usage_error(&r, "/dev/zero:1: NUL byte");
 
 	tmp_write(bad, sizeof(bad), "cli-bad.ini",
 		  "[stack]\nmtu = 1500\nmtu = huge\n");
@@ -1399,6 +1477,7 @@ config_suite(void)
 	tcase_add_test(tc, load_long_lines);
 	tcase_add_test(tc, load_line_limit);
 	tcase_add_test(tc, load_missing_file);
+	tcase_add_test(tc, load_not_text);
 	tcase_add_test(tc, load_other_sections);
 	tcase_add_test(tc, load_other_errors);
 	tcase_add_test(tc, load_then_flags_replace_addrs);

@@ -2204,6 +2204,57 @@ START_TEST(zero_window_persist_probes_and_resume)
 }
 END_TEST
 
+/*
+ * RFC 1122 4.2.2.17: a zero window stays probed only while the peer
+ * answers. Probes it answers do not count against tcp_retries; after
+ * tcp_retries unanswered ones the connection is aborted. (The fuzzer
+ * found an orphan probing a silent peer for ever.)
+ */
+START_TEST(zero_window_persist_gives_up_on_silent_peer)
+{
+	struct conn c;
+	struct tstack *t;
+	uint64_t gap = RTO_MIN_US;
+	unsigned int i;
+
+	est(&c, cfg_retries3);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .wnd = 0);
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	NOTHING(&c);
+	/* Five answered probes: more than tcp_retries, still open. */
+	for (i = 0; i < 5; i++) {
+		tstack_advance(t, gap);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+		       .len = 1);
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+		       .wnd = 0);
+		NOTHING(&c);
+		gap = RTE_MIN(gap * 2, 60 * SEC);
+	}
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	/* Then the peer falls silent: three more probes, then the end. */
+	for (i = 0; i < 3; i++) {
+		tstack_advance(t, gap);
+		EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+		       .len = 1);
+		NOTHING(&c);
+		gap = RTE_MIN(gap * 2, 60 * SEC);
+	}
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_mark(t);
+	tstack_advance(t, gap);
+	EXPECT(&c, .seq = OUR_ISS + 2, .flags = RST, .wnd = 0, .no_ts = true);
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(1), { "tcp_conn_timeouts", 1 },
+			    { "tcp_tx_rst", 1 }, { "tcp_conn_closed", 1 });
+	STATE(&c, PMT_TCPS_CLOSED);
+	ck_assert_int_eq(sock_error(t, c.fd), ETIMEDOUT);
+	tstack_free(t);
+}
+END_TEST
+
 /* ================= reliability ================= */
 
 START_TEST(rto_backs_off_exponentially)
@@ -3827,6 +3878,7 @@ tcp_suite(void)
 	tcase_add_test(tc, cork_holds_partial_segments);
 	tcase_add_test(tc, tx_checksum_offload);
 	tcase_add_test(tc, zero_window_persist_probes_and_resume);
+	tcase_add_test(tc, zero_window_persist_gives_up_on_silent_peer);
 
 	tc = tcase(s, "reliability");
 	tcase_add_test(tc, rto_backs_off_exponentially);
