@@ -266,7 +266,47 @@ pmt_accept(struct pmt_engine *eng, int fd, uint32_t *addr, uint16_t *port)
 struct port_probe {
 	struct pmt_engine *eng;
 	struct pmt_flow_key key;
+	struct pmt_tcb *reuse;		/* a TIME-WAIT pair the open may take */
 };
+
+/* An active open waits this long in TIME-WAIT before its pair is reused. */
+#define PMT_TW_REUSE_US 1000000ull
+
+/*
+ * May an active open take the pair of @e, ours and in TIME-WAIT? As
+ * Linux's tcp_tw_reuse (RFC 6191 for the end that holds the TIME-WAIT):
+ * only when timestamps were on and it has waited a second. The new
+ * incarnation keeps the old one's TSval offset (pmt_connect), so with a
+ * later clock every TSval it sends is newer than the old one's and the
+ * peer's PAWS (RFC 7323 5) drops any old duplicate of either side; its
+ * ISN (RFC 6528) has moved on with the clock as well.
+ */
+static bool
+tw_reusable(const struct pmt_engine *eng, void *e)
+{
+	const struct pmt_tcb *tcb = e;
+	uint64_t tw_us = (uint64_t)eng->stack->cfg.tcp_time_wait_ms * 1000;
+
+	return !pmt_tcb_is_idle(e) && tcb->state == PMT_TCPS_TIME_WAIT &&
+		(tcb->flags & PMT_TF_TS) && (tcb->flags & PMT_TF_APP_CLOSED) &&
+		!tcb->ev_queued && tcb->tmr[PMT_TCPT_2MSL] != 0 &&
+		tcb->tmr[PMT_TCPT_2MSL] + PMT_TW_REUSE_US <= eng->now + tw_us;
+}
+
+/* Is the probe's 4-tuple free, or held by a reusable TIME-WAIT? */
+static bool
+tuple_free(struct port_probe *p)
+{
+	void *e = pmt_sockt_lookup(p->eng->tcp.table, &p->key);
+
+	p->reuse = NULL;
+	if (e == NULL)
+		return true;
+	if (!tw_reusable(p->eng, e))
+		return false;
+	p->reuse = e;
+	return true;
+}
 
 static bool
 port_usable(void *arg, uint16_t port)
@@ -278,8 +318,8 @@ port_usable(void *arg, uint16_t port)
 	if (pmt_flow_owner(p->eng->stack, p->key.laddr, p->key.raddr,
 			   p->key.lport, p->key.rport) != p->eng->idx)
 		return false;
-	return pmt_sockt_lookup(p->eng->tcp.table, &p->key) == NULL &&
-		pmt_tcp_listener(p->eng, p->key.laddr, p->key.lport) == NULL;
+	return pmt_tcp_listener(p->eng, p->key.laddr, p->key.lport) == NULL &&
+		tuple_free(p);
 }
 
 int
@@ -313,9 +353,10 @@ pmt_connect(struct pmt_engine *eng, int fd, uint32_t addr, uint16_t port)
 	probe.key.laddr = tcb->key.laddr ? tcb->key.laddr : src;
 	probe.key.raddr = addr;
 	probe.key.rport = rte_cpu_to_be_16(port);
+	probe.reuse = NULL;
 	if (tcb->key.lport != 0) {
 		probe.key.lport = tcb->key.lport;
-		if (pmt_sockt_lookup(eng->tcp.table, &probe.key) != NULL)
+		if (!tuple_free(&probe))
 			return -EADDRINUSE;
 	} else {
 		uint16_t lp = pmt_port_pick(&eng->tcp.ports, &eng->tcp.secret,
@@ -327,12 +368,19 @@ pmt_connect(struct pmt_engine *eng, int fd, uint32_t addr, uint16_t port)
 	}
 	tcb->key = probe.key;
 	tcb->iface = (uint8_t)iface;
+	if (probe.reuse != NULL) {
+		/* The old incarnation goes now; its TSval offset stays. */
+		tcb->ts_offset = probe.reuse->ts_offset;
+		PMT_STAT_INC(eng, tcp_time_wait_reuse_active);
+		pmt_tcb_close(probe.reuse, 0);
+	}
 	tcb->t_maxseg = pmt_tcp_mss_of(eng, iface);
 	tcb->rcv_wscale = pmt_tcp_rcv_wscale(tcb);
 	tcb->iss = pmt_tcp_isn(&eng->tcp.secret, &tcb->key, eng->now);
 	if (tcb->iss == 0)
 		tcb->iss = 1;	/* 0 marks "never connected" above */
-	tcb->ts_offset = tcb->iss;
+	if (probe.reuse == NULL)
+		tcb->ts_offset = tcb->iss;
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
 	tcb->snd_wnd = 1;	/* until the SYN-ACK says */
 	pmt_cc_init(tcb);

@@ -103,6 +103,7 @@
 	X(tcp_listen_overflow)		\
 	X(tcp_no_tcb)			\
 	X(tcp_time_wait_reuse)		\
+	X(tcp_time_wait_reuse_active)	\
 	X(tcp_time_wait_recycled)	\
 	X(tcp_rx_syn_fin)		\
 	X(tcp_rx_syn_own_src)		\

@@ -2905,6 +2905,107 @@ START_TEST(time_wait_recycled_when_out_of_tcbs)
 }
 END_TEST
 
+/*
+ * An active open may take its own pair back from TIME-WAIT (as Linux's
+ * tcp_tw_reuse) once timestamps were on and a second has passed: not
+ * before, and with the old TSval offset so the peer's PAWS still holds.
+ */
+static void
+long_time_wait(struct pmt_config *cfg)
+{
+	cfg->tcp_time_wait_ms = 4000;
+}
+
+/* Without timestamps nothing protects the new incarnation: no reuse. */
+START_TEST(time_wait_kept_without_timestamps)
+{
+	static const struct peer_syn no_ts = { O_MSS | O_WS, MTU_MSS, PEER_WS };
+	struct conn c;
+	struct tstack *t;
+	int fd;
+
+	conn_init(&c, long_time_wait);
+	t = c.t;
+	active_open(&c, &no_ts);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	c.fd = -1;
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_TIME_WAIT);
+	tstack_advance(t, 2000 * MS);
+	fd = pmt_socket(t->eng);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pmt_bind(t->eng, fd, 0, c.lport), 0);
+	ck_assert_int_eq(pmt_connect(t->eng, fd, ts_ip(TS_PEER_IP), c.rport),
+			 -EADDRINUSE);
+	ck_assert_int_eq(pmt_close(t->eng, fd), 0);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_TIME_WAIT);
+	tstack_advance(t, 3000 * MS);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(time_wait_reuse_by_active_open)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *old;
+	uint32_t new_iss, tsval;
+	int fd;
+
+	conn_init(&c, long_time_wait);
+	t = c.t;
+	active_open(&c, &full_syn);
+	ck_assert_int_eq(pmt_close(t->eng, c.fd), 0);
+	c.fd = -1;
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = FIN | ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 2, .flags = FIN | ACK);
+	EXPECT(&c, .seq = OUR_ISS + 2, .ack = PEER_ISS + 2, .flags = ACK);
+	NOTHING(&c);
+	old = tcb_of(&c);
+	ck_assert_uint_eq(old->state, PMT_TCPS_TIME_WAIT);
+	ck_assert(old->flags & PMT_TF_TS);
+	tstack_mark(t);
+
+	/* Half a second on: the pair is still taken. */
+	tstack_advance(t, 500 * MS);
+	fd = pmt_socket(t->eng);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pmt_bind(t->eng, fd, 0, c.lport), 0);
+	ck_assert_int_eq(pmt_connect(t->eng, fd, ts_ip(TS_PEER_IP), c.rport),
+			 -EADDRINUSE);
+	ck_assert_int_eq(pmt_close(t->eng, fd), 0);
+	NOTHING(&c);
+	ck_assert_ptr_eq(tcb_of(&c), old);
+
+	/* A second on: the new incarnation takes it, the old one goes. */
+	tstack_advance(t, 600 * MS);
+	fd = pmt_socket(t->eng);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pmt_bind(t->eng, fd, 0, c.lport), 0);
+	new_iss = iss_now(&c);
+	ck_assert(pmt_seq_gt(new_iss, OUR_ISS + 2));
+	ck_assert_int_eq(pmt_connect(t->eng, fd, ts_ip(TS_PEER_IP), c.rport),
+			 -EINPROGRESS);
+	/* TSvals from the old offset: newer than any the old one sent. */
+	tsval = (uint32_t)(t->now / 1000) + OUR_ISS;
+	EXPECT(&c, .seq = new_iss, .flags = SYN,
+	       .wnd = (int32_t)RTE_MIN(t->st->cfg.tcp_rcvbuf, (uint32_t)UINT16_MAX),
+	       .opts = O_ALL, .mss = c.mss, .ws = our_shift(&c), .tsval = tsval,
+	       .tsecr = 0);
+	NOTHING(&c);
+	tstack_expect_stats(t, OUT(1), { "tcp_time_wait_reuse_active", 1 },
+			    { "tcp_conn_closed", 1 }, { "tcp_conn_attempts", 1 });
+	ck_assert_uint_eq(tcb_of(&c)->state, PMT_TCPS_SYN_SENT);
+	ck_assert_int_eq(pmt_close(t->eng, fd), 0);
+	tstack_advance(t, 0);
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(time_wait_reuse_by_new_syn)
 {
 	struct conn c;
@@ -3901,6 +4002,8 @@ tcp_suite(void)
 	tc = tcase(s, "time-wait");
 	tcase_add_test(tc, time_wait_recycled_when_out_of_tcbs);
 	tcase_add_test(tc, time_wait_reuse_by_new_syn);
+	tcase_add_test(tc, time_wait_reuse_by_active_open);
+	tcase_add_test(tc, time_wait_kept_without_timestamps);
 	tcase_add_test(tc, burst_hint_recycled_pair);
 
 	tc = tcase(s, "syncache");
