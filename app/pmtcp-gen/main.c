@@ -27,6 +27,7 @@ struct gen_opts {
 	struct gen_conf gen;
 	const char *config;
 	bool ports_given;
+	FILE *json;		/* --json, opened before anything runs */
 };
 
 static const char usage_text[] =
@@ -758,17 +759,9 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 	struct launch l;
 	uint64_t start, end;
 	int ret = EXIT_SUCCESS, rc;
-	FILE *json = NULL;
+	FILE *json = o->json;
 
-	/* A path we cannot write is found now, not after the whole run. */
-	if (o->gen.json_path != NULL) {
-		json = fopen(o->gen.json_path, "w");
-		if (json == NULL) {
-			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
-				o->gen.json_path, strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
+	o->json = NULL;
 
 	/*
 	 * Each worker has its conf, a copy of the user's (cconf, with
@@ -938,6 +931,15 @@ main(int argc, char **argv)
 	ret = check_gen(&opts.gen, &cfg);
 	if (ret >= 0)
 		return ret;
+	/* A path we cannot write is found now, not after the whole run. */
+	if (opts.gen.json_path != NULL && opts.gen.role != GEN_ROLE_NONE) {
+		opts.json = fopen(opts.gen.json_path, "w");
+		if (opts.json == NULL) {
+			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
+				opts.gen.json_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
 
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {

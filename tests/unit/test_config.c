@@ -1368,6 +1368,24 @@ START_TEST(cli_bad_values)
 	assert_usage_error(&r, "1024");
 	run_gen(&r, "--", "--addr", "198.18.0.255/24", NULL);
 	assert_usage_error(&r, "198.18.0.255");
+	/* The generator's verdict options. */
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--fail-on",
+		"rate-shortfall=5", NULL);
+	assert_usage_error(&r, "rate-shortfall=5");
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--expect-status", "2yy",
+		NULL);
+	assert_usage_error(&r, "2yy");
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--connect-timeout",
+		"-1", NULL);
+	assert_usage_error(&r, "connect-timeout");
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--expect-body-crc32c",
+		"0x1ffffffff", NULL);
+	assert_usage_error(&r, "0x1ffffffff");
+	/* A --json path that cannot be written fails before the run. */
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--role", "client",
+		"--server", "198.18.0.1:80", "--json",
+		"/nonexistent-pmtcp-dir/out.json", NULL);
+	assert_usage_error(&r, "/nonexistent-pmtcp-dir/out.json");
 }
 END_TEST
 
