@@ -655,6 +655,8 @@ listener_close(struct pmt_tcb *l)
 			te->listen[i] = te->listen[--te->n_listen];
 			break;
 		}
+	/* Its port may be an ephemeral one a search found taken. */
+	pmt_port_forget(&te->ports);
 	/* Children nobody will accept: reset them (pmt_tcb_close unlinks). */
 	while (l->acc_head != NULL)
 		pmt_tcb_drop(l->acc_head, ECONNABORTED);
