@@ -705,6 +705,8 @@ listener_close(struct pmt_tcb *l)
 		}
 	/* Half-open ones are syncache entries: they go without a word. */
 	pmt_syncache_listener_gone(l->eng, l);
+	/* Its port may be an ephemeral one a search found taken. */
+	pmt_port_forget(&te->ports);
 	/* Children nobody will accept: reset them (pmt_tcb_close unlinks). */
 	while (l->acc_head != NULL)
 		pmt_tcb_drop(l->acc_head, ECONNABORTED);

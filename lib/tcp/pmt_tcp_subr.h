@@ -68,11 +68,26 @@ int pmt_syncookie_check(const struct pmt_tcp_secret *s,
 #define PMT_SYNCOOKIE_TS_NO_WS 0x0fu
 #define PMT_SYNCOOKIE_TS_SACK 0x10u	/* the peer offered SACK */
 
-/* Ephemeral port state: RFC 6056 algorithm 3 (hash-based offset). */
+/*
+ * Ephemeral port state: RFC 6056 algorithm 3 (hash-based offset), and
+ * what the last fruitless search learned. A search that finds no port
+ * tries every port of the range (tens of thousands of table lookups); a
+ * client that opens faster than TIME-WAIT frees its pairs would repeat
+ * it for every connect and stall its engine for milliseconds each time.
+ * So the remote end that exhausted the range is remembered with a count
+ * of the ports known to be taken for it: only a connection to that end
+ * leaving the table (pmt_port_note) lowers the count, and while it
+ * equals the range a search for that end fails at once.
+ */
 struct pmt_port_alloc {
 	uint16_t min;		/* host order, inclusive */
 	uint16_t max;		/* host order, inclusive */
 	uint32_t next;		/* "next_ephemeral", kept mod the range */
+	uint32_t full_laddr;	/* the exhausted (laddr, raddr, rport), */
+	uint32_t full_raddr;	/* network order, valid when full_taken */
+	uint16_t full_rport;	/* is non-zero */
+	uint16_t pad;
+	uint32_t full_taken;	/* ports known taken for it; 0: none known */
 };
 
 void pmt_port_alloc_init(struct pmt_port_alloc *pa, uint16_t min,
@@ -90,5 +105,16 @@ uint16_t pmt_port_pick(struct pmt_port_alloc *pa,
 		       const struct pmt_tcp_secret *s,
 		       const struct pmt_flow_key *k,
 		       bool (*usable)(void *arg, uint16_t port), void *arg);
+
+/*
+ * A connection with key @k entered (@delta 1) or left (-1) the socket
+ * table: keeps the count of an exhausted remote end (above) exact. Every
+ * insertion and removal of a TCP key must be told.
+ */
+void pmt_port_note(struct pmt_port_alloc *pa, const struct pmt_flow_key *k,
+		   int delta);
+
+/* Usability changed some other way (a listener went): forget. */
+void pmt_port_forget(struct pmt_port_alloc *pa);
 
 #endif /* PMT_TCP_SUBR_H */

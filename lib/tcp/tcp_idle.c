@@ -213,4 +213,6 @@ pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry)
 	/* Out of the table; the grace period returns the idle form. */
 	if (pmt_sockt_del(te->table, &key) != 0)
 		pmt_tcp_idle_put(eng, idle);
+	else
+		pmt_port_note(&te->ports, &key, -1);
 }

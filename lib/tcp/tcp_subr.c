@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <rte_byteorder.h>
 
 #include "pmt_tcp_subr.h"
 
@@ -126,10 +127,38 @@ void
 pmt_port_alloc_init(struct pmt_port_alloc *pa, uint16_t min, uint16_t max,
 		    uint32_t start)
 {
+	memset(pa, 0, sizeof(*pa));
 	pa->min = min;
 	pa->max = max;
 	/* RFC 6056 3.3.3: "next_ephemeral = 0; Could be random". */
 	pa->next = start;
+}
+
+static bool
+port_full_is(const struct pmt_port_alloc *pa, const struct pmt_flow_key *k)
+{
+	return pa->full_taken != 0 && pa->full_laddr == k->laddr &&
+		pa->full_raddr == k->raddr && pa->full_rport == k->rport;
+}
+
+void
+pmt_port_note(struct pmt_port_alloc *pa, const struct pmt_flow_key *k,
+	      int delta)
+{
+	uint16_t lport = rte_be_to_cpu_16(k->lport);
+
+	if (!port_full_is(pa, k) || lport < pa->min || lport > pa->max)
+		return;
+	if (delta > 0)
+		pa->full_taken++;
+	else if (--pa->full_taken == 0)
+		pmt_port_forget(pa);
+}
+
+void
+pmt_port_forget(struct pmt_port_alloc *pa)
+{
+	pa->full_taken = 0;
 }
 
 uint16_t
@@ -143,6 +172,9 @@ pmt_port_pick(struct pmt_port_alloc *pa, const struct pmt_tcp_secret *s,
 	if (pa->min > pa->max)
 		return 0;
 	num = (uint32_t)pa->max - pa->min + 1;
+	/* Every port still taken since the last search found none. */
+	if (port_full_is(pa, k) && pa->full_taken >= num)
+		return 0;
 	/*
 	 * RFC 6056 3.3.3:
 	 *	offset = F(local_IP, remote_IP, remote_port, secret_key);
@@ -177,5 +209,14 @@ pmt_port_pick(struct pmt_port_alloc *pa, const struct pmt_tcp_secret *s,
 		if (port != 0 && usable(arg, (uint16_t)port))
 			return (uint16_t)port;
 	}
+	/*
+	 * RFC 6056 3.3.3 ends here with failure. Remember it: until a
+	 * connection to this end leaves the table, searching again is
+	 * wasted (the count starts at the whole range).
+	 */
+	pa->full_laddr = k->laddr;
+	pa->full_raddr = k->raddr;
+	pa->full_rport = k->rport;
+	pa->full_taken = num;
 	return 0;
 }

@@ -264,8 +264,10 @@ pmt_tcb_hash(struct pmt_tcb *tcb)
 {
 	int ret = pmt_sockt_add(tcb->eng->tcp.table, &tcb->key, tcb);
 
-	if (ret == 0)
+	if (ret == 0) {
 		tcb->tbl = PMT_TBL_IN;
+		pmt_port_note(&tcb->eng->tcp.ports, &tcb->key, 1);
+	}
 	return ret;
 }
 
@@ -323,6 +325,7 @@ pmt_tcb_close(struct pmt_tcb *tcb, int err)
 	tcb->ooo_n = 0;
 	if (tcb->tbl == PMT_TBL_IN) {
 		pmt_sockt_del(eng->tcp.table, &tcb->key);
+		pmt_port_note(&eng->tcp.ports, &tcb->key, -1);
 		tcb->tbl = PMT_TBL_LEAVING;
 	}
 	PMT_STAT_INC(eng, tcp_conn_closed);

@@ -792,6 +792,58 @@ START_TEST(active_open_handshake)
 }
 END_TEST
 
+static void
+cfg_two_ports(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_port_min = 40000;
+	cfg->tcp_port_max = 40001;
+}
+
+/*
+ * A client that opens faster than its pairs come free runs out of
+ * ephemeral ports (seen against dperf at 50,000 connections/s with the
+ * client closing first). Each connect then fails at once, and the port
+ * of a connection that leaves the table is usable again straight away:
+ * the socket table tells the port allocator what enters and leaves it.
+ */
+START_TEST(active_open_ports_exhausted)
+{
+	struct conn c;
+	struct tstack *t;
+	struct rte_mbuf *m;
+	int fd[4], i;
+
+	conn_init(&c, cfg_two_ports);
+	t = c.t;
+	for (i = 0; i < 4; i++) {
+		fd[i] = pmt_socket(t->eng);
+		ck_assert_int_ge(fd[i], 0);
+	}
+	ck_assert_int_eq(pmt_connect(t->eng, fd[0], ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	ck_assert_int_eq(pmt_connect(t->eng, fd[1], ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	/* Both ports taken: refused, the first time and every time after. */
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(pmt_connect(t->eng, fd[2], ts_ip(TS_PEER_IP),
+					     PEER_PORT), -EADDRNOTAVAIL);
+	/* Another remote port is another pair: free. */
+	ck_assert_int_eq(pmt_connect(t->eng, fd[3], ts_ip(TS_PEER_IP),
+				     PEER_PORT + 1), -EINPROGRESS);
+	/* One connection goes: its port serves the next connect. */
+	ck_assert_int_eq(pmt_close(t->eng, fd[0]), 0);
+	ck_assert_int_eq(pmt_connect(t->eng, fd[2], ts_ip(TS_PEER_IP), PEER_PORT),
+			 -EINPROGRESS);
+	ck_assert_int_eq(pmt_connect(t->eng, fd[0] = pmt_socket(t->eng),
+				     ts_ip(TS_PEER_IP), PEER_PORT), -EADDRNOTAVAIL);
+	tstack_advance(t, 1);
+	while ((m = tstack_tx(t)) != NULL)	/* three SYNs */
+		rte_pktmbuf_free(m);
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(active_open_refused)
 {
 	struct conn c;
@@ -3935,6 +3987,7 @@ tcp_suite(void)
 			    (int)RTE_DIM(mss_cases));
 	tcase_add_test(tc, active_open_handshake);
 	tcase_add_test(tc, active_open_refused);
+	tcase_add_test(tc, active_open_ports_exhausted);
 	tcase_add_test(tc, closed_port_syn_gets_rst_ack);
 	tcase_add_test(tc, closed_port_ack_gets_rst);
 	tcase_add_test(tc, syn_ack_repeated_for_repeated_syn_and_after_rto);
