@@ -16,7 +16,8 @@
 #      bound 198.18.0.2 leaves through port 1); data segments crossed
 #      the link as chains and were linearized (eth_rx_linearized > 0,
 #      eth_rx_multiseg = 0); no route or mbuf failures; mbuf and clone
-#      pools empty at exit;
+#      pools empty at exit; the two summaries' connections/s agree
+#      within 5 % (the server's rate is over the time it had traffic);
 #   2. raw request/response, 64-byte requests, 100,000-byte responses
 #      (70 segments each), 8 concurrent, 3 s: the client received exactly
 #      answered x 100000 bytes, the server sent the same; zero errors;
@@ -78,6 +79,16 @@ expect_eq http server.closed "${SUM[closed]}" "${C[established]}"
 expect_eq http server.received "${SUM[sent]}" "${C[sent]}"
 expect_eq http server.answered "${SUM[answered]}" "${C[sent]}"
 expect_eq http server.errors "${SUM[errors]}" 0
+# Both summaries give one rate: the server's is over the time it had
+# traffic, not its lifetime (which includes the start and the drain).
+rates=$(awk '/^--- pmtcp-gen summary/ { role = $NF }
+	/^  connections / { gsub(/[(\/s)]/, "", $NF); r[role] = $NF }
+	END { print r["client"], r["server"] }' "$TMPD/http.out")
+read -r crate srate <<<"$rates"
+log "  connections/s: client $crate, server $srate"
+[ -n "$crate" ] && [ -n "$srate" ] && [ "$crate" -gt 0 ] &&
+	[ $(( srate * 100 / crate )) -ge 95 ] && [ $(( srate * 100 / crate )) -le 105 ] ||
+	check_fail "http: the server's rate $srate/s is not within 5 % of the client's $crate/s"
 grep -Eq "^arp lcore=[0-9]+ iface=1 ip=$SERVER_IP mac=02:70:6D:74:00:00 state=reachable" \
 	"$TMPD/http.out" ||
 	check_fail "http: the client did not resolve $SERVER_IP on port 1"
