@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 
 #include "fuzz_stack.h"
+#include "tcp/pmt_tcp_syncache.h"
 
 /*
  * Input: byte 0 picks the RX offload flags (bits 0-1 the IPv4 header
@@ -78,20 +79,26 @@ handshake(void)
 	uint8_t f[256];
 	size_t n;
 
+	uint32_t iss;
+
+	/* The SYN makes a syncache entry, whose ISS is RFC 6528's and
+	 * whose TSval offset is that ISS (tcp_syncache.c). */
+	iss = pmt_tcp_isn(&t->eng->tcp.secret, &k, t->eng->now);
 	n = peer_seg(f, PEER_ISS, 0, PMT_TH_SYN, &syn_o, NULL);
 	if (!fz_inject(t, f, n, 0, 0))
 		FZ_FAIL("no mbuf for the SYN");
 	fz_drain(t);
-	tcb = pmt_sockt_lookup(t->eng->tcp.table, &k);
-	if (tcb == NULL || pmt_tcb_is_idle(tcb) ||
-	    tcb->state != PMT_TCPS_SYN_RECEIVED)
-		FZ_FAIL("the SYN made no SYN-RECEIVED connection");
-	ack_o.tsecr = pmt_tcp_ts_now(tcb);
-	n = peer_seg(f, PEER_ISS + 1, tcb->iss + 1, PMT_TH_ACK, &ack_o, NULL);
+	if (pmt_sockt_lookup(t->eng->tcp.table, &k) != NULL ||
+	    pmt_syncache_in_use(t->eng) != 1)
+		FZ_FAIL("the SYN made no syncache entry (or made a TCB)");
+	ack_o.tsecr = (uint32_t)(t->eng->now / 1000) + iss;
+	n = peer_seg(f, PEER_ISS + 1, iss + 1, PMT_TH_ACK, &ack_o, NULL);
 	if (!fz_inject(t, f, n, 0, 0))
 		FZ_FAIL("no mbuf for the ACK");
 	fz_drain(t);
-	if (tcb->state != PMT_TCPS_ESTABLISHED)
+	tcb = pmt_sockt_lookup(t->eng->tcp.table, &k);
+	if (tcb == NULL || pmt_tcb_is_idle(tcb) ||
+	    tcb->state != PMT_TCPS_ESTABLISHED || tcb->iss != iss)
 		FZ_FAIL("the handshake did not complete");
 	return tcb->iss;
 }

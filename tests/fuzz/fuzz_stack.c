@@ -6,6 +6,7 @@
 #include <rte_mempool.h>
 
 #include "fuzz_stack.h"
+#include "tcp/pmt_tcp_syncache.h"
 
 void
 fz_ck_failed(const char *file, int line, const char *expr, ...)
@@ -140,6 +141,10 @@ fz_abort_all(struct tstack *t, int keep_fd)
 			pmt_setsockopt(t->eng, (int)i, PMT_SO_LINGER, 0);
 			pmt_close(t->eng, (int)i);
 		}
+	/* Half-open connections are syncache entries of the listener kept. */
+	if (keep_fd >= 0 && (uint32_t)keep_fd < te->n_fds &&
+	    te->fds[keep_fd] != NULL && !pmt_tcb_is_idle(te->fds[keep_fd]))
+		pmt_syncache_listener_gone(t->eng, te->fds[keep_fd]);
 	/* What has no descriptor: children not accepted, orphans, TIME-WAIT. */
 	for (round = 0; round < 4; round++) {
 		l.n = 0;
@@ -181,6 +186,9 @@ fz_check_pools(struct tstack *t, unsigned int tcbs, const char *when)
 		FZ_FAIL("%s: %u TCB(s) in use, want %u", when, n, tcbs);
 	if (idle != 0)
 		FZ_FAIL("%s: %u idle form(s) leaked", when, idle);
+	if (pmt_syncache_in_use(t->eng) != 0)
+		FZ_FAIL("%s: %u syncache entr(ies) left", when,
+			pmt_syncache_in_use(t->eng));
 }
 
 void
