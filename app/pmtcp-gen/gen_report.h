@@ -33,6 +33,7 @@ struct gen_report {
 	/* previous totals, for the per-second deltas */
 	uint64_t p_est, p_resp, p_rxb, p_txb, p_retr, p_rsttx, p_rstrx, p_err;
 	int st_rxb, st_txb, st_retr, st_rsttx, st_rstrx;	/* stack counters */
+	int st_rto, st_fast, st_tlp, st_spur;	/* retransmissions by cause */
 };
 
 int gen_report_init(struct gen_report *r, struct gen_worker **workers,
