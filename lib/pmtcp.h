@@ -171,7 +171,10 @@ void pmt_config_defaults(struct pmt_config *cfg);
  *                alias (one more IP/PREFIX on the last addr's port),
  *                gateway, mbufs, rx-desc, tx-desc, mtu, link-wait-ms,
  *                tx-drain-us, arp-reachable-ms, arp-retry-ms, arp-retries,
- *                arp-pending, arp-entries. Port keys: addr (appends).
+ *                arp-pending, arp-entries, impair-rx / impair-tx
+ *                ("[PORT:]SPEC", see pmt_impair_parse(); no PORT: all
+ *                ports), impair ("rx:..." or "tx:..."), impair-seed.
+ *                Port keys: addr (appends), impair-rx, impair-tx.
  * @param err     receives a one-line message on error (may be NULL).
  * @return 0; -ENOENT for an unknown key or section (so a program can try
  *         its own keys); -EINVAL for a bad value.
