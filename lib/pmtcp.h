@@ -47,6 +47,56 @@ struct pmt_port_config {
 	struct pmt_ipv4_prefix addrs[PMT_MAX_ADDRS_PER_PORT];
 };
 
+/** Impairment directions: what a port receives, what it sends. */
+enum pmt_impair_dir {
+	PMT_IMPAIR_RX = 0,	/**< after rx_burst, before parsing */
+	PMT_IMPAIR_TX = 1,	/**< before tx_burst */
+};
+
+/**
+ * Impairments of one direction of one port (docs/impairment.md).
+ * Probabilities are in parts per million (1% = 10000). All zero: off.
+ * Fill with pmt_impair_parse() ("loss=1%,delay=2ms,...").
+ */
+struct pmt_impair_spec {
+	uint32_t loss_ppm;		/**< independent random loss */
+	uint32_t ge_p_ppm;		/**< Gilbert-Elliott: good -> bad */
+	uint32_t ge_r_ppm;		/**< Gilbert-Elliott: bad -> good */
+	uint32_t ge_bad_loss_ppm;	/**< loss in the bad state */
+	uint32_t ge_good_loss_ppm;	/**< loss in the good state */
+	uint32_t reorder_ppm;		/**< packets held back */
+	uint32_t reorder_max;		/**< most later packets that pass one */
+	uint32_t reorder_timeout_us;	/**< longest a held packet waits */
+	uint32_t dup_ppm;		/**< packets sent twice */
+	uint32_t corrupt_ppm;		/**< IPv4 frames with one bit flipped */
+	uint32_t delay_us;		/**< fixed delay */
+	uint32_t jitter_us;		/**< uniform +- around the delay */
+	uint32_t queue;			/**< holding queue bound, packets */
+	uint32_t rate_burst;		/**< token bucket depth, bytes */
+	uint64_t rate_bps;		/**< rate limit, bytes/s; 0: none */
+};
+
+/** True when @p s impairs anything. */
+static inline bool
+pmt_impair_spec_on(const struct pmt_impair_spec *s)
+{
+	return s->loss_ppm || s->ge_p_ppm || s->reorder_ppm || s->dup_ppm ||
+	       s->corrupt_ppm || s->delay_us || s->jitter_us || s->rate_bps;
+}
+
+/**
+ * Parse an impairment spec: comma-separated items, each optional once:
+ * loss=P%, burst=P%/R%[/BADLOSS%[/GOODLOSS%]], reorder=P%/N[/TIMEOUT],
+ * dup=P%, corrupt=P%, delay=T, jitter=T, rate=RATE[/BURSTBYTES],
+ * queue=N; "off" (or "none") for none. T: a number with us, ms or s.
+ * RATE: a number with bit, kbit, mbit, gbit (bits/s) or bps, kbps, mbps,
+ * gbps (bytes/s, as tc).
+ *
+ * @return 0, or -EINVAL with @p err naming the bad item.
+ */
+int pmt_impair_parse(const char *spec, struct pmt_impair_spec *out,
+		     char *err, size_t errlen);
+
 /**
  * Stack configuration. Fill with pmt_config_defaults(), then change
  * fields directly or by name with pmt_config_set() / pmt_config_load().
@@ -101,6 +151,10 @@ struct pmt_config {
 	unsigned int tcp_syncache_retries;
 	/** SYN cookies: 0 off, 1 when the syncache is full (default), 2 always. */
 	unsigned int tcp_syncookies;
+	/** Impairments by port and direction (enum pmt_impair_dir). */
+	struct pmt_impair_spec impair[PMT_MAX_PORTS][2];
+	/** Seed of the impairments' generators (with port, direction, lcore). */
+	unsigned int impair_seed;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };
@@ -117,7 +171,10 @@ void pmt_config_defaults(struct pmt_config *cfg);
  *                alias (one more IP/PREFIX on the last addr's port),
  *                gateway, mbufs, rx-desc, tx-desc, mtu, link-wait-ms,
  *                tx-drain-us, arp-reachable-ms, arp-retry-ms, arp-retries,
- *                arp-pending, arp-entries. Port keys: addr (appends).
+ *                arp-pending, arp-entries, impair-rx / impair-tx
+ *                ("[PORT:]SPEC", see pmt_impair_parse(); no PORT: all
+ *                ports), impair ("rx:..." or "tx:..."), impair-seed.
+ *                Port keys: addr (appends), impair-rx, impair-tx.
  * @param err     receives a one-line message on error (may be NULL).
  * @return 0; -ENOENT for an unknown key or section (so a program can try
  *         its own keys); -EINVAL for a bad value.

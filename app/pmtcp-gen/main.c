@@ -123,6 +123,13 @@ static const char usage_text[] =
 "  --tcp-syncookies 0|1|2  SYN cookies off, when the syncache is full\n"
 "                         (default), always\n"
 "  --offloads 0|1 --tso 0|1   the ports' checksum / segmentation offloads\n"
+"  --impair rx:SPEC|tx:SPEC  impair what every port receives / sends\n"
+"                         (repeatable; rx:1:SPEC for port 1 only), e.g.\n"
+"                         rx:loss=1%,burst=0.5%/30%/50%,reorder=5%/16,\n"
+"                         dup=2%,corrupt=0.5%,delay=2ms,jitter=1ms,\n"
+"                         rate=100mbit,queue=1024; off (default) for none\n"
+"                         (docs/impairment.md)\n"
+"  --impair-seed N        seed of the impairments' generators (default 1)\n"
 "  --help                 this text\n"
 "\n"
 "Exit status: 0 after a clean run, 1 on a runtime failure, 2 on bad\n"
@@ -167,6 +174,8 @@ static const struct option long_opts[] = {
 	{ "tcp-syncache-entries", required_argument, NULL, 0 },
 	{ "tcp-syncache-retries", required_argument, NULL, 0 },
 	{ "tcp-syncookies", required_argument, NULL, 0 },
+	{ "impair", required_argument, NULL, 0 },
+	{ "impair-seed", required_argument, NULL, 0 },
 	/* generator keys */
 	{ "role", required_argument, NULL, 0 },
 	{ "server", required_argument, NULL, 0 },

@@ -65,6 +65,8 @@ pmt_config_defaults(struct pmt_config *cfg)
 	cfg->tcp_syncache_entries = 16384;
 	cfg->tcp_syncache_retries = 3;
 	cfg->tcp_syncookies = 1;
+	/* Impairments off (all zero); a fixed seed makes runs repeat. */
+	cfg->impair_seed = 1;
 }
 
 int
@@ -154,6 +156,64 @@ port_add_addr(struct pmt_config *cfg, unsigned int port, const char *v,
 	return 0;
 }
 
+/*
+ * impair-rx / impair-tx: "[PORT:]SPEC", for one port or (no prefix) all
+ * of them; a later setting replaces an earlier one for the ports it
+ * names. @port is the [portN] section's port, or -1.
+ */
+static int
+set_impair(struct pmt_config *cfg, int port, unsigned int dir,
+	   const char *key, const char *value, char *err, size_t errlen)
+{
+	struct pmt_impair_spec sp;
+	const char *spec = value, *colon;
+	char why[200];
+	unsigned int p;
+
+	if (value == NULL)
+		return fail(err, errlen, -EINVAL, "%s needs a value", key);
+	colon = strchr(value, ':');
+	if (port < 0 && colon != NULL && colon > value &&
+	    strspn(value, "0123456789") == (size_t)(colon - value)) {
+		char num[16];
+		size_t n = (size_t)(colon - value);
+
+		if (n >= sizeof(num))
+			n = sizeof(num) - 1;
+		memcpy(num, value, n);
+		num[n] = '\0';
+		if (parse_uint(num, 0, PMT_MAX_PORTS - 1, &p) != 0)
+			return fail(err, errlen, -EINVAL,
+				    "bad %s '%s': port %s is not in 0..%u",
+				    key, value, num, PMT_MAX_PORTS - 1);
+		port = (int)p;
+		spec = colon + 1;
+	}
+	if (pmt_impair_parse(spec, &sp, why, sizeof(why)) != 0)
+		return fail(err, errlen, -EINVAL, "bad %s '%s': %s", key, value,
+			    why);
+	for (p = 0; p < PMT_MAX_PORTS; p++)
+		if (port < 0 || (unsigned int)port == p)
+			cfg->impair[p][dir] = sp;
+	return 0;
+}
+
+/* "impair": "rx:[PORT:]SPEC" or "tx:[PORT:]SPEC", as pmtcp-gen's --impair. */
+static int
+set_impair_dir(struct pmt_config *cfg, const char *value, char *err,
+	       size_t errlen)
+{
+	if (value != NULL && strncmp(value, "rx:", 3) == 0)
+		return set_impair(cfg, -1, PMT_IMPAIR_RX, "impair rx", value + 3,
+				  err, errlen);
+	if (value != NULL && strncmp(value, "tx:", 3) == 0)
+		return set_impair(cfg, -1, PMT_IMPAIR_TX, "impair tx", value + 3,
+				  err, errlen);
+	return fail(err, errlen, -EINVAL,
+		    "bad impair '%s': want rx:SPEC or tx:SPEC, e.g. rx:loss=1%%",
+		    value ? value : "");
+}
+
 /* Numeric stack keys: name, field, bounds. */
 static const struct {
 	const char *key;
@@ -194,6 +254,7 @@ static const struct {
 	{ "tcp-syncache-entries", offsetof(struct pmt_config, tcp_syncache_entries), 16, 1u << 24 },
 	{ "tcp-syncache-retries", offsetof(struct pmt_config, tcp_syncache_retries), 0, 7 },
 	{ "tcp-syncookies", offsetof(struct pmt_config, tcp_syncookies), 0, 2 },
+	{ "impair-seed", offsetof(struct pmt_config, impair_seed), 0, UINT_MAX },
 };
 
 int
@@ -212,6 +273,10 @@ pmt_config_set(struct pmt_config *cfg, const char *section, const char *key,
 				    section, PMT_MAX_PORTS - 1);
 		if (strcmp(key, "addr") == 0)
 			return port_add_addr(cfg, port, value, err, errlen);
+		if (strcmp(key, "impair-rx") == 0 || strcmp(key, "impair-tx") == 0)
+			return set_impair(cfg, (int)port, key[7] == 'r' ?
+					  PMT_IMPAIR_RX : PMT_IMPAIR_TX, key,
+					  value, err, errlen);
 		return fail(err, errlen, -ENOENT, "unknown key '%s' in [%s]",
 			    key, section);
 	}
@@ -249,6 +314,12 @@ pmt_config_set(struct pmt_config *cfg, const char *section, const char *key,
 			cfg->n_addr_set++;
 		return ret;
 	}
+	if (strcmp(key, "impair-rx") == 0)
+		return set_impair(cfg, -1, PMT_IMPAIR_RX, key, value, err, errlen);
+	if (strcmp(key, "impair-tx") == 0)
+		return set_impair(cfg, -1, PMT_IMPAIR_TX, key, value, err, errlen);
+	if (strcmp(key, "impair") == 0)
+		return set_impair_dir(cfg, value, err, errlen);
 	if (strcmp(key, "gateway") == 0) {
 		if (pmt_ipv4_parse_addr(value, &cfg->gateway) != 0)
 			return fail(err, errlen, -EINVAL,

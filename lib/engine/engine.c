@@ -21,6 +21,56 @@ _Static_assert(offsetof(struct pmt_engine, tx) <= 2 * RTE_CACHE_LINE_SIZE,
 	       "read-mostly engine fields fit in two cache lines");
 _Static_assert(offsetof(struct pmt_engine, stats) % RTE_CACHE_LINE_SIZE == 0,
 	       "counters start a cache line of their own");
+_Static_assert(PMT_MAX_PORTS <= 8, "impair_rx / impair_tx have a bit per port");
+
+/*
+ * Impairment stages for the configured ports that ask for one. Each has
+ * its own generator: the same seed, port, direction and lcore give the
+ * same decisions on every run (docs/impairment.md).
+ */
+static int
+impair_init(struct pmt_engine *eng, int socket)
+{
+	const struct pmt_config *cfg = &eng->stack->cfg;
+	unsigned int i, d;
+
+	for (i = 0; i < cfg->n_ports && i < PMT_MAX_PORTS; i++)
+		for (d = 0; d < 2; d++) {
+			const struct pmt_impair_spec *sp = &cfg->impair[i][d];
+
+			if (!pmt_impair_spec_on(sp))
+				continue;
+			eng->impair[i][d] = pmt_impair_create(sp, d,
+				pmt_impair_seed(cfg->impair_seed, (uint16_t)i, d,
+						eng->lcore_id),
+				eng->pool, &eng->stats, socket);
+			if (eng->impair[i][d] == NULL) {
+				RTE_LOG(ERR, USER1,
+					"pmtcp: no memory for the impairment of port %u %s\n",
+					i, d == PMT_IMPAIR_RX ? "rx" : "tx");
+				return -ENOMEM;
+			}
+			if (d == PMT_IMPAIR_RX)
+				eng->impair_rx |= (uint8_t)(1u << i);
+			else
+				eng->impair_tx |= (uint8_t)(1u << i);
+		}
+	return 0;
+}
+
+void
+pmt_engine_impair_fini(struct pmt_engine *eng)
+{
+	unsigned int i, d;
+
+	eng->impair_rx = 0;
+	eng->impair_tx = 0;
+	for (i = 0; i < PMT_MAX_PORTS; i++)
+		for (d = 0; d < 2; d++) {
+			pmt_impair_free(eng->impair[i][d]);
+			eng->impair[i][d] = NULL;
+		}
+}
 
 struct pmt_engine *
 pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
@@ -73,6 +123,8 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 			name, rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (impair_init(eng, socket) != 0)
+		goto fail;
 	pmt_wheel_init(&eng->wheel, now);
 	if (pmt_arp_init(eng, st->cfg.arp_entries) != 0) {
 		RTE_LOG(ERR, USER1, "pmtcp: no memory for ARP cache\n");
@@ -95,6 +147,7 @@ pmt_engine_free(struct pmt_engine *eng)
 		return;
 	pmt_tcp_engine_fini(eng);
 	pmt_arp_fini(eng);
+	pmt_engine_impair_fini(eng);
 	for (i = 0; i < PMT_MAX_PORTS; i++) {
 		rte_pktmbuf_free_bulk(eng->tx[i].pkts, eng->tx[i].n);
 		eng->tx[i].n = 0;
@@ -123,6 +176,45 @@ pmt_engine_clock(const struct pmt_engine *eng)
  * buffered, in order, for the next turn: a transient full ring (memif
  * whose peer is busy) costs latency, not loss. Returns what is left.
  */
+/*
+ * Send what an impairment stage has ready. What the port refuses stays
+ * ready, in order, for the next turn (the stage bounds it).
+ */
+static void
+impair_tx_send(struct pmt_engine *eng, uint16_t iface)
+{
+	struct pmt_impair *imp = eng->impair[iface][PMT_IMPAIR_TX];
+	struct rte_mbuf **p;
+	unsigned int k, i;
+	uint16_t sent;
+	uint64_t bytes;
+
+	while ((k = pmt_impair_ready(imp, eng->now, &p)) > 0) {
+		sent = pmt_port_tx(eng, iface, p, (uint16_t)RTE_MIN(k, 65535u));
+		bytes = 0;
+		for (i = 0; i < sent; i++)
+			bytes += rte_pktmbuf_pkt_len(p[i]);
+		PMT_STAT_ADD(eng, tx_pkts, sent);
+		PMT_STAT_ADD(eng, tx_bytes, bytes);
+		pmt_impair_consume(imp, sent);
+		if (sent < k)
+			break;
+	}
+}
+
+/* The TX buffer goes into the impairment stage, which now owns it. */
+static uint16_t
+impair_tx_flush(struct pmt_engine *eng, uint16_t iface)
+{
+	struct pmt_txbuf *b = &eng->tx[iface];
+
+	pmt_impair_push(eng->impair[iface][PMT_IMPAIR_TX], b->pkts, b->n,
+			eng->now);
+	b->n = 0;
+	impair_tx_send(eng, iface);
+	return 0;
+}
+
 static uint16_t
 txbuf_flush(struct pmt_engine *eng, uint16_t iface)
 {
@@ -131,6 +223,8 @@ txbuf_flush(struct pmt_engine *eng, uint16_t iface)
 	unsigned int tries = 0;
 	uint64_t bytes = 0;
 
+	if (unlikely(eng->impair_tx & (1u << iface)))
+		return impair_tx_flush(eng, iface);
 	while (sent < n && tries++ < 2)
 		sent += pmt_port_tx(eng, iface, b->pkts + sent, n - sent);
 	for (i = 0; i < sent; i++)
@@ -216,6 +310,25 @@ pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
 	tcp_batch_end(eng);
 }
 
+/* RX through the impairment stage: what it lets out, in bursts. */
+static unsigned int
+impair_rx(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf **pkts,
+	  uint16_t n)
+{
+	struct pmt_impair *imp = eng->impair[iface][PMT_IMPAIR_RX];
+	struct rte_mbuf **p;
+	unsigned int k, total = 0;
+
+	pmt_impair_push(imp, pkts, n, eng->now);
+	while ((k = pmt_impair_ready(imp, eng->now, &p)) > 0) {
+		k = RTE_MIN(k, (unsigned int)PMT_RX_BURST);
+		pmt_engine_input(eng, iface, p, k);
+		pmt_impair_consume(imp, k);
+		total += k;
+	}
+	return total;
+}
+
 unsigned int
 pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 {
@@ -237,6 +350,13 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 	tcp_batch_end(eng);
 	for (i = 0; i < eng->n_ifaces; i++) {
 		n = pmt_port_rx(eng, i, pkts, PMT_RX_BURST);
+		/* One predictable branch per burst when nothing is impaired. */
+		if (unlikely(eng->impair_rx & (1u << i))) {
+			/* Even an empty burst: held frames come due. */
+			total += impair_rx(eng, i, pkts, n);
+			busy |= n == PMT_RX_BURST;
+			continue;
+		}
 		if (n == 0)
 			continue;
 		pmt_engine_input(eng, i, pkts, n);
@@ -246,6 +366,10 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 	pmt_wheel_advance(&eng->wheel, now);
 	pmt_syncache_run(eng);
 	pmt_tcp_reap(eng);
+	if (unlikely(eng->impair_tx))
+		for (i = 0; i < eng->n_ifaces; i++)
+			if (eng->impair_tx & (1u << i))
+				impair_tx_send(eng, i);
 	/*
 	 * Drain when the queues ran dry (nothing to batch with: send now
 	 * for latency) or when the oldest buffered packet reached its

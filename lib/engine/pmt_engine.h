@@ -15,6 +15,7 @@
 #include "timer/pmt_wheel.h"
 #include "net/pmt_arp.h"
 #include "tcp/pmt_tcp.h"
+#include "engine/pmt_impair.h"
 
 #define PMT_RX_BURST 32
 #define PMT_TX_BURST 32
@@ -71,6 +72,9 @@ struct pmt_engine {
 	uint16_t idx;			/* engine index = queue id */
 	uint16_t lcore_id;
 	uint16_t n_ifaces;
+	/* Ports whose RX / TX pass an impairment stage: one bit each. */
+	uint8_t impair_rx;
+	uint8_t impair_tx;
 
 	/* per-packet mutable state */
 	uint64_t now;			/* microseconds, set by each turn */
@@ -86,6 +90,8 @@ struct pmt_engine {
 	bool tcp_batching;
 	uint16_t n_tcp_rx;
 	struct pmt_tcp_rx tcp_rx[PMT_TCP_RX_BATCH];
+	/* Impairment stages by port and direction; NULL when off. */
+	struct pmt_impair *impair[PMT_MAX_PORTS][2];
 	struct pmt_stats stats __rte_cache_aligned;
 };
 
@@ -115,6 +121,9 @@ pmt_flow_owner(const struct pmt_stack *st, uint32_t a1, uint32_t a2,
 struct pmt_engine *pmt_engine_create(struct pmt_stack *st, uint16_t idx,
 				     unsigned int lcore_id, uint64_t now);
 void pmt_engine_free(struct pmt_engine *eng);
+
+/* Free the impairment stages and every packet they hold (teardown). */
+void pmt_engine_impair_fini(struct pmt_engine *eng);
 
 /* One turn at time @now (microseconds): the loop body, clock injected. */
 unsigned int pmt_engine_turn(struct pmt_engine *eng, uint64_t now);

@@ -122,7 +122,23 @@
 	X(tcp_syncache_aborted)		\
 	X(tcp_syncookies_sent)		\
 	X(tcp_syncookies_accepted)	\
-	X(tcp_syncookies_rejected)
+	X(tcp_syncookies_rejected)	\
+	X(impair_rx_dropped)		\
+	X(impair_rx_burst_dropped)	\
+	X(impair_rx_reordered)		\
+	X(impair_rx_duplicated)	\
+	X(impair_rx_corrupted)		\
+	X(impair_rx_delayed)		\
+	X(impair_rx_rate_dropped)	\
+	X(impair_rx_queue_full)	\
+	X(impair_tx_dropped)		\
+	X(impair_tx_burst_dropped)	\
+	X(impair_tx_reordered)		\
+	X(impair_tx_duplicated)	\
+	X(impair_tx_corrupted)		\
+	X(impair_tx_delayed)		\
+	X(impair_tx_rate_dropped)	\
+	X(impair_tx_queue_full)
 
 struct pmt_stats {
 #define PMT_STATS_FIELD(name) uint64_t name;

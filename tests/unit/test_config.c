@@ -1378,6 +1378,16 @@ START_TEST(cli_bad_values)
 	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--connect-timeout",
 		"-1", NULL);
 	assert_usage_error(&r, "connect-timeout");
+	/* Impairments: the bad part of a spec is named. */
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--impair",
+		"rx:loss=1%,reorder=5%/99", NULL);
+	assert_usage_error(&r, "'reorder=5%/99'");
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--impair", "sideways",
+		NULL);
+	assert_usage_error(&r, "rx:SPEC");
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--impair-seed", "-3",
+		NULL);
+	assert_usage_error(&r, "impair-seed");
 	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--expect-body-crc32c",
 		"0x1ffffffff", NULL);
 	assert_usage_error(&r, "0x1ffffffff");

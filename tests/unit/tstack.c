@@ -188,8 +188,10 @@ tstack_free(struct tstack *t)
 	unread = drain_ring(t->tx);
 	unseen = drain_ring(t->rx);
 	close_all(t);
-	/* Every mbuf is back, except what the ARP cache still holds. */
+	/* Every mbuf is back, except what the ARP cache and the
+	 * impairment stages (delayed, held frames) still hold. */
 	pmt_arp_fini(t->eng);
+	pmt_engine_impair_fini(t->eng);
 	in_use = rte_mempool_in_use_count(t->eng->pool);
 	clones = rte_mempool_in_use_count(t->eng->tcp.clone_pool);
 	tcbs = tstack_tcbs(t);
