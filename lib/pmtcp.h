@@ -101,6 +101,22 @@ struct pmt_config {
 	unsigned int tcp_syncache_retries;
 	/** SYN cookies: 0 off, 1 when the syncache is full (default), 2 always. */
 	unsigned int tcp_syncookies;
+	/**
+	 * Out-of-order bytes one connection may hold; 0 (the default):
+	 * its receive buffer. Past it, the segments farthest from RCV.NXT
+	 * are dropped (tcp_rx_ooo_drop_bytes).
+	 */
+	unsigned int tcp_ooo_max_bytes;
+	/**
+	 * Out-of-order segments one connection may hold (64; at most
+	 * 1024, which bounds the walk each arriving segment costs).
+	 */
+	unsigned int tcp_ooo_max_segs;
+	/**
+	 * Mbufs all of an engine's out-of-order queues may hold together;
+	 * 0 (the default): a quarter of the engine's pool (mbufs).
+	 */
+	unsigned int tcp_ooo_engine_mbufs;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };

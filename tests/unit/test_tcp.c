@@ -160,7 +160,21 @@ struct tseg {
 	uint32_t len;		/* payload bytes; with data, 0 means strlen */
 	uint16_t sport;		/* 0: the connection's */
 	uint16_t dport;
+	uint8_t n_sack;		/* SACK blocks expected (none: no option) */
+	struct {
+		uint32_t l;
+		uint32_t r;
+	} sack[PMT_TCP_MAX_SACK];
 };
+
+/* SACK blocks of the peer's sequence space, offsets from PEER_ISS. */
+#define BLK(a, b) { PEER_ISS + (a), PEER_ISS + (b) }
+#define SACK1(a, b) .n_sack = 1, .sack = { BLK(a, b) }
+#define SACK2(a, b, c, d) .n_sack = 2, .sack = { BLK(a, b), BLK(c, d) }
+#define SACK3(a, b, c, d, e, f) .n_sack = 3, \
+	.sack = { BLK(a, b), BLK(c, d), BLK(e, f) }
+#define SACK4(a, b, c, d, e, f, g, h) .n_sack = 4, \
+	.sack = { BLK(a, b), BLK(c, d), BLK(e, f), BLK(g, h) }
 
 #define SEG(...) (&(const struct tseg){ .wnd = -1, .tsval = -1,	\
 					 .tsecr = -1, __VA_ARGS__ })
@@ -256,7 +270,7 @@ expect_keep(struct conn *c, int line, const struct tseg *w)
 	uint8_t got_data[16384], want_data[16384];
 	struct pmt_tcp_seg g;
 	struct rte_mbuf *m;
-	uint32_t len = seg_len(w);
+	uint32_t len = seg_len(w), i;
 	uint8_t opts = w->opts;
 
 	m = tstack_tcp_tx(c->t, &g, got_data, sizeof(got_data));
@@ -270,7 +284,14 @@ expect_keep(struct conn *c, int line, const struct tseg *w)
 	CHECK(line, "window", g.wnd, w->wnd < 0 ? c->wnd : w->wnd);
 	if (c->ts && !w->no_ts)
 		opts |= O_TS;
+	if (w->n_sack > 0)
+		opts |= PMT_TO_SACK;
 	CHECK(line, "options", g.opts, opts);
+	CHECK(line, "SACK blocks", g.n_sack, w->n_sack);
+	for (i = 0; i < w->n_sack; i++) {
+		CHECK(line, "SACK left edge", g.sack[i].left, w->sack[i].l);
+		CHECK(line, "SACK right edge", g.sack[i].right, w->sack[i].r);
+	}
 	if (opts & O_MSS)
 		CHECK(line, "MSS option", g.mss, w->mss);
 	if (opts & O_WS)
@@ -1532,17 +1553,20 @@ START_TEST(out_of_window_segment_acked_and_dropped)
 	INJECT(&c, .seq = PEER_ISS + 1 + RCVBUF + 10, .ack = OUR_ISS + 1,
 	       .flags = ACK, .len = 100);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
-	/* Entirely old. */
+	/* Entirely old: reported as a duplicate (RFC 2883 4.1.1). */
 	INJECT(&c, .seq = PEER_ISS - 99, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 100);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(-99, 1));
 	/* Acknowledging what we never sent: ACK, drop (its data too). */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 100, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_unacceptable", 2 },
-			    { "tcp_rx_bad_ack", 1 });
+			    { "tcp_rx_bad_ack", 1 }, { "tcp_rx_dup_segs", 1 },
+			    { "tcp_rx_dsack_sent", 1 },
+			    { "tcp_tx_sack_blocks", 1 });
 	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
 	ck_assert_uint_eq(events(t).n, 0);
 	tstack_free(t);
@@ -1724,16 +1748,21 @@ START_TEST(out_of_order_dupack_then_fill)
 	/* A hole at [1, 11): each segment after it gets a duplicate ACK now. */
 	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(11, 21));
 	INJECT(&c, .seq = PEER_ISS + 31, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK2(31, 41, 11, 21));
+	/* Filling the gap between them makes one block. */
 	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(11, 41));
 	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 30);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_ooo_segs", 3 });
+	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_ooo_segs", 3 },
+			    { "tcp_tx_sack_blocks", 4 });
 	ck_assert_uint_eq(events(t).n, 0);
 	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
 	/* The hole filled: all of it in order, ACKed at once. */
@@ -1761,7 +1790,9 @@ START_TEST(out_of_order_fin_waits_for_the_hole)
 	t = c.t;
 	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = FIN | ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	/* The block takes in the FIN, as Linux's do: it is sequence space. */
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(11, 22));
 	STATE(&c, PMT_TCPS_ESTABLISHED);
 	ck_assert_uint_eq(events(t).n, 0);
 	/* The hole filled: the data, then the FIN, ACKed together. */
@@ -1775,7 +1806,8 @@ START_TEST(out_of_order_fin_waits_for_the_hole)
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
 	recv_pat(&c, PEER_ISS + 1, 20);
 	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), 0);
-	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_ooo_segs", 1 });
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_tx_sack_blocks", 1 });
 	tstack_free(t);
 }
 END_TEST
@@ -1790,42 +1822,51 @@ START_TEST(overlapping_and_duplicate_segments)
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	NOTHING(&c);
-	/* An exact duplicate: ACKed at once, nothing new. */
+	/* An exact duplicate: ACKed at once with a D-SACK, nothing new. */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK,
-	       .wnd = WND(10));
-	/* Half old, half new: the new half is taken. */
+	       .wnd = WND(10), SACK1(1, 11));
+	/* Half old, half new: the new half is taken, the old reported. */
 	INJECT(&c, .seq = PEER_ISS + 6, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	NOTHING(&c);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
+	       .wnd = WND(15), SACK1(6, 11));
 	ck_assert_uint_eq(tcb_of(&c)->rcv_nxt, PEER_ISS + 16);
-	/* Out of order [21, 31), then [18, 28) overlapping its front. */
+	/* Out of order [21, 31), then [18, 28) overlapping its front:
+	 * the D-SACK of [21, 28), then the block holding it (RFC 2883 4). */
 	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
-	       .wnd = WND(15));
+	       .wnd = WND(15), SACK1(21, 31));
 	INJECT(&c, .seq = PEER_ISS + 18, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
-	       .wnd = WND(15));
-	/* One covering both and more, [17, 41). */
+	       .wnd = WND(15), SACK2(21, 28, 18, 31));
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 2);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 13);
+	/* One covering both and more, [17, 41): both go, one is kept. */
 	INJECT(&c, .seq = PEER_ISS + 17, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 24);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
-	       .wnd = WND(15));
+	       .wnd = WND(15), SACK2(18, 31, 17, 41));
 	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 1);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 24);
 	/* The last hole, [16, 17), overlapping what lies before it. */
 	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 7);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 41, .flags = ACK,
-	       .wnd = WND(40));
+	       .wnd = WND(40), SACK1(11, 16));
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(7), OUT(5), { "tcp_rx_ooo_segs", 3 },
-			    { "tcp_rx_unacceptable", 1 });
+	tstack_expect_stats(t, IN(7), OUT(6), { "tcp_rx_ooo_segs", 3 },
+			    { "tcp_rx_unacceptable", 1 },
+			    { "tcp_rx_dup_segs", 5 },
+			    { "tcp_rx_dsack_sent", 5 },
+			    { "tcp_tx_sack_blocks", 8 });
 	recv_pat(&c, PEER_ISS + 1, 40);
 	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 0);
 	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 0);
+	ck_assert_uint_eq(t->eng->tcp.ooo_mbufs, 0);
 	tstack_free(t);
 }
 END_TEST
