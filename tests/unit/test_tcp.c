@@ -2257,6 +2257,46 @@ START_TEST(ooo_tiny_segments_bounded)
 }
 END_TEST
 
+/*
+ * Out-of-order bytes are held in the receive buffer: the window never
+ * offers them again, even once the application has read everything in
+ * order (what is queued out of order still takes room), and the right
+ * edge never moves left (RFC 9293 3.8.6.2.2).
+ */
+START_TEST(ooo_bytes_count_against_the_window)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, cfg_small_rcvbuf);
+	t = c.t;
+	passive_open(&c, &full_syn, 0);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1000);
+	INJECT(&c, .seq = PEER_ISS + 2001, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1000);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1001, .flags = ACK,
+	       .wnd = SMALL_RCVBUF - 1000, SACK1(2001, 3001));
+	recv_pat(&c, PEER_ISS + 1, 1000);
+	/* 1000 bytes read, 1500 held beyond the hole: the buffer has
+	 * 14884 bytes left, less than offered already, so the right edge
+	 * stays where it was (it would move 1000 on if the bytes held
+	 * out of order took no room). */
+	INJECT(&c, .seq = PEER_ISS + 3001, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 500);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1001, .flags = ACK,
+	       .wnd = SMALL_RCVBUF - 1000, SACK1(2001, 3501));
+	/* The hole fills: in order now, and unread. */
+	INJECT(&c, .seq = PEER_ISS + 1001, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1000);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 3501, .flags = ACK,
+	       .wnd = SMALL_RCVBUF - 2500);
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1001, 2500);
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(receive_window_shrinks_and_reopens)
 {
 	struct conn c;
@@ -4454,6 +4494,7 @@ tcp_suite(void)
 	tcase_add_test(tc, ooo_byte_cap_keeps_the_nearest);
 	tcase_add_test(tc, ooo_engine_budget);
 	tcase_add_test(tc, ooo_tiny_segments_bounded);
+	tcase_add_test(tc, ooo_bytes_count_against_the_window);
 	tcase_add_test(tc, receive_window_shrinks_and_reopens);
 	tcase_add_test(tc, unscaled_window_sends_no_idle_updates);
 
