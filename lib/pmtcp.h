@@ -155,6 +155,22 @@ struct pmt_config {
 	struct pmt_impair_spec impair[PMT_MAX_PORTS][2];
 	/** Seed of the impairments' generators (with port, direction, lcore). */
 	unsigned int impair_seed;
+	/**
+	 * Out-of-order bytes one connection may hold; 0 (the default):
+	 * its receive buffer. Past it, the segments farthest from RCV.NXT
+	 * are dropped (tcp_rx_ooo_drop_bytes).
+	 */
+	unsigned int tcp_ooo_max_bytes;
+	/**
+	 * Out-of-order segments one connection may hold (64; at most
+	 * 1024, which bounds the walk each arriving segment costs).
+	 */
+	unsigned int tcp_ooo_max_segs;
+	/**
+	 * Mbufs all of an engine's out-of-order queues may hold together;
+	 * 0 (the default): a quarter of the engine's pool (mbufs).
+	 */
+	unsigned int tcp_ooo_engine_mbufs;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };

@@ -122,6 +122,9 @@ static const char usage_text[] =
 "  --tcp-syncache-retries N  SYN-ACK retransmissions (3)\n"
 "  --tcp-syncookies 0|1|2  SYN cookies off, when the syncache is full\n"
 "                         (default), always\n"
+"  --tcp-ooo-max-bytes B --tcp-ooo-max-segs N   out-of-order data held per\n"
+"                         connection (receive buffer, 64 segments)\n"
+"  --tcp-ooo-engine-mbufs N  out-of-order mbufs per lcore (a quarter of mbufs)\n"
 "  --offloads 0|1 --tso 0|1   the ports' checksum / segmentation offloads\n"
 "  --impair rx:SPEC|tx:SPEC  impair what every port receives / sends\n"
 "                         (repeatable; rx:1:SPEC for port 1 only), e.g.\n"
@@ -176,6 +179,9 @@ static const struct option long_opts[] = {
 	{ "tcp-syncookies", required_argument, NULL, 0 },
 	{ "impair", required_argument, NULL, 0 },
 	{ "impair-seed", required_argument, NULL, 0 },
+	{ "tcp-ooo-max-bytes", required_argument, NULL, 0 },
+	{ "tcp-ooo-max-segs", required_argument, NULL, 0 },
+	{ "tcp-ooo-engine-mbufs", required_argument, NULL, 0 },
 	/* generator keys */
 	{ "role", required_argument, NULL, 0 },
 	{ "server", required_argument, NULL, 0 },

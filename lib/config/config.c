@@ -67,6 +67,9 @@ pmt_config_defaults(struct pmt_config *cfg)
 	cfg->tcp_syncookies = 1;
 	/* Impairments off (all zero); a fixed seed makes runs repeat. */
 	cfg->impair_seed = 1;
+	cfg->tcp_ooo_max_bytes = 0;	/* the receive buffer */
+	cfg->tcp_ooo_max_segs = 64;
+	cfg->tcp_ooo_engine_mbufs = 0;	/* a quarter of the pool */
 }
 
 int
@@ -255,6 +258,9 @@ static const struct {
 	{ "tcp-syncache-retries", offsetof(struct pmt_config, tcp_syncache_retries), 0, 7 },
 	{ "tcp-syncookies", offsetof(struct pmt_config, tcp_syncookies), 0, 2 },
 	{ "impair-seed", offsetof(struct pmt_config, impair_seed), 0, UINT_MAX },
+	{ "tcp-ooo-max-bytes", offsetof(struct pmt_config, tcp_ooo_max_bytes), 0, 1u << 30 },
+	{ "tcp-ooo-max-segs", offsetof(struct pmt_config, tcp_ooo_max_segs), 1, 1024 },
+	{ "tcp-ooo-engine-mbufs", offsetof(struct pmt_config, tcp_ooo_engine_mbufs), 0, 1u << 24 },
 };
 
 int
@@ -565,6 +571,10 @@ pmt_config_validate(const struct pmt_config *cfg, char *err, size_t errlen)
 	if (cfg->tcp_rto_min_ms > cfg->tcp_rto_max_ms)
 		return fail(err, errlen, -EINVAL,
 			    "tcp-rto-min-ms above tcp-rto-max-ms");
+	if (cfg->tcp_ooo_engine_mbufs > cfg->mbufs_per_lcore / 2)
+		return fail(err, errlen, -EINVAL,
+			    "tcp-ooo-engine-mbufs (%u) above half of mbufs (%u)",
+			    cfg->tcp_ooo_engine_mbufs, cfg->mbufs_per_lcore);
 	if (cfg->arp_pending_max > 16)
 		return fail(err, errlen, -EINVAL, "arp-pending above 16");
 	/* Every port's RX ring is filled from the pool at start. */

@@ -73,7 +73,11 @@
 	X(tcp_rx_bad_ack)		\
 	X(tcp_rx_dupacks)		\
 	X(tcp_rx_ooo_segs)		\
-	X(tcp_rx_ooo_drop)		\
+	X(tcp_rx_ooo_drop_segs)		\
+	X(tcp_rx_ooo_drop_bytes)	\
+	X(tcp_rx_ooo_drop_engine)	\
+	X(tcp_rx_dup_segs)		\
+	X(tcp_rx_dsack_sent)		\
 	X(tcp_rx_after_close)		\
 	X(tcp_rx_rst)			\
 	X(tcp_rx_syn_in_window)		\
@@ -88,6 +92,7 @@
 	X(tcp_tx_window_probes)		\
 	X(tcp_tx_keepalives)		\
 	X(tcp_tx_no_mbuf)		\
+	X(tcp_tx_sack_blocks)		\
 	X(tcp_rto_timeouts)		\
 	X(tcp_conn_attempts)		\
 	X(tcp_conn_accepts)		\

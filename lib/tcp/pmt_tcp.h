@@ -262,7 +262,44 @@ struct pmt_tcp_engine {
 	uint32_t tw_gen;
 	/* Half-open passive connections (tcp_syncache.c). */
 	struct pmt_syncache syncache;
+	/*
+	 * Out-of-order queues (tcp_input.c): the mbufs all of them hold
+	 * (one per queued segment: RX frames are linearized), their
+	 * budget, and the arrival stamp of the next segment queued.
+	 */
+	uint32_t ooo_mbufs;
+	uint32_t ooo_mbufs_max;
+	uint32_t ooo_stamp;
+	/*
+	 * RFC 2883: the duplicate bytes of the segment being processed,
+	 * for the ACK it makes (tcp_output.c reports and clears it). Set
+	 * and cleared within one segment's processing: a TCB holds no
+	 * room for it, and a D-SACK is reported once only.
+	 */
+	struct {
+		struct pmt_tcb *tcb;	/* NULL: no duplicate */
+		uint32_t left;
+		uint32_t right;
+	} dsack;
 };
+
+/*
+ * An out-of-order segment keeps its sequence number in the mbuf, and in
+ * one word its FIN (bit 0) and its arrival stamp (the other 31 bits:
+ * the engine's ooo_stamp when it was queued), which orders the SACK
+ * blocks by recency (RFC 2018 4).
+ */
+#define PMT_OOO_SEQ(m) ((m)->hash.fdir.lo)
+#define PMT_OOO_WORD(m) ((m)->hash.fdir.hi)
+#define PMT_OOO_FIN(m) ((PMT_OOO_WORD(m) & 1) != 0)
+#define PMT_OOO_STAMP(m) (PMT_OOO_WORD(m) >> 1)
+
+/* Is 31-bit stamp @a newer than @b (serial arithmetic)? */
+static inline bool
+pmt_ooo_stamp_newer(uint32_t a, uint32_t b)
+{
+	return (int32_t)((a - b) << 1) > 0;
+}
 
 /* Socket-table membership of a TCB. */
 enum {
@@ -291,6 +328,8 @@ void pmt_tcb_flush_rcvq(struct pmt_tcb *tcb);
 void pmt_tcb_time_wait(struct pmt_tcb *tcb);
 /* Free every queued mbuf of @tcb. */
 void pmt_tcb_flush_queues(struct pmt_tcb *tcb);
+/* Free the out-of-order queue of @tcb (and its share of the budget). */
+void pmt_tcb_flush_ooo(struct pmt_tcb *tcb);
 /* Return TCBs whose grace period ended and that nobody holds. */
 void pmt_tcp_reap(struct pmt_engine *eng);
 /* pmt_events() popped @tcb after its descriptor was closed. */

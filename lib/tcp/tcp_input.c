@@ -17,12 +17,6 @@
  * number, RST, SYN, ACK, text, FIN. Output happens once at the end.
  */
 
-#define OOO_MAX_SEGS 64
-
-/* Out-of-order segments keep their sequence number and FIN in the mbuf. */
-#define OOO_SEQ(m) ((m)->hash.fdir.lo)
-#define OOO_FIN(m) ((m)->hash.fdir.hi)
-
 static inline uint32_t
 seg_space(const struct pmt_tcp_seg *seg)
 {
@@ -254,6 +248,49 @@ rcv_append(struct pmt_tcb *tcb, struct rte_mbuf *m)
 	tcb->rcv_nxt += len;
 }
 
+/*
+ * RFC 2883: bytes [left, right) arrived a second time. Noted for the
+ * D-SACK block of the ACK this segment makes (tcp_output.c reports it
+ * and the engine forgets it after the segment); one range per segment,
+ * the first, grown when a later duplicate of the segment touches it.
+ */
+static void
+dup_note(struct pmt_tcb *tcb, uint32_t left, uint32_t right)
+{
+	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+
+	if (!pmt_seq_lt(left, right))
+		return;
+	if (te->dsack.tcb == tcb) {
+		if (right == te->dsack.left)
+			te->dsack.left = left;
+		else if (left == te->dsack.right)
+			te->dsack.right = right;
+		return;
+	}
+	PMT_STAT_INC(tcb->eng, tcp_rx_dup_segs);
+	te->dsack.tcb = tcb;
+	te->dsack.left = left;
+	te->dsack.right = right;
+	/* A D-SACK is worth only as much as it is prompt: ACK now. */
+	if (tcb->flags & PMT_TF_SACK_PERMIT)
+		tcb->flags |= PMT_TF_ACKNOW;
+}
+
+/* The data of @seg below RCV.NXT, if any, arrived before. */
+static void
+dup_note_old(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	uint32_t left = seg->seq + ((seg->flags & PMT_TH_SYN) ? 1 : 0);
+	uint32_t right = left + seg->len;
+
+	if (seg->len == 0 || !pmt_seq_lt(left, tcb->rcv_nxt))
+		return;
+	if (pmt_seq_gt(right, tcb->rcv_nxt))
+		right = tcb->rcv_nxt;
+	dup_note(tcb, left, right);
+}
+
 static void
 ooo_unlink_free(struct pmt_tcb *tcb, struct rte_mbuf **pp)
 {
@@ -263,60 +300,169 @@ ooo_unlink_free(struct pmt_tcb *tcb, struct rte_mbuf **pp)
 	m->next = NULL;
 	tcb->ooo_len -= rte_pktmbuf_data_len(m);
 	tcb->ooo_n--;
+	tcb->eng->tcp.ooo_mbufs--;
 	rte_pktmbuf_free(m);
+}
+
+/* Which limit an out-of-order segment ran into. */
+enum ooo_cap {
+	OOO_FITS = 0,
+	OOO_CAP_SEGS,		/* tcp-ooo-max-segs */
+	OOO_CAP_BYTES,		/* tcp-ooo-max-bytes, the receive buffer */
+	OOO_CAP_ENGINE,		/* tcp-ooo-engine-mbufs, all connections */
+};
+
+static void
+ooo_count_drop(struct pmt_engine *eng, enum ooo_cap cap, uint32_t segs)
+{
+	switch (cap) {
+	case OOO_CAP_SEGS:
+		PMT_STAT_ADD(eng, tcp_rx_ooo_drop_segs, segs);
+		break;
+	case OOO_CAP_BYTES:
+		PMT_STAT_ADD(eng, tcp_rx_ooo_drop_bytes, segs);
+		break;
+	case OOO_CAP_ENGINE:
+		PMT_STAT_ADD(eng, tcp_rx_ooo_drop_engine, segs);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The limits on one connection's out-of-order queue. */
+struct ooo_limits {
+	uint32_t segs;
+	uint32_t bytes;
+	uint32_t others;	/* engine budget left to this connection */
+};
+
+/* Would @n segments of @bytes fit? Which cap fails first if not. */
+static enum ooo_cap
+ooo_fits(const struct ooo_limits *lim, uint32_t n, uint32_t bytes)
+{
+	if (n > lim->segs)
+		return OOO_CAP_SEGS;
+	if (bytes > lim->bytes)
+		return OOO_CAP_BYTES;
+	if (n > lim->others)
+		return OOO_CAP_ENGINE;
+	return OOO_FITS;
 }
 
 /*
  * Keep an out-of-order segment, sorted by sequence, trimmed so no byte
- * is held twice. Bounded in segments and by the receive buffer.
+ * is held twice (bytes we held already are noted for a D-SACK). Bounded
+ * per connection in segments and bytes, per engine in mbufs. When a
+ * bound is hit the segments farthest from RCV.NXT give way, the new one
+ * itself if it is the farthest: those are needed last, and RFC 2018 8
+ * lets a receiver discard data it has SACKed (the sender keeps it until
+ * cumulatively acknowledged). One walk over the queue: a segment costs
+ * at most tcp-ooo-max-segs (<= 1024) steps, however the peer cuts them.
+ * Takes the mbuf (*mp = NULL) when queued.
  */
-static bool
-ooo_insert(struct pmt_tcb *tcb, struct rte_mbuf *m, uint32_t seq, bool fin)
+static void
+ooo_insert(struct pmt_tcb *tcb, struct rte_mbuf **mp, uint32_t seq, bool fin)
 {
-	struct rte_mbuf **pp = &tcb->ooo_head, *prev = NULL;
+	struct pmt_engine *eng = tcb->eng;
+	const struct pmt_config *cfg = &eng->stack->cfg;
+	struct rte_mbuf *m = *mp, **pp = &tcb->ooo_head, *prev = NULL, *n;
 	uint32_t len = rte_pktmbuf_data_len(m), end = seq + len;
+	uint32_t pred_n = 0, pred_len = 0, others, kept_n, kept_len;
+	struct ooo_limits lim;
+	enum ooo_cap cap;
 
-	if (tcb->ooo_n >= OOO_MAX_SEGS ||
-	    tcb->rcv_q_len + tcb->ooo_len + len > tcb->rcv_buf)
-		return false;
-	while (*pp != NULL && pmt_seq_leq(OOO_SEQ(*pp), seq)) {
+	while (*pp != NULL && pmt_seq_leq(PMT_OOO_SEQ(*pp), seq)) {
 		prev = *pp;
-		pp = &(*pp)->next;
+		pred_n++;
+		pred_len += rte_pktmbuf_data_len(prev);
+		pp = &prev->next;
 	}
 	if (prev != NULL) {
-		uint32_t pend = OOO_SEQ(prev) + rte_pktmbuf_data_len(prev);
+		uint32_t pend = PMT_OOO_SEQ(prev) + rte_pktmbuf_data_len(prev);
 
-		if (pmt_seq_geq(pend, end) && !(fin && pend == end &&
-						!OOO_FIN(prev)))
-			return false;	/* all of it is here already */
 		if (pmt_seq_gt(pend, seq)) {
+			dup_note(tcb, seq, pmt_seq_lt(pend, end) ? pend : end);
+			if (pmt_seq_geq(pend, end) &&
+			    !(fin && pend == end && !PMT_OOO_FIN(prev)))
+				return;	/* all of it is here already */
 			rte_pktmbuf_adj(m, (uint16_t)(pend - seq));
 			seq = pend;
 			len = end - seq;
 		}
 	}
-	while (*pp != NULL) {
-		struct rte_mbuf *n = *pp;
-		uint32_t nend = OOO_SEQ(n) + rte_pktmbuf_data_len(n);
+	while ((n = *pp) != NULL) {
+		uint32_t nend = PMT_OOO_SEQ(n) + rte_pktmbuf_data_len(n);
 
-		if (pmt_seq_leq(nend, end) && !(OOO_FIN(n) && nend == end && !fin)) {
-			ooo_unlink_free(tcb, pp);	/* covered by the new one */
+		if (pmt_seq_leq(nend, end) &&
+		    !(PMT_OOO_FIN(n) && nend == end && !fin)) {
+			/* Covered by the new one. */
+			dup_note(tcb, PMT_OOO_SEQ(n), nend);
+			ooo_unlink_free(tcb, pp);
 			continue;
 		}
-		if (pmt_seq_lt(OOO_SEQ(n), end)) {
-			rte_pktmbuf_trim(m, (uint16_t)(end - OOO_SEQ(n)));
-			len = OOO_SEQ(n) - seq;
+		if (pmt_seq_lt(PMT_OOO_SEQ(n), end)) {
+			dup_note(tcb, PMT_OOO_SEQ(n), end);
+			rte_pktmbuf_trim(m, (uint16_t)(end - PMT_OOO_SEQ(n)));
+			len = PMT_OOO_SEQ(n) - seq;
+			end = PMT_OOO_SEQ(n);
 			fin = false;
 		}
 		break;
 	}
-	OOO_SEQ(m) = seq;
-	OOO_FIN(m) = fin;
+	if (len == 0 && !fin)
+		return;		/* nothing new left */
+
+	/* The limits, with the new segment counted in. */
+	lim.segs = cfg->tcp_ooo_max_segs;
+	lim.bytes = tcb->rcv_buf > tcb->rcv_q_len ? tcb->rcv_buf - tcb->rcv_q_len : 0;
+	if (cfg->tcp_ooo_max_bytes != 0 && cfg->tcp_ooo_max_bytes < lim.bytes)
+		lim.bytes = cfg->tcp_ooo_max_bytes;
+	/* What the engine's budget leaves after the other connections. */
+	others = eng->tcp.ooo_mbufs - tcb->ooo_n;
+	lim.others = eng->tcp.ooo_mbufs_max > others ?
+		eng->tcp.ooo_mbufs_max - others : 0;
+	if (ooo_fits(&lim, tcb->ooo_n + 1, tcb->ooo_len + len) != OOO_FITS) {
+		/* Room only by dropping what lies beyond the new segment. */
+		cap = ooo_fits(&lim, pred_n + 1, pred_len + len);
+		if (cap != OOO_FITS) {
+			ooo_count_drop(eng, cap, 1);
+			return;
+		}
+		kept_n = pred_n + 1;
+		kept_len = pred_len + len;
+		n = *pp;
+		while (n != NULL) {
+			cap = ooo_fits(&lim, kept_n + 1,
+				       kept_len + rte_pktmbuf_data_len(n));
+			if (cap != OOO_FITS)
+				break;
+			kept_n++;
+			kept_len += rte_pktmbuf_data_len(n);
+			n = n->next;
+		}
+		/* Drop n and all after it. */
+		if (n != NULL) {
+			struct rte_mbuf **cut = pp;
+			uint32_t dropped = 0;
+
+			while (*cut != n)
+				cut = &(*cut)->next;
+			while (*cut != NULL) {
+				ooo_unlink_free(tcb, cut);
+				dropped++;
+			}
+			ooo_count_drop(eng, cap, dropped);
+		}
+	}
+	PMT_OOO_SEQ(m) = seq;
+	PMT_OOO_WORD(m) = (eng->tcp.ooo_stamp++ << 1) | (fin ? 1u : 0u);
 	m->next = *pp;
 	*pp = m;
+	*mp = NULL;
 	tcb->ooo_len += len;
 	tcb->ooo_n++;
-	return true;
+	eng->tcp.ooo_mbufs++;
 }
 
 /* Move what became in-order to the receive queue; true if a FIN did. */
@@ -326,21 +472,25 @@ ooo_pull(struct pmt_tcb *tcb)
 	struct rte_mbuf *m;
 
 	while ((m = tcb->ooo_head) != NULL &&
-	       pmt_seq_leq(OOO_SEQ(m), tcb->rcv_nxt)) {
+	       pmt_seq_leq(PMT_OOO_SEQ(m), tcb->rcv_nxt)) {
 		uint32_t len = rte_pktmbuf_data_len(m);
-		uint32_t end = OOO_SEQ(m) + len;
-		bool fin = OOO_FIN(m);
+		uint32_t end = PMT_OOO_SEQ(m) + len;
+		bool fin = PMT_OOO_FIN(m);
 
 		tcb->ooo_head = m->next;
 		m->next = NULL;
 		tcb->ooo_len -= len;
 		tcb->ooo_n--;
+		tcb->eng->tcp.ooo_mbufs--;
+		/* What the in-order segment brought again (RFC 2883). */
+		dup_note(tcb, PMT_OOO_SEQ(m),
+			 pmt_seq_lt(end, tcb->rcv_nxt) ? end : tcb->rcv_nxt);
 		if (pmt_seq_lt(end, tcb->rcv_nxt) ||
 		    (end == tcb->rcv_nxt && !fin)) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		rte_pktmbuf_adj(m, (uint16_t)(tcb->rcv_nxt - OOO_SEQ(m)));
+		rte_pktmbuf_adj(m, (uint16_t)(tcb->rcv_nxt - PMT_OOO_SEQ(m)));
 		rcv_append(tcb, m);
 		if (fin)
 			return true;
@@ -565,20 +715,14 @@ text_received(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	if (seg->seq == tcb->rcv_nxt) {
 		*mp = NULL;
 		rcv_append(tcb, m);
-		if (fin) {
-			/* Anything queued beyond a FIN is garbage. */
-			while (tcb->ooo_head != NULL)
-				ooo_unlink_free(tcb, &tcb->ooo_head);
-		}
+		if (fin)	/* anything queued beyond a FIN is garbage */
+			pmt_tcb_flush_ooo(tcb);
 		fin = ooo_pull(tcb) || fin;
 		pmt_tcb_event(tcb, PMT_EV_IN);
 		return fin;
 	}
 	PMT_STAT_INC(eng, tcp_rx_ooo_segs);
-	if (ooo_insert(tcb, m, seg->seq, fin))
-		*mp = NULL;
-	else
-		PMT_STAT_INC(eng, tcp_rx_ooo_drop);
+	ooo_insert(tcb, mp, seg->seq, fin);
 	return false;
 }
 
@@ -618,6 +762,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	    (int32_t)(seg->tsval - tcb->ts_recent) < 0 &&
 	    (uint32_t)(eng->now / 1000) - tcb->ts_recent_age < 24u * 86400 * 1000) {
 		PMT_STAT_INC(eng, tcp_rx_paws_drop);
+		dup_note_old(tcb, seg);
 		tcb->flags |= PMT_TF_ACKNOW;
 		goto out;
 	}
@@ -644,6 +789,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		PMT_STAT_INC(eng, tcp_rx_unacceptable);
 		if (seg->flags & PMT_TH_RST)
 			return;
+		dup_note_old(tcb, seg);
 		if (tcb->state == PMT_TCPS_TIME_WAIT && (seg->flags & PMT_TH_FIN))
 			/* A repeated FIN: ACK it and wait 2MSL again. */
 			pmt_tcp_timer_2msl(tcb);
@@ -661,6 +807,8 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	if (pmt_seq_lt(seg->seq, tcb->rcv_nxt)) {
 		uint32_t todrop = tcb->rcv_nxt - seg->seq;
 
+		if (!(seg->flags & PMT_TH_RST))
+			dup_note_old(tcb, seg);
 		if (seg->flags & PMT_TH_SYN) {
 			seg->flags &= (uint8_t)~PMT_TH_SYN;
 			seg->seq++;
@@ -899,6 +1047,8 @@ tcp_dispatch(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m,
 	else
 		tcp_synchronized(tcb, seg, &m);
 drop:
+	/* A D-SACK is for the ACK of its own segment only. */
+	eng->tcp.dsack.tcb = NULL;
 	if (m != NULL)
 		rte_pktmbuf_free(m);
 }

@@ -127,6 +127,83 @@ attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
 	return 0;
 }
 
+/* A SACK block of the out-of-order queue, with its newest segment's stamp. */
+struct sack_run {
+	uint32_t left;
+	uint32_t right;
+	uint32_t stamp;
+};
+
+/*
+ * RFC 2018 4: the SACK blocks of an ACK. "The first SACK block ... MUST
+ * specify the contiguous block of data containing the segment which
+ * triggered this ACK", the others the most recent ones: blocks of the
+ * out-of-order queue ordered by the arrival of their newest segment. A
+ * D-SACK goes first (RFC 2883 4), and the block holding the duplicate,
+ * if it lies above RCV.NXT, second. As many as fit: 3 beside
+ * timestamps, 4 without (RFC 2018 3). Built from the queue each time,
+ * so no block outlives the data it reports.
+ */
+static void
+fill_sack(struct pmt_tcb *tcb, struct pmt_tcp_out_opts *o)
+{
+	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	uint32_t fit = (o->opts & PMT_TO_TS) ? 3 : PMT_TCP_MAX_SACK;
+	bool dsack = te->dsack.tcb == tcb;
+	struct sack_run top[PMT_TCP_MAX_SACK], run;
+	const struct rte_mbuf *m = tcb->ooo_head;
+	uint32_t n = 0, ntop = 0, i, j;
+
+	o->n_sack = 0;
+	if (dsack) {
+		o->sack[n].left = te->dsack.left;
+		o->sack[n].right = te->dsack.right;
+		n++;
+		te->dsack.tcb = NULL;	/* reported once (RFC 2883 4) */
+		PMT_STAT_INC(tcb->eng, tcp_rx_dsack_sent);
+	}
+	while (m != NULL) {
+		run.left = PMT_OOO_SEQ(m);
+		run.right = run.left;
+		run.stamp = PMT_OOO_STAMP(m);
+		do {
+			run.right += rte_pktmbuf_data_len(m) +
+				(PMT_OOO_FIN(m) ? 1 : 0);
+			if (pmt_ooo_stamp_newer(PMT_OOO_STAMP(m), run.stamp))
+				run.stamp = PMT_OOO_STAMP(m);
+			m = m->next;
+		} while (m != NULL && PMT_OOO_SEQ(m) == run.right);
+		if (dsack && pmt_seq_geq(te->dsack.left, run.left) &&
+		    pmt_seq_leq(te->dsack.right, run.right)) {
+			o->sack[n].left = run.left;
+			o->sack[n].right = run.right;
+			n++;
+			continue;
+		}
+		/* Insertion into the few newest: the list is at most 4 long. */
+		for (i = 0; i < ntop; i++)
+			if (pmt_ooo_stamp_newer(run.stamp, top[i].stamp))
+				break;
+		if (i >= fit)
+			continue;
+		if (ntop < fit)
+			ntop++;
+		for (j = ntop - 1; j > i; j--)
+			top[j] = top[j - 1];
+		top[i] = run;
+	}
+	for (i = 0; i < ntop && n < fit; i++) {
+		o->sack[n].left = top[i].left;
+		o->sack[n].right = top[i].right;
+		n++;
+	}
+	if (n > 0) {
+		o->opts |= PMT_TO_SACK;
+		o->n_sack = (uint8_t)n;
+		PMT_STAT_ADD(tcb->eng, tcp_tx_sack_blocks, n);
+	}
+}
+
 static void
 fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
 {
@@ -153,6 +230,10 @@ fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
 		/* RFC 7323 3.2: TSecr is 0 unless ACK is set. */
 		o->tsecr = (flags & PMT_TH_ACK) ? tcb->ts_recent : 0;
 	}
+	if ((tcb->flags & PMT_TF_SACK_PERMIT) &&
+	    (flags & (PMT_TH_ACK | PMT_TH_SYN | PMT_TH_RST)) == PMT_TH_ACK &&
+	    (tcb->ooo_head != NULL || tcb->eng->tcp.dsack.tcb == tcb))
+		fill_sack(tcb, o);
 }
 
 /*

@@ -130,6 +130,10 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	te->fd_next = rte_zmalloc_socket("pmt_fds", n * sizeof(uint32_t),
 					 RTE_CACHE_LINE_SIZE, socket);
 	te->tw_cap = n + 1;
+	/* A quarter of the pool by default: the rest stays for RX rings,
+	 * send queues and in-order data (tcp-ooo-engine-mbufs). */
+	te->ooo_mbufs_max = cfg->tcp_ooo_engine_mbufs ?
+		cfg->tcp_ooo_engine_mbufs : cfg->mbufs_per_lcore / 4;
 	te->tw_ring = rte_zmalloc_socket("pmt_tw",
 					 te->tw_cap * sizeof(te->tw_ring[0]),
 					 RTE_CACHE_LINE_SIZE, socket);
@@ -292,16 +296,24 @@ pmt_tcb_flush_rcvq(struct pmt_tcb *tcb)
 }
 
 void
+pmt_tcb_flush_ooo(struct pmt_tcb *tcb)
+{
+	free_chain_list(tcb->ooo_head);
+	tcb->ooo_head = NULL;
+	tcb->eng->tcp.ooo_mbufs -= tcb->ooo_n;
+	tcb->ooo_len = 0;
+	tcb->ooo_n = 0;
+}
+
+void
 pmt_tcb_flush_queues(struct pmt_tcb *tcb)
 {
 	free_chain_list(tcb->snd_head);
 	free_chain_list(tcb->rcv_head);
-	free_chain_list(tcb->ooo_head);
+	pmt_tcb_flush_ooo(tcb);
 	tcb->snd_head = tcb->snd_tail = NULL;
 	tcb->rcv_head = tcb->rcv_tail = NULL;
-	tcb->ooo_head = NULL;
-	tcb->snd_q_len = tcb->rcv_q_len = tcb->ooo_len = 0;
-	tcb->ooo_n = 0;
+	tcb->snd_q_len = tcb->rcv_q_len = 0;
 }
 
 void
@@ -318,11 +330,9 @@ pmt_tcb_close(struct pmt_tcb *tcb, int err)
 	pmt_tcp_timer_cancel_all(tcb);
 	/* Keep received data for the application to read; drop the rest. */
 	free_chain_list(tcb->snd_head);
-	free_chain_list(tcb->ooo_head);
+	pmt_tcb_flush_ooo(tcb);
 	tcb->snd_head = tcb->snd_tail = NULL;
-	tcb->ooo_head = NULL;
-	tcb->snd_q_len = tcb->ooo_len = 0;
-	tcb->ooo_n = 0;
+	tcb->snd_q_len = 0;
 	if (tcb->tbl == PMT_TBL_IN) {
 		pmt_sockt_del(eng->tcp.table, &tcb->key);
 		pmt_port_note(&eng->tcp.ports, &tcb->key, -1);

@@ -258,6 +258,9 @@ START_TEST(defaults_match_usage)
 	ck_assert_uint_eq(cfg.arp_retries, 3);
 	ck_assert_uint_eq(cfg.arp_pending_max, 8);
 	ck_assert_uint_eq(cfg.arp_entries, 1024);
+	ck_assert_uint_eq(cfg.tcp_ooo_max_bytes, 0);
+	ck_assert_uint_eq(cfg.tcp_ooo_max_segs, 64);
+	ck_assert_uint_eq(cfg.tcp_ooo_engine_mbufs, 0);
 }
 END_TEST
 
@@ -298,6 +301,9 @@ static const struct {
 	{ "tcp-syncache-entries", offsetof(struct pmt_config, tcp_syncache_entries), 16, 1ul << 24 },
 	{ "tcp-syncache-retries", offsetof(struct pmt_config, tcp_syncache_retries), 0, 7 },
 	{ "tcp-syncookies", offsetof(struct pmt_config, tcp_syncookies), 0, 2 },
+	{ "tcp-ooo-max-bytes", offsetof(struct pmt_config, tcp_ooo_max_bytes), 0, 1ul << 30 },
+	{ "tcp-ooo-max-segs", offsetof(struct pmt_config, tcp_ooo_max_segs), 1, 1024 },
+	{ "tcp-ooo-engine-mbufs", offsetof(struct pmt_config, tcp_ooo_engine_mbufs), 0, 1ul << 24 },
 };
 
 static unsigned int
@@ -1216,6 +1222,13 @@ START_TEST(validate_tcp_ranges)
 	cfg_of(&cfg, "addr=198.18.0.2/24", "tcp-rto-min-ms=501",
 	       "tcp-rto-max-ms=500", NULL);
 	validate_fails(&cfg, "tcp-rto-min-ms");
+	/* Out-of-order queues may take at most half of an engine's pool. */
+	cfg_of(&cfg, "addr=198.18.0.2/24", "mbufs=8192",
+	       "tcp-ooo-engine-mbufs=4096", NULL);
+	validate_ok(&cfg);
+	cfg_of(&cfg, "addr=198.18.0.2/24", "mbufs=8192",
+	       "tcp-ooo-engine-mbufs=4097", NULL);
+	validate_fails(&cfg, "tcp-ooo-engine-mbufs");
 }
 END_TEST
 

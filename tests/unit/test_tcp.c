@@ -160,7 +160,21 @@ struct tseg {
 	uint32_t len;		/* payload bytes; with data, 0 means strlen */
 	uint16_t sport;		/* 0: the connection's */
 	uint16_t dport;
+	uint8_t n_sack;		/* SACK blocks expected (none: no option) */
+	struct {
+		uint32_t l;
+		uint32_t r;
+	} sack[PMT_TCP_MAX_SACK];
 };
+
+/* SACK blocks of the peer's sequence space, offsets from PEER_ISS. */
+#define BLK(a, b) { PEER_ISS + (a), PEER_ISS + (b) }
+#define SACK1(a, b) .n_sack = 1, .sack = { BLK(a, b) }
+#define SACK2(a, b, c, d) .n_sack = 2, .sack = { BLK(a, b), BLK(c, d) }
+#define SACK3(a, b, c, d, e, f) .n_sack = 3, \
+	.sack = { BLK(a, b), BLK(c, d), BLK(e, f) }
+#define SACK4(a, b, c, d, e, f, g, h) .n_sack = 4, \
+	.sack = { BLK(a, b), BLK(c, d), BLK(e, f), BLK(g, h) }
 
 #define SEG(...) (&(const struct tseg){ .wnd = -1, .tsval = -1,	\
 					 .tsecr = -1, __VA_ARGS__ })
@@ -256,7 +270,7 @@ expect_keep(struct conn *c, int line, const struct tseg *w)
 	uint8_t got_data[16384], want_data[16384];
 	struct pmt_tcp_seg g;
 	struct rte_mbuf *m;
-	uint32_t len = seg_len(w);
+	uint32_t len = seg_len(w), i;
 	uint8_t opts = w->opts;
 
 	m = tstack_tcp_tx(c->t, &g, got_data, sizeof(got_data));
@@ -270,7 +284,14 @@ expect_keep(struct conn *c, int line, const struct tseg *w)
 	CHECK(line, "window", g.wnd, w->wnd < 0 ? c->wnd : w->wnd);
 	if (c->ts && !w->no_ts)
 		opts |= O_TS;
+	if (w->n_sack > 0)
+		opts |= PMT_TO_SACK;
 	CHECK(line, "options", g.opts, opts);
+	CHECK(line, "SACK blocks", g.n_sack, w->n_sack);
+	for (i = 0; i < w->n_sack; i++) {
+		CHECK(line, "SACK left edge", g.sack[i].left, w->sack[i].l);
+		CHECK(line, "SACK right edge", g.sack[i].right, w->sack[i].r);
+	}
 	if (opts & O_MSS)
 		CHECK(line, "MSS option", g.mss, w->mss);
 	if (opts & O_WS)
@@ -316,6 +337,16 @@ expect_nothing(struct conn *c, int line)
 }
 
 #define NOTHING(c) expect_nothing((c), __LINE__)
+
+/* Throw away what was sent (the test looks at it elsewhere). */
+static void
+tstack_free_all_tx(struct conn *c)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tstack_tx(c->t)) != NULL)
+		rte_pktmbuf_free(m);
+}
 
 /* Events of every descriptor, read at once. */
 struct evs {
@@ -1532,17 +1563,20 @@ START_TEST(out_of_window_segment_acked_and_dropped)
 	INJECT(&c, .seq = PEER_ISS + 1 + RCVBUF + 10, .ack = OUR_ISS + 1,
 	       .flags = ACK, .len = 100);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
-	/* Entirely old. */
+	/* Entirely old: reported as a duplicate (RFC 2883 4.1.1). */
 	INJECT(&c, .seq = PEER_ISS - 99, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 100);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(-99, 1));
 	/* Acknowledging what we never sent: ACK, drop (its data too). */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 100, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_unacceptable", 2 },
-			    { "tcp_rx_bad_ack", 1 });
+			    { "tcp_rx_bad_ack", 1 }, { "tcp_rx_dup_segs", 1 },
+			    { "tcp_rx_dsack_sent", 1 },
+			    { "tcp_tx_sack_blocks", 1 });
 	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
 	ck_assert_uint_eq(events(t).n, 0);
 	tstack_free(t);
@@ -1724,16 +1758,21 @@ START_TEST(out_of_order_dupack_then_fill)
 	/* A hole at [1, 11): each segment after it gets a duplicate ACK now. */
 	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(11, 21));
 	INJECT(&c, .seq = PEER_ISS + 31, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK2(31, 41, 11, 21));
+	/* Filling the gap between them makes one block. */
 	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(11, 41));
 	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 30);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_ooo_segs", 3 });
+	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_ooo_segs", 3 },
+			    { "tcp_tx_sack_blocks", 4 });
 	ck_assert_uint_eq(events(t).n, 0);
 	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), -EAGAIN);
 	/* The hole filled: all of it in order, ACKed at once. */
@@ -1761,7 +1800,9 @@ START_TEST(out_of_order_fin_waits_for_the_hole)
 	t = c.t;
 	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = FIN | ACK,
 	       .len = 10);
-	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	/* The block takes in the FIN, as Linux's do: it is sequence space. */
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(11, 22));
 	STATE(&c, PMT_TCPS_ESTABLISHED);
 	ck_assert_uint_eq(events(t).n, 0);
 	/* The hole filled: the data, then the FIN, ACKed together. */
@@ -1775,7 +1816,8 @@ START_TEST(out_of_order_fin_waits_for_the_hole)
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
 	recv_pat(&c, PEER_ISS + 1, 20);
 	ck_assert_int_eq(pmt_recv(t->eng, c.fd, (char[4]){ 0 }, 4), 0);
-	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_ooo_segs", 1 });
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_tx_sack_blocks", 1 });
 	tstack_free(t);
 }
 END_TEST
@@ -1790,42 +1832,467 @@ START_TEST(overlapping_and_duplicate_segments)
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	NOTHING(&c);
-	/* An exact duplicate: ACKed at once, nothing new. */
+	/* An exact duplicate: ACKed at once with a D-SACK, nothing new. */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 11, .flags = ACK,
-	       .wnd = WND(10));
-	/* Half old, half new: the new half is taken. */
+	       .wnd = WND(10), SACK1(1, 11));
+	/* Half old, half new: the new half is taken, the old reported. */
 	INJECT(&c, .seq = PEER_ISS + 6, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
-	NOTHING(&c);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
+	       .wnd = WND(15), SACK1(6, 11));
 	ck_assert_uint_eq(tcb_of(&c)->rcv_nxt, PEER_ISS + 16);
-	/* Out of order [21, 31), then [18, 28) overlapping its front. */
+	/* Out of order [21, 31), then [18, 28) overlapping its front:
+	 * the D-SACK of [21, 28), then the block holding it (RFC 2883 4). */
 	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
-	       .wnd = WND(15));
+	       .wnd = WND(15), SACK1(21, 31));
 	INJECT(&c, .seq = PEER_ISS + 18, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 10);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
-	       .wnd = WND(15));
-	/* One covering both and more, [17, 41). */
+	       .wnd = WND(15), SACK2(21, 28, 18, 31));
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 2);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 13);
+	/* One covering both and more, [17, 41): both go, one is kept. */
 	INJECT(&c, .seq = PEER_ISS + 17, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 24);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
-	       .wnd = WND(15));
+	       .wnd = WND(15), SACK2(18, 31, 17, 41));
 	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 1);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 24);
 	/* The last hole, [16, 17), overlapping what lies before it. */
 	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
 	       .len = 7);
 	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 41, .flags = ACK,
-	       .wnd = WND(40));
+	       .wnd = WND(40), SACK1(11, 16));
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(7), OUT(5), { "tcp_rx_ooo_segs", 3 },
-			    { "tcp_rx_unacceptable", 1 });
+	tstack_expect_stats(t, IN(7), OUT(6), { "tcp_rx_ooo_segs", 3 },
+			    { "tcp_rx_unacceptable", 1 },
+			    { "tcp_rx_dup_segs", 5 },
+			    { "tcp_rx_dsack_sent", 5 },
+			    { "tcp_tx_sack_blocks", 8 });
 	recv_pat(&c, PEER_ISS + 1, 40);
 	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 0);
 	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 0);
+	ck_assert_uint_eq(t->eng->tcp.ooo_mbufs, 0);
+	tstack_free(t);
+}
+END_TEST
+
+/* ---- SACK blocks sent (RFC 2018, RFC 2883) and the out-of-order queue ---- */
+
+START_TEST(sack_block_bytes_on_the_wire)
+{
+	struct conn c;
+	struct tstack *t;
+	struct rte_mbuf *m;
+	const uint8_t *th;
+	uint32_t tsval;
+
+	est(&c, NULL);
+	t = c.t;
+	/* One hole at [1, 11): [11, 21) crosses the 2^32 wrap. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	tsval = ts_ours(&c);
+	m = EXPECT_KEEP(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+			.flags = ACK, SACK1(11, 21));
+	th = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+				     sizeof(struct rte_ether_hdr) +
+				     sizeof(struct rte_ipv4_hdr));
+	/* 20 + NOP NOP TS (12) + NOP NOP SACK 10 with one block (12). */
+	ck_assert_uint_eq(th[12] >> 4, 11);
+	{
+		const uint8_t want[24] = {
+			1, 1, 8, 10,
+			(uint8_t)(tsval >> 24), (uint8_t)(tsval >> 16),
+			(uint8_t)(tsval >> 8), (uint8_t)tsval,
+			0xff, 0xff, 0xff, 0xf8,		/* TSecr: PEER_TS */
+			1, 1, 5, 10,
+			0xff, 0xff, 0xff, 0xfb,		/* PEER_ISS + 11 */
+			0x00, 0x00, 0x00, 0x05,		/* PEER_ISS + 21 */
+		};
+
+		ck_assert_mem_eq(th + 20, want, sizeof(want));
+	}
+	rte_pktmbuf_free(m);
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_tx_sack_blocks", 1 });
+	tstack_free(t);
+}
+END_TEST
+
+/* Five islands, [11,21) [31,41) [51,61) [71,81) [91,101), in that order. */
+static void
+five_islands(struct conn *c, uint8_t fit)
+{
+	uint32_t i;
+
+	for (i = 0; i < 5; i++) {
+		struct tseg w = { .seq = OUR_ISS + 1, .ack = PEER_ISS + 1,
+				  .flags = ACK, .wnd = -1, .tsval = -1,
+				  .tsecr = -1 };
+		uint32_t j;
+
+		INJECT(c, .seq = PEER_ISS + 11 + 20 * i, .ack = OUR_ISS + 1,
+		       .flags = ACK, .len = 10);
+		/* Newest first, as many as fit. */
+		for (j = 0; j <= i && j < fit; j++) {
+			w.sack[j].l = PEER_ISS + 11 + 20 * (i - j);
+			w.sack[j].r = w.sack[j].l + 10;
+		}
+		w.n_sack = (uint8_t)j;
+		expect(c, __LINE__, &w);
+	}
+}
+
+START_TEST(sack_blocks_most_recent_first)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, NULL);
+	t = c.t;
+	/* With timestamps three blocks fit (RFC 2018 3). */
+	five_islands(&c, 3);
+	tstack_expect_stats(t, IN(5), OUT(5), { "tcp_rx_ooo_segs", 5 },
+			    { "tcp_tx_sack_blocks", 1 + 2 + 3 + 3 + 3 });
+	/* [21, 26) grows the oldest island: its block is now the first. */
+	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK3(11, 26, 91, 101, 71, 81));
+	/* A duplicate inside [51, 61): D-SACK, then its block (RFC 2883 4). */
+	INJECT(&c, .seq = PEER_ISS + 53, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 4);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK3(53, 57, 51, 61, 11, 26));
+	/* Reported once: the next ACK is back to the plain order. */
+	INJECT(&c, .seq = PEER_ISS + 61, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK3(51, 66, 11, 26, 91, 101));
+	tstack_expect_stats(t, IN(3), OUT(3), { "tcp_rx_ooo_segs", 3 },
+			    { "tcp_rx_dup_segs", 1 },
+			    { "tcp_rx_dsack_sent", 1 },
+			    { "tcp_tx_sack_blocks", 9 });
+	/* The first hole fills: the ACK jumps over [11, 26), the rest stay. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 26, .flags = ACK,
+	       .wnd = WND(25), SACK3(51, 66, 91, 101, 71, 81));
+	/* So does the next, and [31, 41) joins the cumulative ACK. */
+	INJECT(&c, .seq = PEER_ISS + 26, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 41, .flags = ACK,
+	       .wnd = WND(40), SACK3(51, 66, 91, 101, 71, 81));
+	/* Blocks vanish as their holes fill; then no SACK option at all. */
+	INJECT(&c, .seq = PEER_ISS + 41, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 66, .flags = ACK,
+	       .wnd = WND(65), SACK2(91, 101, 71, 81));
+	INJECT(&c, .seq = PEER_ISS + 66, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 81, .flags = ACK,
+	       .wnd = WND(80), SACK1(91, 101));
+	INJECT(&c, .seq = PEER_ISS + 81, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 101, .flags = ACK,
+	       .wnd = WND(100));
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 0);
+	ck_assert_uint_eq(t->eng->tcp.ooo_mbufs, 0);
+	tstack_expect_stats(t, IN(5), OUT(5), { "tcp_tx_sack_blocks", 9 });
+	recv_pat(&c, PEER_ISS + 1, 100);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(sack_four_blocks_without_timestamps)
+{
+	static const struct peer_syn no_ts = { O_MSS | O_WS | O_SACKP, MTU_MSS,
+					       PEER_WS };
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	passive_open(&c, &no_ts, 0);
+	five_islands(&c, 4);
+	tstack_expect_stats(t, IN(5), OUT(5), { "tcp_rx_ooo_segs", 5 },
+			    { "tcp_tx_sack_blocks", 1 + 2 + 3 + 4 + 4 });
+	/* The first hole fills; then a duplicate below RCV.NXT goes
+	 * first, and three blocks of the queue after it. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK,
+	       .wnd = WND(20), SACK4(91, 101, 71, 81, 51, 61, 31, 41));
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK,
+	       .wnd = WND(20), SACK4(1, 11, 91, 101, 71, 81, 51, 61));
+	tstack_expect_stats(t, IN(2), OUT(2), { "tcp_rx_unacceptable", 1 },
+			    { "tcp_rx_dup_segs", 1 },
+			    { "tcp_rx_dsack_sent", 1 },
+			    { "tcp_tx_sack_blocks", 8 });
+	recv_pat(&c, PEER_ISS + 1, 20);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(sack_not_sent_unless_negotiated)
+{
+	static const struct peer_syn no_sack = { O_MSS | O_WS | O_TS, MTU_MSS,
+						 PEER_WS };
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	passive_open(&c, &no_sack, 0);
+	/* Out of order: a duplicate ACK at once, no SACK option. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	/* A duplicate of it: counted, ACKed, no D-SACK. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 21, .flags = ACK,
+	       .wnd = WND(20));
+	/* Half old: no ACK of its own without SACK (delayed as usual). */
+	INJECT(&c, .seq = PEER_ISS + 16, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	NOTHING(&c);
+	tstack_advance(t, DELACK_US);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 26, .flags = ACK,
+	       .wnd = WND(25));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(4), OUT(4), { "tcp_rx_ooo_segs", 2 },
+			    { "tcp_rx_dup_segs", 2 });
+	recv_pat(&c, PEER_ISS + 1, 25);
+	tstack_free(t);
+}
+END_TEST
+
+static void
+cfg_ooo_4_segs(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_ooo_max_segs = 4;
+}
+
+START_TEST(ooo_segment_cap_keeps_the_nearest)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t i;
+
+	est(&c, cfg_ooo_4_segs);
+	t = c.t;
+	for (i = 0; i < 4; i++) {
+		INJECT(&c, .seq = PEER_ISS + 21 + 20 * i, .ack = OUR_ISS + 1,
+		       .flags = ACK, .len = 10);
+		tstack_free_all_tx(&c);
+	}
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 4);
+	tstack_mark(t);
+	/* A fifth, farther than all: it is the one dropped. */
+	INJECT(&c, .seq = PEER_ISS + 101, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK3(81, 91, 61, 71, 41, 51));
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_rx_ooo_drop_segs", 1 },
+			    { "tcp_tx_sack_blocks", 3 });
+	/* A nearer one: the farthest queued, [81, 91), gives way. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK3(11, 16, 61, 71, 41, 51));
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_rx_ooo_drop_segs", 1 },
+			    { "tcp_tx_sack_blocks", 3 });
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 4);
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 35);
+	ck_assert_uint_eq(t->eng->tcp.ooo_mbufs, 4);
+	/* The holes fill up to [71, 81), which the peer must send again. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 16, .flags = ACK,
+	       .wnd = WND(15), SACK3(61, 71, 41, 51, 21, 31));
+	INJECT(&c, .seq = PEER_ISS + 16, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 31, .flags = ACK,
+	       .wnd = WND(30), SACK2(61, 71, 41, 51));
+	/* The rest in one: what it brings again is reported, the first
+	 * duplicate range only (one D-SACK block, RFC 2883 4). */
+	INJECT(&c, .seq = PEER_ISS + 31, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 50);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 81, .flags = ACK,
+	       .wnd = WND(80), SACK1(41, 51));
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1, 80);
+	tstack_free(t);
+}
+END_TEST
+
+static void
+cfg_ooo_30_bytes(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_ooo_max_bytes = 30;
+}
+
+START_TEST(ooo_byte_cap_keeps_the_nearest)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t i;
+
+	est(&c, cfg_ooo_30_bytes);
+	t = c.t;
+	for (i = 0; i < 3; i++) {
+		INJECT(&c, .seq = PEER_ISS + 21 + 20 * i, .ack = OUR_ISS + 1,
+		       .flags = ACK, .len = 10);
+		tstack_free_all_tx(&c);
+	}
+	tstack_mark(t);
+	/* 30 bytes held: one more byte beyond them is dropped. */
+	INJECT(&c, .seq = PEER_ISS + 81, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK3(61, 71, 41, 51, 21, 31));
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_rx_ooo_drop_bytes", 1 },
+			    { "tcp_tx_sack_blocks", 3 });
+	/* [11, 21) is nearer: [61, 71) goes for it. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK2(11, 31, 41, 51));
+	tstack_expect_stats(t, IN(1), OUT(1), { "tcp_rx_ooo_segs", 1 },
+			    { "tcp_rx_ooo_drop_bytes", 1 },
+			    { "tcp_tx_sack_blocks", 2 });
+	ck_assert_uint_eq(tcb_of(&c)->ooo_len, 30);
+	/* In order, the cap does not apply: the ACK jumps over [11, 31). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 31, .flags = ACK,
+	       .wnd = WND(30), SACK1(41, 51));
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1, 30);
+	tstack_free(t);
+}
+END_TEST
+
+static void
+cfg_ooo_engine_2(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_ooo_engine_mbufs = 2;
+}
+
+START_TEST(ooo_engine_budget)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, cfg_ooo_engine_2);
+	t = c.t;
+	INJECT(&c, .seq = PEER_ISS + 21, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK1(21, 31));
+	INJECT(&c, .seq = PEER_ISS + 41, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK2(41, 51, 21, 31));
+	/* The engine's budget is spent: a farther one is dropped... */
+	INJECT(&c, .seq = PEER_ISS + 61, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 10);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK2(41, 51, 21, 31));
+	/* ...a nearer one takes the farthest one's place. */
+	INJECT(&c, .seq = PEER_ISS + 11, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 5);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       SACK2(11, 16, 21, 31));
+	NOTHING(&c);
+	ck_assert_uint_eq(t->eng->tcp.ooo_mbufs, 2);
+	tstack_expect_stats(t, IN(4), OUT(4), { "tcp_rx_ooo_segs", 4 },
+			    { "tcp_rx_ooo_drop_engine", 2 },
+			    { "tcp_tx_sack_blocks", 1 + 2 + 2 + 2 });
+	tstack_free(t);
+}
+END_TEST
+
+/* A crafted stream of one-byte segments, every other byte, backwards. */
+START_TEST(ooo_tiny_segments_bounded)
+{
+	struct conn c;
+	struct tstack *t;
+	uint32_t i;
+
+	est(&c, NULL);
+	t = c.t;
+	for (i = 0; i < 200; i++) {
+		INJECT(&c, .seq = PEER_ISS + 1 + 2 * (400 - i), .ack = OUR_ISS + 1,
+		       .flags = ACK, .len = 1);
+		tstack_free_all_tx(&c);
+	}
+	/* 64 held (the default cap), each nearer than the last: the
+	 * farthest gave way every time. */
+	ck_assert_uint_eq(tcb_of(&c)->ooo_n, 64);
+	ck_assert_uint_eq(PMT_OOO_SEQ(tcb_of(&c)->ooo_head),
+			  PEER_ISS + 1 + 2 * 201);
+	tstack_expect_stats(t, IN(200), OUT(200), { "tcp_rx_ooo_segs", 200 },
+			    { "tcp_rx_ooo_drop_segs", 136 },
+			    { "tcp_tx_sack_blocks", 3 * 198 + 1 + 2 });
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * Out-of-order bytes are held in the receive buffer: the window never
+ * offers them again, even once the application has read everything in
+ * order (what is queued out of order still takes room), and the right
+ * edge never moves left (RFC 9293 3.8.6.2.2).
+ */
+START_TEST(ooo_bytes_count_against_the_window)
+{
+	struct conn c;
+	struct tstack *t;
+
+	conn_init(&c, cfg_small_rcvbuf);
+	t = c.t;
+	passive_open(&c, &full_syn, 0);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1000);
+	INJECT(&c, .seq = PEER_ISS + 2001, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1000);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1001, .flags = ACK,
+	       .wnd = SMALL_RCVBUF - 1000, SACK1(2001, 3001));
+	recv_pat(&c, PEER_ISS + 1, 1000);
+	/* 1000 bytes read, 1500 held beyond the hole: the buffer has
+	 * 14884 bytes left, less than offered already, so the right edge
+	 * stays where it was (it would move 1000 on if the bytes held
+	 * out of order took no room). */
+	INJECT(&c, .seq = PEER_ISS + 3001, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 500);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1001, .flags = ACK,
+	       .wnd = SMALL_RCVBUF - 1000, SACK1(2001, 3501));
+	/* The hole fills: in order now, and unread. */
+	INJECT(&c, .seq = PEER_ISS + 1001, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = 1000);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 3501, .flags = ACK,
+	       .wnd = SMALL_RCVBUF - 2500);
+	NOTHING(&c);
+	recv_pat(&c, PEER_ISS + 1001, 2500);
 	tstack_free(t);
 }
 END_TEST
@@ -4019,6 +4486,15 @@ tcp_suite(void)
 	tcase_add_test(tc, out_of_order_dupack_then_fill);
 	tcase_add_test(tc, out_of_order_fin_waits_for_the_hole);
 	tcase_add_test(tc, overlapping_and_duplicate_segments);
+	tcase_add_test(tc, sack_block_bytes_on_the_wire);
+	tcase_add_test(tc, sack_blocks_most_recent_first);
+	tcase_add_test(tc, sack_four_blocks_without_timestamps);
+	tcase_add_test(tc, sack_not_sent_unless_negotiated);
+	tcase_add_test(tc, ooo_segment_cap_keeps_the_nearest);
+	tcase_add_test(tc, ooo_byte_cap_keeps_the_nearest);
+	tcase_add_test(tc, ooo_engine_budget);
+	tcase_add_test(tc, ooo_tiny_segments_bounded);
+	tcase_add_test(tc, ooo_bytes_count_against_the_window);
 	tcase_add_test(tc, receive_window_shrinks_and_reopens);
 	tcase_add_test(tc, unscaled_window_sends_no_idle_updates);
 
