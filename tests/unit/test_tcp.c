@@ -500,6 +500,8 @@ struct peer_syn {
 };
 
 static const struct peer_syn full_syn = { O_ALL, MTU_MSS, PEER_WS };
+static const struct peer_syn no_ts_syn = { O_MSS | O_WS | O_SACKP, MTU_MSS,
+					   PEER_WS };
 
 /* Our window shift and default window once the peer's SYN is known. */
 static void
@@ -1258,6 +1260,7 @@ START_TEST(passive_close_through_last_ack)
 	NOTHING(&c);
 	STATE(&c, PMT_TCPS_CLOSED);
 	tstack_expect_stats(t, IN(2), { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
 			    { "tcp_conn_closed", 1 });
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
@@ -2332,6 +2335,7 @@ START_TEST(rto_backs_off_exponentially)
 	}
 	tstack_expect_stats(t, OUT(6), DATA(6), { "tcp_rto_timeouts", 5 },
 			    { "tcp_tx_rexmit_segs", 5 },
+			    { "tcp_tx_rexmit_rto", 5 },
 			    { "tcp_tx_rexmit_bytes", 500 });
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
 	tstack_advance(t, 10 * RTO_MAX_US);
@@ -2373,6 +2377,7 @@ START_TEST(rto_resends_data_with_the_fin)
 	tstack_expect_stats(t, IN(2), OUT(4), DATA(2),
 			    { "tcp_rto_timeouts", 2 },
 			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_rto", 2 },
 			    { "tcp_tx_rexmit_bytes", 100 });
 	tstack_free(t);
 }
@@ -2433,8 +2438,13 @@ START_TEST(rtt_estimate_and_karn)
 
 	conn_init(&c, NULL);
 	t = c.t;
-	/* The handshake's RTT, 100 ms: RTO = 100 + 4 * 50 = 300 ms. */
-	passive_open(&c, &full_syn, 100 * MS);
+	/*
+	 * Without timestamps: with them an ACK's TSecr tells which
+	 * transmission it answers, and RFC 7323 4.3 takes samples where
+	 * Karn cannot (rtt_from_timestamps_after_rto).
+	 * The handshake's RTT, 100 ms: RTO = 100 + 4 * 50 = 300 ms.
+	 */
+	passive_open(&c, &no_ts_syn, 100 * MS);
 	tcb = tcb_of(&c);
 	ck_assert_uint_eq(tcb->rto, 300 * MS);
 	/* A 20 ms sample: SRTT 90 ms, RTTVAR 57.5 ms, RTO 320 ms. */
@@ -2504,6 +2514,7 @@ START_TEST(retries_exhausted_times_out)
 	NOTHING(&c);
 	tstack_expect_stats(t, OUT(5), DATA(4), { "tcp_rto_timeouts", 4 },
 			    { "tcp_tx_rexmit_segs", 3 },
+			    { "tcp_tx_rexmit_rto", 3 },
 			    { "tcp_tx_rexmit_bytes", 300 },
 			    { "tcp_conn_timeouts", 1 }, { "tcp_tx_rst", 1 },
 			    { "tcp_conn_closed", 1 });
@@ -2555,7 +2566,8 @@ START_TEST(syn_retries_exhausted_times_out)
 			    { "tcp_rto_timeouts", 3 },
 			    { "tcp_conn_timeouts", 1 },
 			    { "tcp_conn_closed", 1 },
-			    { "tcp_tx_rexmit_segs", 2 });
+			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_rto", 2 });
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
 			  PMT_EV_HUP);
@@ -2590,8 +2602,10 @@ START_TEST(fast_retransmit_and_newreno)
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(3), OUT(1), DATA(1),
 			    { "tcp_rx_dupacks", 3 },
+			    { "tcp_dupacks_counted", 3 },
 			    { "tcp_tx_fast_rexmit", 1 },
 			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
 			    { "tcp_tx_rexmit_bytes", MSS_TS });
 	/* RFC 6582: ssthresh = FlightSize / 2, cwnd = ssthresh + 3 MSS. */
 	ck_assert_uint_eq(tcb->ssthresh, 5 * MSS_TS);
@@ -2607,7 +2621,9 @@ START_TEST(fast_retransmit_and_newreno)
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(2), OUT(1), DATA(1),
 			    { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
 			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
 			    { "tcp_tx_rexmit_bytes", MSS_TS });
 	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
 	/* The full ACK ends recovery: cwnd deflates, to ssthresh at most
