@@ -409,7 +409,9 @@ output_one(struct pmt_tcb *tcb, bool force)
 	 */
 	if ((len > 0 || syn || fin) && pmt_seq_lt(seq, tcb->snd_max)) {
 		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
-		if (tcb->rxtshift > 0 && !(tcb->flags & PMT_TF_PERSIST))
+		/* Below recover outside fast recovery: an RTO's go-back-N. */
+		if (pmt_seq_lt(seq, tcb->recover) &&
+		    !(tcb->flags & PMT_TF_IN_RECOVERY))
 			PMT_STAT_INC(eng, tcp_tx_rexmit_rto);
 		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
 	}
