@@ -72,6 +72,7 @@
 	X(tcp_rx_paws_drop)		\
 	X(tcp_rx_bad_ack)		\
 	X(tcp_rx_dupacks)		\
+	X(tcp_dupacks_counted)		\
 	X(tcp_rx_ooo_segs)		\
 	X(tcp_rx_ooo_drop_segs)		\
 	X(tcp_rx_ooo_drop_bytes)	\
@@ -89,11 +90,15 @@
 	X(tcp_tx_rexmit_segs)		\
 	X(tcp_tx_rexmit_bytes)		\
 	X(tcp_tx_fast_rexmit)		\
+	X(tcp_tx_rexmit_fast)		\
+	X(tcp_tx_rexmit_rto)		\
+	X(tcp_limited_transmit)		\
 	X(tcp_tx_window_probes)		\
 	X(tcp_tx_keepalives)		\
 	X(tcp_tx_no_mbuf)		\
 	X(tcp_tx_sack_blocks)		\
 	X(tcp_rto_timeouts)		\
+	X(tcp_spurious_rto)		\
 	X(tcp_conn_attempts)		\
 	X(tcp_conn_accepts)		\
 	X(tcp_conn_established)		\

@@ -79,6 +79,11 @@ enum pmt_tcpt {
 #define PMT_TF_BOUND 0x40000	/* bind() chose the local end */
 #define PMT_TF_CORK 0x80000	/* TCP_CORK */
 #define PMT_TF_ACCEPTQ 0x100000	/* on the listener's accept queue */
+#define PMT_TF_EIFEL 0x200000	/* RFC 3522: an RTO retransmission awaits its first ACK */
+#define PMT_TF_PARTIAL 0x400000	/* RFC 6582: this recovery saw a partial ACK */
+/* RFC 3042: Limited Transmit segments sent since the last new ACK (0-2). */
+#define PMT_TF_LT_SHIFT 23
+#define PMT_TF_LT_MASK (3u << PMT_TF_LT_SHIFT)
 
 /* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
 
@@ -129,7 +134,16 @@ struct pmt_tcb {
 	uint32_t ooo_len;		/* bytes in the out-of-order queue */
 	uint32_t max_sndwnd;		/* largest window the peer offered */
 	uint32_t rtseq;			/* sequence being timed (Karn) */
-	uint64_t rttime;		/* when rtseq was sent (us) */
+	union {
+		/* While PMT_TF_RTT_TIMING: when rtseq was sent (us). */
+		uint64_t rttime;
+		/* While PMT_TF_EIFEL (no timing then: Karn): what undoes a
+		 * spurious RTO (RFC 3522 RetransmitTS, RFC 4015 pipe_prev). */
+		struct {
+			uint32_t rexmit_ts;	/* TSval of the retransmission */
+			uint32_t pipe_prev;	/* max(FlightSize, ssthresh) */
+		};
+	};
 	uint32_t srtt;			/* smoothed RTT, us << 3 */
 	uint32_t rttvar;		/* RTT variance, us << 2 */
 	uint32_t rto;			/* us */
@@ -445,15 +459,21 @@ pmt_tcp_timer_on(const struct pmt_tcb *tcb, enum pmt_tcpt kind)
 }
 /* RFC 6298 2: RTO from SRTT/RTTVAR, clamped to [rto_min, rto_max]. */
 void pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us);
+/* RFC 4015 3.2 step (6): a spurious RTO's sample @rtt_us raises the estimate. */
+void pmt_tcp_rtt_spurious(struct pmt_tcb *tcb, uint32_t rtt_us);
 uint32_t pmt_tcp_rto_backoff(const struct pmt_tcb *tcb);
 
 /* --- congestion control (tcp_cc.c): NewReno, RFC 5681 / 6582 --- */
 void pmt_cc_init(struct pmt_tcb *tcb);
 void pmt_cc_ack(struct pmt_tcb *tcb, uint32_t acked);
-void pmt_cc_dupack(struct pmt_tcb *tcb);	/* third dupack and later */
+/* Third duplicate ACK: enter fast recovery; @lt_bytes sent by Limited Transmit. */
+void pmt_cc_enter_recovery(struct pmt_tcb *tcb, uint32_t lt_bytes);
+void pmt_cc_dupack(struct pmt_tcb *tcb);	/* a duplicate ACK in recovery */
 void pmt_cc_partial_ack(struct pmt_tcb *tcb, uint32_t acked);
 void pmt_cc_recovery_done(struct pmt_tcb *tcb);
 void pmt_cc_timeout(struct pmt_tcb *tcb);
+/* RFC 4015 3.2 step (5): a spurious RTO detected by the ACK of @acked bytes. */
+void pmt_cc_spurious_rto(struct pmt_tcb *tcb, uint32_t acked);
 
 /* Bytes in flight. */
 static inline uint32_t

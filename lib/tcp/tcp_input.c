@@ -530,6 +530,176 @@ fin_received(struct pmt_tcb *tcb)
 	pmt_tcb_event(tcb, PMT_EV_IN | PMT_EV_HUP);
 }
 
+/*
+ * RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT", as real peers send them: the
+ * receiver has outstanding data (not only a zero-window probe), the
+ * ACK carries no data and neither SYN nor FIN, and it acknowledges
+ * SND.UNA. Condition (e), an unchanged window, is relaxed: a Linux
+ * receiver grows its window on the duplicate ACKs themselves (its
+ * tcp_grow_window() runs for out-of-order segments in SACK flows, and
+ * the window moves whenever the application reads or the buffer is
+ * autotuned), so an exact-window test throws most of its duplicates
+ * away and recovery falls to the RTO. FreeBSD likewise ignores the
+ * window when SACK is on (tiwin == snd_wnd || TF_SACK_PERMIT). What
+ * (e) guards against is a pure window update taken for a loss signal;
+ * a receiver sends one only to open a window that had closed on the
+ * sender (RFC 1122 4.2.3.3: Linux when its window fell to half its
+ * clamp), so without SACK a changed window disqualifies the ACK only
+ * when it opens a window that was limiting us.
+ */
+static bool
+dupack_counts(const struct pmt_tcb *tcb, uint32_t swnd)
+{
+	uint32_t flight = pmt_tcp_flight(tcb);
+
+	if (swnd == tcb->snd_wnd || (tcb->flags & PMT_TF_SACK_PERMIT))
+		return true;
+	return !(swnd > tcb->snd_wnd &&
+		 tcb->snd_wnd < flight + tcb->t_maxseg);
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit, partial ACK). */
+static void
+rexmit_first(struct pmt_tcb *tcb)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint32_t len = RTE_MIN((uint32_t)tcb->t_maxseg, tcb->snd_q_len);
+
+	if (len == 0)
+		return;		/* only a FIN is out: the RTO resends it */
+	PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+	PMT_STAT_INC(eng, tcp_tx_rexmit_fast);
+	PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+	pmt_tcp_send_data(tcb, tcb->snd_una, 0, len);
+}
+
+/*
+ * RFC 3042 Limited Transmit, on the first and second duplicate ACK:
+ * one segment of new data, if the peer's window allows it and the data
+ * outstanding stays within cwnd + 2 * SMSS. Only from SND.MAX: during a
+ * go-back-N after a timeout the duplicates are its own echo.
+ */
+static void
+limited_transmit(struct pmt_tcb *tcb)
+{
+	uint32_t mss = tcb->t_maxseg, flight = pmt_tcp_flight(tcb);
+	uint32_t n = (tcb->flags & PMT_TF_LT_MASK) >> PMT_TF_LT_SHIFT;
+	uint32_t cwnd = tcb->cwnd, max = tcb->snd_max;
+
+	if (n >= 2 || tcb->snd_nxt != tcb->snd_max ||
+	    tcb->snd_q_len <= flight ||
+	    (uint64_t)flight + mss > (uint64_t)cwnd + tcb->dupacks * mss)
+		return;
+	/* cwnd lets exactly one more segment out, then is put back. */
+	tcb->cwnd = RTE_MAX(cwnd, flight + mss);
+	pmt_tcp_output(tcb);
+	tcb->cwnd = cwnd;
+	if (tcb->state != PMT_TCPS_CLOSED && pmt_seq_gt(tcb->snd_max, max)) {
+		PMT_STAT_INC(tcb->eng, tcp_limited_transmit);
+		tcb->flags = (tcb->flags & ~(uint32_t)PMT_TF_LT_MASK) |
+			((n + 1) << PMT_TF_LT_SHIFT);
+	}
+}
+
+/* A counted duplicate ACK: Limited Transmit, fast retransmit, inflation. */
+static void
+dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint32_t lt;
+
+	PMT_STAT_INC(eng, tcp_dupacks_counted);
+	if (tcb->dupacks < UINT8_MAX)
+		tcb->dupacks++;
+	if (tcb->flags & PMT_TF_IN_RECOVERY) {
+		pmt_cc_dupack(tcb);
+		return;
+	}
+	if (tcb->dupacks < 3) {
+		limited_transmit(tcb);
+		return;
+	}
+	/*
+	 * RFC 6582 3.2 step 2, the "careful" variant: fast retransmit
+	 * only if the ACK covers more than recover; after a timeout,
+	 * duplicates of the go-back-N retransmissions do not (recover
+	 * is one past the highest sequence sent, so: ack >= recover).
+	 */
+	if (tcb->dupacks != 3 || pmt_seq_lt(seg->ack, tcb->recover))
+		return;
+	lt = ((tcb->flags & PMT_TF_LT_MASK) >> PMT_TF_LT_SHIFT) *
+		(uint32_t)tcb->t_maxseg;
+	pmt_cc_enter_recovery(tcb, lt);
+	tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;	/* Karn */
+	PMT_STAT_INC(eng, tcp_tx_fast_rexmit);
+	rexmit_first(tcb);
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+}
+
+/*
+ * RTT samples of an ACK that advances SND.UNA. The timed segment gives
+ * one per RTT at the clock's resolution (RFC 6298, Karn: never a
+ * retransmitted one). Without it (a retransmission stopped the timing,
+ * or nothing new went out since), RFC 7323 4.3: the echoed TSecr is
+ * the TSval of the segment that made the peer ACK, retransmitted or
+ * not; our TS clock ticks in milliseconds.
+ */
+static void
+rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	struct pmt_engine *eng = tcb->eng;
+
+	if (tcb->flags & PMT_TF_RTT_TIMING) {
+		if (pmt_seq_gt(seg->ack, tcb->rtseq)) {
+			pmt_tcp_rtt_update(tcb, (uint32_t)(eng->now - tcb->rttime));
+			tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
+		}
+		return;
+	}
+	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
+	    seg->tsecr != 0) {
+		uint32_t ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
+
+		/* An echo from the future, or older than any RTO: not ours. */
+		if ((int32_t)ms >= 0 &&
+		    ms <= eng->stack->cfg.tcp_rto_max_ms)
+			pmt_tcp_rtt_update(tcb, ms * 1000);
+	}
+}
+
+/*
+ * RFC 3522 3.2, Eifel detection, on the first ACK of new data after an
+ * RTO retransmission: if it echoes a TSval older than the
+ * retransmission's, the original arrived, and the timeout was spurious.
+ */
+static bool
+rto_was_spurious(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	if (!(tcb->flags & PMT_TF_EIFEL))
+		return false;
+	tcb->flags &= ~(uint32_t)PMT_TF_EIFEL;
+	/* Step (3): no timestamp, no verdict. */
+	return (seg->opts & PMT_TO_TS) && seg->tsecr != 0 &&
+		(int32_t)(seg->tsecr - tcb->rexmit_ts) < 0;
+}
+
+/* RFC 4015 3.2: the response to a spurious timeout. */
+static void
+rto_undo(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg, uint32_t acked)
+{
+	uint32_t ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
+
+	PMT_STAT_INC(tcb->eng, tcp_spurious_rto);
+	/* Step (4): no go-back-N: carry on from SND.MAX, FIN and all. */
+	tcb->snd_nxt = tcb->snd_max;
+	if ((tcb->flags & PMT_TF_FIN_QUEUED) &&
+	    pmt_tcp_flight(tcb) > tcb->snd_q_len)
+		tcb->flags |= PMT_TF_FIN_SENT;
+	pmt_cc_spurious_rto(tcb, acked);	/* step (5) */
+	if ((int32_t)ms >= 0)
+		pmt_tcp_rtt_spurious(tcb, ms * 1000);	/* step (6) */
+}
+
 /* Fifth check, SND side: returns false if the segment must be dropped. */
 static bool
 ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
@@ -538,7 +708,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	struct pmt_engine *eng = tcb->eng;
 	uint32_t swnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	uint32_t acked, data_acked;
-	bool fin_acked = false;
+	bool fin_acked = false, spurious, partial = false;
 
 	*closed = false;
 	if (pmt_seq_gt(seg->ack, tcb->snd_max)) {
@@ -559,69 +729,37 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 
 	if (pmt_seq_leq(seg->ack, tcb->snd_una)) {
 		/*
-		 * RFC 5681 2: a duplicate acknowledgment. Not the answer
-		 * to a zero-window probe: the probe byte is outstanding
-		 * but no loss (FreeBSD: only with the REXMT timer on).
+		 * A duplicate (RFC 5681 2). Not the answer to a zero-window
+		 * probe: the probe byte is outstanding but no loss
+		 * (FreeBSD: only with the REXMT timer on). An older ACK
+		 * (reordered) or a segment with data leaves the count as
+		 * it is: neither says anything about loss.
 		 */
 		if (seg->ack == tcb->snd_una && seg->len == 0 &&
 		    !(seg->flags & (PMT_TH_SYN | PMT_TH_FIN)) &&
-		    swnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una &&
+		    tcb->snd_max != tcb->snd_una &&
 		    !(tcb->flags & PMT_TF_PERSIST)) {
 			PMT_STAT_INC(eng, tcp_rx_dupacks);
-			if (++tcb->dupacks == 3 &&
-			    !(tcb->flags & PMT_TF_IN_RECOVERY)) {
-				/* RFC 5681 3.2 / RFC 6582: fast retransmit. */
-				uint32_t len = RTE_MIN((uint32_t)tcb->t_maxseg,
-						       tcb->snd_q_len);
-
-				pmt_cc_dupack(tcb);
-				tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
-				PMT_STAT_INC(eng, tcp_tx_fast_rexmit);
-				if (len > 0) {
-					PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
-					PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
-					pmt_tcp_send_data(tcb, tcb->snd_una, 0, len);
-				}
-				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT,
-						  pmt_tcp_rto_backoff(tcb));
-			} else if (tcb->dupacks > 3 &&
-				   (tcb->flags & PMT_TF_IN_RECOVERY)) {
-				pmt_cc_dupack(tcb);
-			}
-		} else if (seg->ack != tcb->snd_una || seg->len != 0) {
-			tcb->dupacks = 0;
+			if (dupack_counts(tcb, swnd))
+				dupack_received(tcb, seg);
 		}
 		goto window;
 	}
 
 	/* New data acknowledged. */
 	acked = seg->ack - tcb->snd_una;
-	if ((tcb->flags & PMT_TF_RTT_TIMING) && pmt_seq_gt(seg->ack, tcb->rtseq)) {
-		pmt_tcp_rtt_update(tcb, (uint32_t)(eng->now - tcb->rttime));
-		tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
-	}
+	spurious = rto_was_spurious(tcb, seg);
+	if (!spurious)
+		rtt_sample(tcb, seg);
 	tcb->rxtshift = 0;
-	if (tcb->flags & PMT_TF_IN_RECOVERY) {
-		if (pmt_seq_geq(seg->ack, tcb->recover)) {
-			pmt_cc_recovery_done(tcb);
-		} else {
-			/* RFC 6582 3.2 step 5: partial ACK, next hole goes now. */
-			pmt_cc_partial_ack(tcb, acked);
-		}
-	} else {
-		/* RFC 5681 3.1: data grows cwnd; the ACK of our SYN does not. */
-		uint32_t cc_acked = tcb->snd_una == tcb->iss ? acked - 1 : acked;
-
-		if (cc_acked > 0)
-			pmt_cc_ack(tcb, cc_acked);
-		tcb->dupacks = 0;
-	}
 
 	data_acked = acked;
 	if (tcb->snd_una == tcb->iss && data_acked > 0)
 		data_acked--;		/* our SYN */
 	if (data_acked > tcb->snd_q_len) {
-		fin_acked = (tcb->flags & PMT_TF_FIN_SENT) != 0;
+		/* Past the data only our FIN (the ACK is <= SND.MAX), even
+		 * if a timeout since cleared PMT_TF_FIN_SENT to resend it. */
+		fin_acked = true;
 		data_acked = tcb->snd_q_len;
 	}
 	pmt_tcp_sndq_drop(tcb, data_acked);
@@ -632,18 +770,49 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 		tcb->flags &= ~(uint32_t)PMT_TF_WANT_OUT;
 		pmt_tcb_event(tcb, PMT_EV_OUT);
 	}
-	/* RFC 6298 5.2 / 5.3. */
-	if (tcb->snd_una == tcb->snd_max)
-		pmt_tcp_timer_cancel(tcb, PMT_TCPT_REXMT);
-	else
-		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
-	if ((tcb->flags & PMT_TF_IN_RECOVERY) && tcb->snd_q_len > 0) {
-		uint32_t len = RTE_MIN((uint32_t)tcb->t_maxseg, tcb->snd_q_len);
 
-		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
-		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
-		pmt_tcp_send_data(tcb, tcb->snd_una, 0, len);
+	/* Congestion control, SND.UNA moved (FlightSize is what is left). */
+	if (spurious) {
+		rto_undo(tcb, seg, acked);
+	} else if (tcb->flags & PMT_TF_IN_RECOVERY) {
+		if (pmt_seq_geq(seg->ack, tcb->recover)) {
+			/* RFC 6582 3.2 step 3: full acknowledgment. */
+			pmt_cc_recovery_done(tcb);
+		} else {
+			/* Partial: the next hole goes now. */
+			partial = true;
+			pmt_cc_partial_ack(tcb, acked);
+			rexmit_first(tcb);
+		}
+	} else {
+		/* RFC 5681 3.1: data grows cwnd; the ACK of our SYN does not. */
+		uint32_t cc_acked = data_acked + (fin_acked ? 1 : 0);
+
+		if (cc_acked > 0)
+			pmt_cc_ack(tcb, cc_acked);
 	}
+	if (!(tcb->flags & PMT_TF_IN_RECOVERY)) {
+		tcb->dupacks = 0;
+		tcb->flags &= ~(uint32_t)PMT_TF_LT_MASK;
+		/* recover trails SND.UNA, so the careful check of a later
+		 * loss never compares across half the sequence space. */
+		if (pmt_seq_lt(tcb->recover, tcb->snd_una))
+			tcb->recover = tcb->snd_una;
+	}
+
+	/*
+	 * RFC 6298 5.2 / 5.3: off when all is acknowledged, else restarted
+	 * by an ACK of new data. In recovery, RFC 6582 4 ("Impatient"):
+	 * only the first partial ACK restarts it, so a window with many
+	 * losses falls back on the RTO instead of one hole per RTT.
+	 */
+	if (tcb->snd_una == tcb->snd_max) {
+		pmt_tcp_timer_cancel(tcb, PMT_TCPT_REXMT);
+	} else if (!partial || !(tcb->flags & PMT_TF_PARTIAL)) {
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
+	}
+	if (partial)
+		tcb->flags |= PMT_TF_PARTIAL;
 
 	if (fin_acked) {
 		switch (tcb->state) {

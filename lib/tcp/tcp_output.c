@@ -482,19 +482,33 @@ output_one(struct pmt_tcb *tcb, bool force)
 			pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
 		return 0;
 	}
-	/* Retransmissions: data, and a SYN or FIN sent again, all count. */
+	/*
+	 * Retransmissions: data, and a SYN or FIN sent again, all count.
+	 * Those of the go-back-N after an RTO count as such too (fast
+	 * retransmits go from tcp_input.c; the rest are handshake
+	 * repeats and data behind a window that had closed).
+	 */
 	if ((len > 0 || syn || fin) && pmt_seq_lt(seq, tcb->snd_max)) {
 		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+		/* Below recover outside fast recovery: an RTO's go-back-N. */
+		if (pmt_seq_lt(seq, tcb->recover) &&
+		    !(tcb->flags & PMT_TF_IN_RECOVERY))
+			PMT_STAT_INC(eng, tcp_tx_rexmit_rto);
 		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
 	}
 	tcb->snd_nxt += len + (syn ? 1 : 0) + (fin ? 1 : 0);
 	if (fin)
 		tcb->flags |= PMT_TF_FIN_SENT;
 	if (pmt_seq_gt(tcb->snd_nxt, tcb->snd_max)) {
-		/* RFC 6298 / Karn: time one new segment per RTT. */
-		if (!(tcb->flags & PMT_TF_RTT_TIMING)) {
+		/*
+		 * RFC 6298 / Karn: time one new segment per RTT, from its
+		 * first new byte (a segment may start with bytes sent
+		 * before); not while an RTO's Eifel state holds rttime.
+		 */
+		if (!(tcb->flags & (PMT_TF_RTT_TIMING | PMT_TF_EIFEL))) {
 			tcb->flags |= PMT_TF_RTT_TIMING;
-			tcb->rtseq = seq;
+			tcb->rtseq = pmt_seq_lt(seq, tcb->snd_max) ?
+				tcb->snd_max : seq;
 			tcb->rttime = eng->now;
 		}
 		tcb->snd_max = tcb->snd_nxt;

@@ -108,6 +108,30 @@ pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us)
 	tcb->rto = (uint32_t)rto;
 }
 
+void
+pmt_tcp_rtt_spurious(struct pmt_tcb *tcb, uint32_t rtt_us)
+{
+	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
+	uint64_t rto;
+
+	/*
+	 * RFC 4015 3.2 step (6): the RTT grew past the RTO. SRTT =
+	 * max(SRTT_prev, R), RTTVAR = max(RTTVAR_prev, R/2) (no sample
+	 * was taken since the timeout, Karn: ours are still the _prev
+	 * values), RTO = SRTT + max(G, 4 * RTTVAR).
+	 */
+	if ((uint64_t)rtt_us << 3 > tcb->srtt)
+		tcb->srtt = (uint32_t)RTE_MIN((uint64_t)rtt_us << 3,
+					      (uint64_t)UINT32_MAX >> 1);
+	if ((uint64_t)rtt_us << 1 > tcb->rttvar)
+		tcb->rttvar = (uint32_t)RTE_MIN((uint64_t)rtt_us << 1,
+						(uint64_t)UINT32_MAX >> 1);
+	rto = (tcb->srtt >> 3) + RTE_MAX((uint32_t)1, tcb->rttvar);
+	rto = RTE_MAX(rto, (uint64_t)cfg->tcp_rto_min_ms * 1000);
+	rto = RTE_MIN(rto, (uint64_t)cfg->tcp_rto_max_ms * 1000);
+	tcb->rto = (uint32_t)rto;
+}
+
 uint32_t
 pmt_tcp_rto_backoff(const struct pmt_tcb *tcb)
 {
@@ -160,11 +184,27 @@ timer_rexmt(struct pmt_tcb *tcb)
 		pmt_tcb_drop(tcb, ETIMEDOUT);
 		return;
 	}
+	tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;	/* Karn */
+	if (tcb->rxtshift == 1 && (tcb->flags & PMT_TF_TS) &&
+	    PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
+	    tcb->snd_una != tcb->snd_max) {
+		/*
+		 * RFC 3522 3.2 step (1), Eifel detection: remember the
+		 * TSval of this first retransmission; an ACK that echoes
+		 * an older one was sent for the original, and the timeout
+		 * was spurious (tcp_input.c). RFC 4015 3.2 step (1): what
+		 * undoes the reduction, pipe_prev = max(FlightSize,
+		 * ssthresh). Later timeouts keep the first one's values.
+		 */
+		tcb->flags |= PMT_TF_EIFEL;
+		tcb->rexmit_ts = pmt_tcp_ts_now(tcb);
+		tcb->pipe_prev = RTE_MAX(pmt_tcp_flight(tcb), tcb->ssthresh);
+	}
 	/* RFC 6298 5.4-5.6: back off, go back to SND.UNA. */
 	pmt_cc_timeout(tcb);
-	tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;	/* Karn */
 	tcb->snd_nxt = tcb->snd_una;
 	tcb->dupacks = 0;
+	tcb->flags &= ~(uint32_t)PMT_TF_LT_MASK;
 	/* A FIN already sent goes again with the data before it. */
 	tcb->flags &= ~(uint32_t)PMT_TF_FIN_SENT;
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));

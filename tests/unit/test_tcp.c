@@ -531,6 +531,8 @@ struct peer_syn {
 };
 
 static const struct peer_syn full_syn = { O_ALL, MTU_MSS, PEER_WS };
+static const struct peer_syn no_ts_syn = { O_MSS | O_WS | O_SACKP, MTU_MSS,
+					   PEER_WS };
 
 /* Our window shift and default window once the peer's SYN is known. */
 static void
@@ -1289,6 +1291,7 @@ START_TEST(passive_close_through_last_ack)
 	NOTHING(&c);
 	STATE(&c, PMT_TCPS_CLOSED);
 	tstack_expect_stats(t, IN(2), { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
 			    { "tcp_conn_closed", 1 });
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_IN | PMT_EV_HUP);
@@ -2799,6 +2802,7 @@ START_TEST(rto_backs_off_exponentially)
 	}
 	tstack_expect_stats(t, OUT(6), DATA(6), { "tcp_rto_timeouts", 5 },
 			    { "tcp_tx_rexmit_segs", 5 },
+			    { "tcp_tx_rexmit_rto", 5 },
 			    { "tcp_tx_rexmit_bytes", 500 });
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 101, .flags = ACK);
 	tstack_advance(t, 10 * RTO_MAX_US);
@@ -2840,6 +2844,7 @@ START_TEST(rto_resends_data_with_the_fin)
 	tstack_expect_stats(t, IN(2), OUT(4), DATA(2),
 			    { "tcp_rto_timeouts", 2 },
 			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_rto", 2 },
 			    { "tcp_tx_rexmit_bytes", 100 });
 	tstack_free(t);
 }
@@ -2900,8 +2905,13 @@ START_TEST(rtt_estimate_and_karn)
 
 	conn_init(&c, NULL);
 	t = c.t;
-	/* The handshake's RTT, 100 ms: RTO = 100 + 4 * 50 = 300 ms. */
-	passive_open(&c, &full_syn, 100 * MS);
+	/*
+	 * Without timestamps: with them an ACK's TSecr tells which
+	 * transmission it answers, and RFC 7323 4.3 takes samples where
+	 * Karn cannot (rtt_from_timestamps_after_rto).
+	 * The handshake's RTT, 100 ms: RTO = 100 + 4 * 50 = 300 ms.
+	 */
+	passive_open(&c, &no_ts_syn, 100 * MS);
 	tcb = tcb_of(&c);
 	ck_assert_uint_eq(tcb->rto, 300 * MS);
 	/* A 20 ms sample: SRTT 90 ms, RTTVAR 57.5 ms, RTO 320 ms. */
@@ -2971,6 +2981,7 @@ START_TEST(retries_exhausted_times_out)
 	NOTHING(&c);
 	tstack_expect_stats(t, OUT(5), DATA(4), { "tcp_rto_timeouts", 4 },
 			    { "tcp_tx_rexmit_segs", 3 },
+			    { "tcp_tx_rexmit_rto", 3 },
 			    { "tcp_tx_rexmit_bytes", 300 },
 			    { "tcp_conn_timeouts", 1 }, { "tcp_tx_rst", 1 },
 			    { "tcp_conn_closed", 1 });
@@ -3022,7 +3033,8 @@ START_TEST(syn_retries_exhausted_times_out)
 			    { "tcp_rto_timeouts", 3 },
 			    { "tcp_conn_timeouts", 1 },
 			    { "tcp_conn_closed", 1 },
-			    { "tcp_tx_rexmit_segs", 2 });
+			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_rto", 2 });
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
 			  PMT_EV_HUP);
@@ -3057,8 +3069,10 @@ START_TEST(fast_retransmit_and_newreno)
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(3), OUT(1), DATA(1),
 			    { "tcp_rx_dupacks", 3 },
+			    { "tcp_dupacks_counted", 3 },
 			    { "tcp_tx_fast_rexmit", 1 },
 			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
 			    { "tcp_tx_rexmit_bytes", MSS_TS });
 	/* RFC 6582: ssthresh = FlightSize / 2, cwnd = ssthresh + 3 MSS. */
 	ck_assert_uint_eq(tcb->ssthresh, 5 * MSS_TS);
@@ -3074,7 +3088,9 @@ START_TEST(fast_retransmit_and_newreno)
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(2), OUT(1), DATA(1),
 			    { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
 			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
 			    { "tcp_tx_rexmit_bytes", MSS_TS });
 	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
 	/* The full ACK ends recovery: cwnd deflates, to ssthresh at most
@@ -3088,6 +3104,416 @@ START_TEST(fast_retransmit_and_newreno)
 	tstack_advance(t, 10 * RTO_MIN_US);
 	NOTHING(&c);
 	tstack_expect_stats(t, IN(1));
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * Loss recovery scripts. The peer's ACKs echo our clock as TSecr unless
+ * a test says otherwise; windows are the connection's unless changed.
+ */
+
+/* Send @n full segments of the queue from @first (segment index). */
+static void
+expect_segs(struct conn *c, int line, uint32_t una, unsigned int first,
+	    unsigned int n, unsigned int psh_at)
+{
+	unsigned int i;
+
+	for (i = first; i < first + n; i++)
+		expect(c, line, SEG(.seq = una + i * MSS_TS, .ack = PEER_ISS + 1,
+				    .flags = i == psh_at ? ACK | PSH : ACK,
+				    .len = MSS_TS));
+}
+
+#define DUPACK(c, una, ...) INJECT((c), .seq = PEER_ISS + 1, .ack = (una), \
+				   .flags = ACK, __VA_ARGS__)
+
+START_TEST(single_loss_limited_transmit_fast_retransmit)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 20 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 19);	/* the initial window */
+	NOTHING(&c);
+	tstack_mark(t);
+	/*
+	 * Segment 0 lost. The duplicates come with a growing window, as a
+	 * Linux receiver sends them (SACK on): they count all the same.
+	 * RFC 3042: dupacks 1 and 2 each send one new segment.
+	 */
+	DUPACK(&c, una, .wnd = PEER_WND + 1);
+	expect_segs(&c, __LINE__, una, 10, 1, 19);
+	NOTHING(&c);
+	DUPACK(&c, una, .wnd = PEER_WND + 2);
+	expect_segs(&c, __LINE__, una, 11, 1, 19);
+	NOTHING(&c);
+	/* The third: fast retransmit of exactly segment 0. */
+	DUPACK(&c, una, .wnd = PEER_WND + 3);
+	expect_segs(&c, __LINE__, una, 0, 1, 19);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(3), OUT(3), DATA(3),
+			    { "tcp_rx_dupacks", 3 },
+			    { "tcp_dupacks_counted", 3 },
+			    { "tcp_limited_transmit", 2 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	/* ssthresh from the 10 segments before Limited Transmit's two. */
+	ck_assert_uint_eq(tcb->ssthresh, 5 * MSS_TS);
+	ck_assert_uint_eq(tcb->cwnd, 8 * MSS_TS);
+	ck_assert_uint_eq(tcb->recover, una + 12 * MSS_TS);
+	/* The full ACK: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 12 * MSS_TS, .flags = ACK);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	ck_assert_uint_eq(tcb->cwnd, 2 * MSS_TS);
+	expect_segs(&c, __LINE__, una, 12, 2, 19);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(2), DATA(2));
+	tstack_free(t);
+}
+END_TEST
+
+/* Drop whatever we sent. */
+static void
+drain(struct tstack *t)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tstack_tx(t)) != NULL)
+		rte_pktmbuf_free(m);
+}
+
+START_TEST(dupacks_opening_a_limiting_window_do_not_count)
+{
+	static const struct peer_syn no_sack = { O_MSS | O_WS | O_TS, MTU_MSS,
+						 PEER_WS };
+	struct conn c;
+	struct tstack *t;
+	const uint32_t una = OUR_ISS + 1;
+	unsigned int i;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	/* A window of 46 << 7 = 4 segments and 96 bytes limits us. */
+	c.peer_wnd = 46;
+	passive_open(&c, &no_sack, 0);
+	send_pat(&c, una, 20 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 4, 99);
+	NOTHING(&c);
+	/*
+	 * Without SACK, pure window updates that open the window which
+	 * held us back are no loss signal (RFC 5681 2 (e)): three of
+	 * them, each answered with the new data they let out.
+	 */
+	for (i = 1; i <= 3; i++) {
+		DUPACK(&c, una, .wnd = (int32_t)(46 + 12 * i));
+		drain(t);
+	}
+	ck_assert_uint_eq(tstack_stat(t, "tcp_rx_dupacks") -
+			  t->mark.tcp_rx_dupacks, 3);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_dupacks_counted") -
+			  t->mark.tcp_dupacks_counted, 0);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_tx_fast_rexmit") -
+			  t->mark.tcp_tx_fast_rexmit, 0);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_tx_rexmit_segs") -
+			  t->mark.tcp_tx_rexmit_segs, 0);
+	ck_assert_uint_gt(tcb_of(&c)->snd_max, una + 4 * MSS_TS);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(newreno_partial_acks_then_impatient_rto)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint64_t rto;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	tstack_mark(t);
+	/* Segments 0, 4 and 7 lost: three dupacks (no new data: no LT). */
+	DUPACK(&c, una);
+	DUPACK(&c, una);
+	NOTHING(&c);
+	DUPACK(&c, una);
+	expect_segs(&c, __LINE__, una, 0, 1, 9);
+	NOTHING(&c);
+	DUPACK(&c, una);		/* step 4: inflate */
+	ck_assert_uint_eq(tcb->cwnd, 9 * MSS_TS);
+	NOTHING(&c);
+	/* Partial ACK of 0-3: segment 4 goes at once; cwnd deflates by
+	 * the 4 acknowledged, adds one back (RFC 6582 3.2 step 3). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 4 * MSS_TS, .flags = ACK);
+	expect_segs(&c, __LINE__, una, 4, 1, 9);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->cwnd, 6 * MSS_TS);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	rto = tcb->rto;
+	/* A second partial ACK: segment 7 at once, but the RTO, restarted
+	 * only by the first (RFC 6582 4), keeps its deadline. */
+	tstack_advance(t, rto / 2);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 7 * MSS_TS, .flags = ACK);
+	expect_segs(&c, __LINE__, una, 7, 1, 9);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(6), OUT(3), DATA(3),
+			    { "tcp_rx_dupacks", 4 },
+			    { "tcp_dupacks_counted", 4 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_tx_rexmit_segs", 3 },
+			    { "tcp_tx_rexmit_fast", 3 },
+			    { "tcp_tx_rexmit_bytes", 3 * MSS_TS });
+	ck_assert_uint_eq(tcb->rto, rto);
+	tstack_advance(t, rto - rto / 2 - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	expect_segs(&c, __LINE__, una, 7, 1, 9);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	/* The full ACK, echoing the retransmission: not spurious. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(1), DATA(1),
+			    { "tcp_rto_timeouts", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_rto", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(lost_retransmission_rto_then_careful_dupacks)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	DUPACK(&c, una);
+	DUPACK(&c, una);
+	DUPACK(&c, una);
+	expect_segs(&c, __LINE__, una, 0, 1, 9);
+	NOTHING(&c);
+	tstack_mark(t);
+	/* The retransmission is lost too: the RTO, one segment. */
+	tstack_advance(t, tcb->rto);
+	expect_segs(&c, __LINE__, una, 0, 1, 9);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->cwnd, MSS_TS);
+	ck_assert_uint_eq(tcb->recover, una + 10 * MSS_TS);
+	/* Duplicates of what the go-back-N resends cover no more than
+	 * recover: no second fast retransmit (RFC 6582 3.2 step 2). */
+	DUPACK(&c, una);
+	DUPACK(&c, una);
+	DUPACK(&c, una);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	tstack_expect_stats(t, IN(3), OUT(1), DATA(1),
+			    { "tcp_rto_timeouts", 1 },
+			    { "tcp_rx_dupacks", 3 },
+			    { "tcp_dupacks_counted", 3 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_rto", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(tail_loss_recovered_by_rto)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	tstack_advance(t, 5 * MS);
+	/* Segments 8 and 9 lost: no duplicate ACK will ever come. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 8 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_mark(t);
+	tstack_advance(t, tcb->rto - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	expect_segs(&c, __LINE__, una, 8, 1, 9);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 9 * MSS_TS, .flags = ACK);
+	expect_segs(&c, __LINE__, una, 9, 1, 9);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(2), DATA(2),
+			    { "tcp_rto_timeouts", 1 },
+			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_rto", 2 },
+			    { "tcp_tx_rexmit_bytes", 2 * MSS_TS });
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(ack_loss_only_resends_nothing)
+{
+	struct conn c;
+	struct tstack *t;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	/* The ACKs of 2, 4, 6 and 8 lost; the one of 10, late, covers all. */
+	tstack_advance(t, RTO_MIN_US - 1);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(10), DATA(10));
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(rto_restarted_by_each_new_ack)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint32_t acked = 0, total = 60 * MSS_TS;
+	uint64_t elapsed = 0;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, total, 0);
+	/* One segment acknowledged just before each RTO would fire, for
+	 * longer than several RTOs: the timer restarts (RFC 6298 5.3). */
+	while (acked < 12 * MSS_TS) {
+		drain(t);
+		elapsed += tcb->rto - 1;
+		tstack_advance(t, tcb->rto - 1);
+		acked += MSS_TS;
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = una + acked, .flags = ACK);
+	}
+	drain(t);
+	ck_assert_uint_gt(elapsed, 4 * RTO_MIN_US);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_rto_timeouts"), 0);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_tx_rexmit_segs"), 0);
+	/* Everything else acknowledged: nothing is resent, ever. */
+	while (tcb->snd_una != una + total) {
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = tcb->snd_max,
+		       .flags = ACK);
+		drain(t);
+	}
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_tx_rexmit_segs"), 0);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(spurious_rto_undone_by_eifel)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint32_t ts_sent;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 6 * MSS_TS, 0);
+	ts_sent = ts_ours(&c);
+	expect_segs(&c, __LINE__, una, 0, 6, 5);
+	tstack_mark(t);
+	/* The path stalls past the RTO: segment 0 goes again. */
+	tstack_advance(t, RTO_MIN_US);
+	expect_segs(&c, __LINE__, una, 0, 1, 5);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->cwnd, MSS_TS);
+	/* The ACK for the originals echoes their TSval, older than the
+	 * retransmission's: spurious (RFC 3522). No go-back-N of 2-5,
+	 * cwnd = FlightSize + acked, ssthresh as before (RFC 4015). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK,
+	       .tsecr = ts_sent);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->snd_nxt, una + 6 * MSS_TS);
+	ck_assert_uint_eq(tcb->cwnd, 6 * MSS_TS);
+	ck_assert_uint_eq(tcb->ssthresh, UINT32_MAX);
+	/* RFC 4015 step (6): the 200 ms it took raises the RTO. */
+	ck_assert_uint_eq(tcb->srtt, 200 * MS << 3);
+	ck_assert_uint_eq(tcb->rto, 600 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 6 * MSS_TS, .flags = ACK,
+	       .tsecr = ts_sent);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), DATA(1),
+			    { "tcp_rto_timeouts", 1 },
+			    { "tcp_spurious_rto", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_rto", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
+START_TEST(rtt_from_timestamps_after_rto)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint32_t ts_rexmit;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 100, 0);
+	EXPECT(&c, .seq = una, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	tstack_advance(t, RTO_MIN_US);
+	ts_rexmit = ts_ours(&c);
+	EXPECT(&c, .seq = una, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	/* Its ACK echoes the retransmission's TSval: a real sample of
+	 * 30 ms (RFC 7323 4.3), where Karn would have none. */
+	tstack_advance(t, 30 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 100, .flags = ACK,
+	       .tsecr = ts_rexmit);
+	NOTHING(&c);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_spurious_rto") -
+			  t->mark.tcp_spurious_rto, 0);
+	/* The first sample of the estimator after the handshake's (0):
+	 * SRTT moves by 1/8 of 30 ms. */
+	ck_assert_uint_ge(tcb->srtt, 30 * MS);
+	ck_assert_uint_le(tcb->srtt, 30 * MS + 8);
 	tstack_free(t);
 }
 END_TEST
@@ -4518,6 +4944,15 @@ tcp_suite(void)
 	tcase_add_test(tc, retries_exhausted_times_out);
 	tcase_add_test(tc, syn_retries_exhausted_times_out);
 	tcase_add_test(tc, fast_retransmit_and_newreno);
+	tcase_add_test(tc, single_loss_limited_transmit_fast_retransmit);
+	tcase_add_test(tc, dupacks_opening_a_limiting_window_do_not_count);
+	tcase_add_test(tc, newreno_partial_acks_then_impatient_rto);
+	tcase_add_test(tc, lost_retransmission_rto_then_careful_dupacks);
+	tcase_add_test(tc, tail_loss_recovered_by_rto);
+	tcase_add_test(tc, ack_loss_only_resends_nothing);
+	tcase_add_test(tc, rto_restarted_by_each_new_ack);
+	tcase_add_test(tc, spurious_rto_undone_by_eifel);
+	tcase_add_test(tc, rtt_from_timestamps_after_rto);
 	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
 	tcase_add_test(tc, keepalive_probes_then_times_out);
 
