@@ -376,13 +376,27 @@ conn_timer(struct gen_worker *w, int fd, const struct gen_conn *c)
 		gen_tw_arm(&w->tw, (uint32_t)fd, d);
 }
 
+/* Does the client bind its source (else the route chooses it)? */
+static bool
+client_binds(const struct gen_conf *cf)
+{
+	return cf->n_src > 1 || (cf->n_src == 1 && cf->bind_src);
+}
+
+/* The source the client's next hops are resolved from (0: the route's). */
+static uint32_t
+client_from(const struct gen_conf *cf)
+{
+	return client_binds(cf) ? cf->src[0] : 0;
+}
+
 /* No SYN-ACK: is it that nobody answers ARP for the next hop? */
 static enum gen_err
 connect_failure(struct gen_worker *w, const struct gen_conn *c)
 {
 	const struct gen_conf *cf = w->conf;
-	uint32_t from = cf->n_src ? cf->src[0] : 0;
-	int r = pmt_neighbor_resolve(w->eng, cf->servers[c->srv].addr, from);
+	int r = pmt_neighbor_resolve(w->eng, cf->servers[c->srv].addr,
+				     client_from(cf));
 
 	return r == -EAGAIN || r == -ENETUNREACH || r == -EHOSTUNREACH ?
 		GEN_ERR_UNREACHABLE : GEN_ERR_TIMEOUT_CONNECT;
@@ -485,12 +499,6 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	conn_timer(w, fd, c);
 }
 
-/* Does the client bind its source (else the route chooses it)? */
-static bool
-client_binds(const struct gen_conf *cf)
-{
-	return cf->n_src > 1 || (cf->n_src == 1 && cf->bind_src);
-}
 
 static void
 client_open(struct gen_worker *w, uint64_t now)
@@ -810,19 +818,16 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 
 /*
  * This turn starts nothing, for a reason the summary accounts for on
- * its own: the rate's tokens that pile up meanwhile are not "missed"
- * (starts_missed counts only a loop too busy to keep up).
+ * its own. The bucket is refilled all the same, so the tokens that pile
+ * up meanwhile are discarded here, outside the take whose discards count
+ * as starts_missed (a loop too busy to keep up).
  */
 static uint64_t
 client_hold(struct gen_worker *w, uint64_t now, bool by_design)
 {
-	uint64_t missed = w->rate.missed;
-
 	w->held = by_design;
-	if (w->cps_share) {
+	if (w->cps_share)
 		gen_rate_take(&w->rate, now, 0);
-		w->rate.missed = missed;
-	}
 	return 0;
 }
 
@@ -862,14 +867,14 @@ client_budget(struct gen_worker *w, uint64_t now, uint64_t start_ns)
 				     now);
 		missed = w->rate.missed;
 		took = gen_rate_take(&w->rate, now, n);
-		/* A turn cut short by --max-connecting: the cap's doing. */
-		if (n < 64 && w->connecting + n >= w->max_connecting)
-			w->rate.missed = missed;
-		/* Tokens over the bucket's 100 ms: starts this loop was too
-		 * busy to make (a hold by design or by a cap refills without
-		 * counting: client_hold). The bucket lets a loop that was
-		 * descheduled for less than 100 ms catch up. */
-		w->c.starts_missed += w->rate.missed - missed;
+		/*
+		 * Tokens over the bucket's 100 ms: starts this loop was too
+		 * busy to make, unless --max-connecting cut this turn short
+		 * (the cap's doing). The bucket lets a loop that was
+		 * descheduled for less than 100 ms catch up.
+		 */
+		if (n == 64 || w->connecting + n < w->max_connecting)
+			w->c.starts_missed += w->rate.missed - missed;
 		n = took;
 	} else if (!w->conc_share) {
 		/* Neither rate nor concurrency: one connection at a time. */
@@ -1295,16 +1300,9 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 	 * after a stall, it must not set the rate itself. */
 	/* A server keeps 1/16 of the table for the clients to come. */
 	w->evict_reserve = RTE_MAX(max_sockets / 16, 2u);
-	w->st_no_tcb = -1;
-	for (k = 0; k < pmt_stats_count(); k++) {
-		const char *nm;
-
-		if (pmt_stats_get(k, &nm, &w->no_tcb_seen) == 0 &&
-		    strcmp(nm, "tcp_listen_no_tcb") == 0) {
-			w->st_no_tcb = (int)k;
-			break;
-		}
-	}
+	w->st_no_tcb = gen_stat_index("tcp_listen_no_tcb");
+	if (w->st_no_tcb >= 0)
+		pmt_stats_get((unsigned int)w->st_no_tcb, NULL, &w->no_tcb_seen);
 	w->max_connecting = cf->max_connecting ? cf->max_connecting :
 		RTE_MAX((uint64_t)GEN_MAX_CONNECTING, w->cps_share / 20);
 	w->retry_cap = max_sockets + 1;
@@ -1363,8 +1361,7 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		}
 		if (w->req_tpl == NULL)
 			return -ENOMEM;
-		gen_rate_init(&w->rate, RTE_MAX(w->cps_share, (uint64_t)1),
-			      RTE_MAX(w->cps_share / 10, (uint64_t)1), gen_now());
+		/* The rate's bucket starts with the run (gen_worker_run). */
 		return 0;
 	}
 
@@ -1557,7 +1554,7 @@ resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start,
 		uint64_t end_ns)
 {
 	const struct gen_conf *cf = w->conf;
-	uint32_t from = client_binds(cf) ? cf->src[0] : 0;
+	uint32_t from = client_from(cf);
 	uint64_t give_up = start + 1000000000ull;
 	unsigned int k, ready;
 

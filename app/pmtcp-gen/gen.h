@@ -214,6 +214,9 @@ struct gen_worker {
 	struct gen_hist h_rr;		/* request sent -> whole response, ns */
 };
 
+/* The index of the stack counter @name for pmt_stats_get(), or -1. */
+int gen_stat_index(const char *name);
+
 /* Nanoseconds from the TSC (set up by gen_clock_init). */
 uint64_t gen_now(void);
 void gen_clock_init(void);

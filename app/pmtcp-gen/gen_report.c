@@ -9,8 +9,8 @@
 #include "gen_http.h"
 #include "gen_report.h"
 
-static int
-stat_index(const char *name)
+int
+gen_stat_index(const char *name)
 {
 	unsigned int i, n = pmt_stats_count();
 
@@ -273,16 +273,16 @@ gen_report_init(struct gen_report *r, struct gen_worker **workers,
 	r->samples = calloc(r->cap, sizeof(*r->samples));
 	if (r->samples == NULL)
 		return -ENOMEM;
-	r->st_rxb = stat_index("rx_bytes");
-	r->st_txb = stat_index("tx_bytes");
-	r->st_retr = stat_index("tcp_tx_rexmit_segs");
-	r->st_rsttx = stat_index("tcp_tx_rst");
-	r->st_rstrx = stat_index("tcp_rx_rst");
+	r->st_rxb = gen_stat_index("rx_bytes");
+	r->st_txb = gen_stat_index("tx_bytes");
+	r->st_retr = gen_stat_index("tcp_tx_rexmit_segs");
+	r->st_rsttx = gen_stat_index("tcp_tx_rst");
+	r->st_rstrx = gen_stat_index("tcp_rx_rst");
 	/* Retransmissions by cause; a counter the stack lacks reads 0. */
-	r->st_rto = stat_index("tcp_tx_rexmit_rto");
-	r->st_fast = stat_index("tcp_tx_rexmit_fast");
-	r->st_tlp = stat_index("tcp_tx_rexmit_tlp");
-	r->st_spur = stat_index("tcp_spurious_rto");
+	r->st_rto = gen_stat_index("tcp_tx_rexmit_rto");
+	r->st_fast = gen_stat_index("tcp_tx_rexmit_fast");
+	r->st_tlp = gen_stat_index("tcp_tx_rexmit_tlp");
+	r->st_spur = gen_stat_index("tcp_spurious_rto");
 	return 0;
 }
 
@@ -382,27 +382,41 @@ print_hist(FILE *f, const char *name, const struct gen_hist *h)
 		(double)gen_hist_max(h) / 1e3, gen_hist_count(h));
 }
 
+/* The first failure of a kind, in words: when, where, what. */
+struct first_txt {
+	double t;		/* seconds since the start */
+	char local[32];
+	char remote[32];
+	char detail[96];
+};
+
+/* false when kind @k never occurred. */
+static bool
+first_text(const struct gen_report *r, unsigned int k, struct first_txt *o)
+{
+	const struct gen_err_first *e = first_of(r, k);
+
+	if (e == NULL)
+		return false;
+	o->t = e->t_ns > r->start_ns ? (double)(e->t_ns - r->start_ns) / 1e9 : 0.0;
+	addr_text(o->local, sizeof(o->local), e->laddr, e->lport);
+	addr_text(o->remote, sizeof(o->remote), e->raddr, e->rport);
+	detail_text(o->detail, sizeof(o->detail), k, e->detail);
+	return true;
+}
+
 /* Each kind that occurred: its count, and where and when it first did. */
 static void
 print_firsts(const struct gen_report *r, FILE *f)
 {
+	struct first_txt o;
 	unsigned int k;
 
-	for (k = 0; k < GEN_ERR_N; k++) {
-		const struct gen_err_first *e = first_of(r, k);
-		char la[32], ra[32], d[96];
-
-		if (e == NULL)
-			continue;
-		addr_text(la, sizeof(la), e->laddr, e->lport);
-		addr_text(ra, sizeof(ra), e->raddr, e->rport);
-		detail_text(d, sizeof(d), k, e->detail);
-		fprintf(f, "    first %-18s at %8.3f s  %s -> %s%s%s\n",
-			gen_err_names[k],
-			e->t_ns > r->start_ns ?
-			(double)(e->t_ns - r->start_ns) / 1e9 : 0.0,
-			la, ra, d[0] ? "  " : "", d);
-	}
+	for (k = 0; k < GEN_ERR_N; k++)
+		if (first_text(r, k, &o))
+			fprintf(f, "    first %-18s at %8.3f s  %s -> %s%s%s\n",
+				gen_err_names[k], o.t, o.local, o.remote,
+				o.detail[0] ? "  " : "", o.detail);
 }
 
 /* How the run ended: the drain's bound and what it cut, the closes. */
@@ -547,6 +561,7 @@ static void
 json_errors(const struct gen_report *r, FILE *f, const struct gen_counters *t)
 {
 	const char *sep = "\n";
+	struct first_txt o;
 	unsigned int k;
 
 	fprintf(f, "  \"errors\": {\"total\": %" PRIu64, errors_of(t));
@@ -559,19 +574,12 @@ json_errors(const struct gen_report *r, FILE *f, const struct gen_counters *t)
 	fprintf(f, "}");
 	fprintf(f, ",\n    \"first\": [");
 	for (k = 0; k < GEN_ERR_N; k++) {
-		const struct gen_err_first *e = first_of(r, k);
-		char la[32], ra[32], d[96];
-
-		if (e == NULL)
+		if (!first_text(r, k, &o))
 			continue;
-		addr_text(la, sizeof(la), e->laddr, e->lport);
-		addr_text(ra, sizeof(ra), e->raddr, e->rport);
-		detail_text(d, sizeof(d), k, e->detail);
 		fprintf(f, "%s      {\"kind\": \"%s\", \"t\": %.6f, \"local\": \"%s\","
 			" \"remote\": \"%s\", \"detail\": ", sep, gen_err_names[k],
-			e->t_ns > r->start_ns ?
-			(double)(e->t_ns - r->start_ns) / 1e9 : 0.0, la, ra);
-		json_str(f, d);
+			o.t, o.local, o.remote);
+		json_str(f, o.detail);
 		fprintf(f, "}");
 		sep = ",\n";
 	}
