@@ -171,6 +171,12 @@ struct pmt_config {
 	 * 0 (the default): a quarter of the engine's pool (mbufs).
 	 */
 	unsigned int tcp_ooo_engine_mbufs;
+	/**
+	 * SACK (RFC 2018): 1 (the default) offers and accepts
+	 * SACK-permitted; 0 neither offers nor accepts it, so loss recovery
+	 * falls back to NewReno (RFC 6582) on every connection.
+	 */
+	unsigned int tcp_sack;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };

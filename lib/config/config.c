@@ -70,6 +70,7 @@ pmt_config_defaults(struct pmt_config *cfg)
 	cfg->tcp_ooo_max_bytes = 0;	/* the receive buffer */
 	cfg->tcp_ooo_max_segs = 64;
 	cfg->tcp_ooo_engine_mbufs = 0;	/* a quarter of the pool */
+	cfg->tcp_sack = 1;
 }
 
 int
@@ -261,6 +262,7 @@ static const struct {
 	{ "tcp-ooo-max-bytes", offsetof(struct pmt_config, tcp_ooo_max_bytes), 0, 1u << 30 },
 	{ "tcp-ooo-max-segs", offsetof(struct pmt_config, tcp_ooo_max_segs), 1, 1024 },
 	{ "tcp-ooo-engine-mbufs", offsetof(struct pmt_config, tcp_ooo_engine_mbufs), 0, 1u << 24 },
+	{ "tcp-sack", offsetof(struct pmt_config, tcp_sack), 0, 1 },
 };
 
 int

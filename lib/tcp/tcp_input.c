@@ -74,7 +74,8 @@ pmt_tcp_syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	} else {
 		tcb->flags &= ~(uint32_t)PMT_TF_TS;
 	}
-	if (seg->opts & PMT_TO_SACK_PERM)
+	/* tcp-sack=0: the SYN we sent (or answer) offered none. */
+	if ((seg->opts & PMT_TO_SACK_PERM) && eng->stack->cfg.tcp_sack)
 		tcb->flags |= PMT_TF_SACK_PERMIT;
 	else
 		tcb->flags &= ~(uint32_t)PMT_TF_SACK_PERMIT;

@@ -218,7 +218,8 @@ fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
 			o->opts |= PMT_TO_WSCALE;
 			o->wscale = tcb->rcv_wscale;
 		}
-		if (active || (tcb->flags & PMT_TF_SACK_PERMIT))
+		if ((active && tcb->eng->stack->cfg.tcp_sack) ||
+		    (tcb->flags & PMT_TF_SACK_PERMIT))
 			o->opts |= PMT_TO_SACK_PERM;
 		if (active || (tcb->flags & PMT_TF_TS))
 			o->opts |= PMT_TO_TS;

@@ -261,7 +261,7 @@ cookie_send(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 			o.opts |= PMT_TO_WSCALE;
 			o.wscale = pmt_tcp_wscale_for(l->rcv_buf);
 		}
-		if (seg->opts & PMT_TO_SACK_PERM) {
+		if ((seg->opts & PMT_TO_SACK_PERM) && eng->stack->cfg.tcp_sack) {
 			bits |= PMT_SYNCOOKIE_TS_SACK;
 			o.opts |= PMT_TO_SACK_PERM;
 		}
@@ -350,7 +350,7 @@ pmt_syncache_syn(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 		e->wscale = seg->wscale;
 		e->our_wscale = pmt_tcp_wscale_for(l->rcv_buf);
 	}
-	if (seg->opts & PMT_TO_SACK_PERM)
+	if ((seg->opts & PMT_TO_SACK_PERM) && eng->stack->cfg.tcp_sack)
 		e->flags |= PMT_SC_SACK;
 	if (seg->opts & PMT_TO_TS) {
 		e->flags |= PMT_SC_TS;

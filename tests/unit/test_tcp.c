@@ -4491,6 +4491,60 @@ START_TEST(cookie_with_timestamps_keeps_every_option)
 }
 END_TEST
 
+static void
+cfg_sack_off(struct pmt_config *cfg)
+{
+	cfg->tcp_sack = 0;
+}
+
+/* tcp-sack=0: no SACK-permitted offered, none accepted, either way. */
+START_TEST(sack_off_neither_offers_nor_accepts)
+{
+	struct conn c, a;
+	struct tstack *t;
+
+	conn_init(&c, cfg_sack_off);
+	t = c.t;
+	listen_on(&c);
+	c.rport = aim_iss(&c, true);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_ALL, .mss = 1460, .ws = PEER_WS, .tsecr = 0);
+	/* The SYN-ACK answers MSS, WS and TS but not SACK-permitted. */
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS | O_WS | O_TS, .mss = 1460,
+	       .ws = OUR_WS, .tsecr = PEER_TS);
+	c.ts = true;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK,
+	       .wnd = RCVBUF >> OUR_WS);
+	NOTHING(&c);
+	ck_assert_ptr_nonnull(tcb_of(&c));
+	ck_assert(!(tcb_of(&c)->flags & PMT_TF_SACK_PERMIT));
+	ck_assert(tcb_of(&c)->flags & PMT_TF_TS);
+
+	/* An active open offers none, and a SYN-ACK that offers it anyway
+	 * (it may not, RFC 2018 2) does not turn it on. */
+	a = c;
+	a.rport = 7;
+	a.lport = aim_iss(&a, false);
+	a.fd = pmt_socket(t->eng);
+	ck_assert_int_ge(a.fd, 0);
+	ck_assert_int_eq(pmt_bind(t->eng, a.fd, 0, a.lport), 0);
+	ck_assert_int_eq(pmt_connect(t->eng, a.fd, ts_ip(TS_PEER_IP), a.rport),
+			 -EINPROGRESS);
+	a.ts = false;
+	EXPECT(&a, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
+	       .opts = O_MSS | O_WS | O_TS, .mss = a.mss, .ws = OUR_WS);
+	INJECT(&a, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_ALL, .mss = 1460, .ws = PEER_WS);
+	a.ts = true;
+	EXPECT(&a, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
+	NOTHING(&a);
+	ck_assert(!(tcb_of(&a)->flags & PMT_TF_SACK_PERMIT));
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(cookie_without_timestamps_loses_scaling_and_sack)
 {
 	struct conn c;
@@ -4973,6 +5027,7 @@ tcp_suite(void)
 	tc = tcase(s, "syncache");
 	tcase_add_test(tc, cookie_with_timestamps_keeps_every_option);
 	tcase_add_test(tc, cookie_without_timestamps_loses_scaling_and_sack);
+	tcase_add_test(tc, sack_off_neither_offers_nor_accepts);
 	tcase_add_test(tc, cookie_forged_or_old_is_refused);
 	tcase_add_test(tc, syncache_full_answers_with_cookies);
 	tcase_add_test(tc, syncache_full_without_cookies_drops);
