@@ -190,6 +190,8 @@ pmt_stats_print(FILE *f)
 			pmt_tcb_in_use(eng));
 		fprintf(f, "pool tcb_idle lcore=%u in_use=%u\n", eng->lcore_id,
 			pmt_tcb_idle_in_use(eng));
+		fprintf(f, "pool tcp_ext lcore=%u in_use=%u\n", eng->lcore_id,
+			pmt_tcp_ext_in_use(eng));
 	}
 	for (i = 0; i < st->n_engines; i++)
 		pmt_arp_print(st->engines[i], f);

@@ -112,6 +112,8 @@
 	X(tcp_conn_closed)		\
 	X(tcp_listen_overflow)		\
 	X(tcp_no_tcb)			\
+	X(tcp_ext_allocs)		\
+	X(tcp_ext_none)			\
 	X(tcp_time_wait_reuse)		\
 	X(tcp_time_wait_reuse_active)	\
 	X(tcp_time_wait_recycled)	\

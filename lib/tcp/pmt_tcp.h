@@ -9,6 +9,7 @@
 
 #include "mem/pmt_slab.h"
 #include "sock/pmt_sockt.h"
+#include "tcp/pmt_tcp_ext.h"
 #include "tcp/pmt_tcp_subr.h"
 #include "tcp/pmt_tcp_syncache.h"
 #include "tcp/pmt_tcp_wire.h"
@@ -134,6 +135,7 @@ struct pmt_tcb {
 	uint32_t ooo_len;		/* bytes in the out-of-order queue */
 	uint32_t max_sndwnd;		/* largest window the peer offered */
 	uint32_t rtseq;			/* sequence being timed (Karn) */
+	uint32_t ext;			/* its pmt_tcp_ext: slab index + 1, 0 = none */
 	union {
 		/* While PMT_TF_RTT_TIMING: when rtseq was sent (us). */
 		uint64_t rttime;
@@ -254,6 +256,7 @@ struct pmt_tw_entry {
 struct pmt_tcp_engine {
 	struct pmt_slab tcbs;		/* TCBs, free ones linked by q_next */
 	struct pmt_slab idles;		/* idle forms, linked by next_free */
+	struct pmt_slab exts;		/* struct pmt_tcp_ext (pmt_tcp_ext.h) */
 	struct rte_mempool *clone_pool;	/* indirect mbufs: zero-copy TX */
 	struct pmt_sockt *table;
 	struct pmt_tcb **fds;		/* descriptor -> TCB */
@@ -364,6 +367,20 @@ void pmt_tcb_event(struct pmt_tcb *tcb, uint16_t ev);
 /* Listener for a SYN to @laddr:@lport (network order), or NULL. */
 struct pmt_tcb *pmt_tcp_listener(struct pmt_engine *eng, uint32_t laddr,
 				 uint16_t lport);
+
+/* --- loss-recovery and congestion state (tcp_tcb.c) --- */
+/* The connection's pmt_tcp_ext, or NULL when it has none. */
+struct pmt_tcp_ext *pmt_tcp_ext_of(const struct pmt_tcb *tcb);
+/*
+ * The connection's pmt_tcp_ext, made (and initialised for its current
+ * state) if it has none; NULL when the engine has none left
+ * (tcp_ext_none counted).
+ */
+struct pmt_tcp_ext *pmt_tcp_ext_get(struct pmt_tcb *tcb);
+/* Give the connection's pmt_tcp_ext back, if it holds one. */
+void pmt_tcp_ext_put(struct pmt_tcb *tcb);
+/* pmt_tcp_ext objects out of the slab (a leak check). */
+uint32_t pmt_tcp_ext_in_use(const struct pmt_engine *eng);
 
 /* --- idle form (tcp_idle.c) --- */
 int pmt_tcp_idle_init(struct pmt_engine *eng);

@@ -147,6 +147,8 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 	 * not after.
 	 */
 	pmt_tcp_timer_cancel_all(tcb);
+	/* Nothing is outstanding: recovery and cwnd history can go. */
+	pmt_tcp_ext_put(tcb);
 	tcb->tbl = PMT_TBL_IDLED;
 	if (pmt_sockt_replace(te->table, &tcb->key,
 			      pmt_tcb_idle_entry(idle)) != 0) {

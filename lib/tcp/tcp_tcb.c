@@ -29,6 +29,9 @@ _Static_assert(offsetof(struct pmt_tcb, eng) == 4 * RTE_CACHE_LINE_SIZE,
 _Static_assert(sizeof(struct pmt_tcb) == 5 * RTE_CACHE_LINE_SIZE,
 	       "TCB budget: five cache lines, 320 bytes");
 
+_Static_assert(sizeof(struct pmt_tcp_ext) <= 4 * RTE_CACHE_LINE_SIZE,
+	       "a connection's recovery and congestion state: four cache lines");
+
 const char *const pmt_tcp_state_names[PMT_TCPS_N] = {
 	[PMT_TCPS_CLOSED] = "CLOSED",
 	[PMT_TCPS_LISTEN] = "LISTEN",
@@ -48,6 +51,7 @@ tcb_put(struct pmt_tcb *tcb)
 {
 	struct pmt_tcp_engine *te = &tcb->eng->tcp;
 
+	pmt_tcp_ext_put(tcb);
 	te->n_tcbs--;
 	pmt_slab_put(&te->tcbs, tcb);
 }
@@ -56,6 +60,60 @@ uint32_t
 pmt_tcb_in_use(const struct pmt_engine *eng)
 {
 	return pmt_slab_in_use(&eng->tcp.tcbs);
+}
+
+struct pmt_tcp_ext *
+pmt_tcp_ext_of(const struct pmt_tcb *tcb)
+{
+	const struct pmt_slab *s = &tcb->eng->tcp.exts;
+
+	if (tcb->ext == 0)
+		return NULL;
+	return (struct pmt_tcp_ext *)(s->base + (size_t)(tcb->ext - 1) * s->size);
+}
+
+struct pmt_tcp_ext *
+pmt_tcp_ext_get(struct pmt_tcb *tcb)
+{
+	struct pmt_slab *s = &tcb->eng->tcp.exts;
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+
+	if (x != NULL)
+		return x;
+	x = pmt_slab_get(s);
+	if (x == NULL) {
+		PMT_STAT_INC(tcb->eng, tcp_ext_none);
+		return NULL;
+	}
+	memset(x, 0, sizeof(*x));
+	pmt_sack_init(&x->sb);
+	pmt_cubic_init(&x->cubic);
+	x->high_rxt = tcb->snd_una;
+	x->rescue_rxt = tcb->snd_una;
+	x->recovery_point = tcb->snd_una;
+	x->rack_end_seq = tcb->snd_una;
+	x->rack_min_rtt = UINT32_MAX;
+	x->reo_wnd_mult = 1;
+	tcb->ext = (uint32_t)(((char *)x - s->base) / s->size) + 1;
+	PMT_STAT_INC(tcb->eng, tcp_ext_allocs);
+	return x;
+}
+
+void
+pmt_tcp_ext_put(struct pmt_tcb *tcb)
+{
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+
+	if (x == NULL)
+		return;
+	tcb->ext = 0;
+	pmt_slab_put(&tcb->eng->tcp.exts, x);
+}
+
+uint32_t
+pmt_tcp_ext_in_use(const struct pmt_engine *eng)
+{
+	return pmt_slab_in_use(&eng->tcp.exts);
 }
 
 /* Grace period over (owner lcore, from pmt_sockt_reclaim). */
@@ -119,6 +177,15 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 
 	ret = pmt_slab_init(&te->tcbs, "pmt_tcb", sizeof(struct pmt_tcb),
 			    offsetof(struct pmt_tcb, q_next), n, socket);
+	/*
+	 * Only connections that lose data or grow past slow start's start
+	 * hold one: at most 65536 per engine, reserved but resident only
+	 * as used (pmt_slab). Past that, NewReno without a scoreboard.
+	 */
+	if (ret == 0)
+		ret = pmt_slab_init(&te->exts, "pmt_tcp_ext",
+				    sizeof(struct pmt_tcp_ext), 0,
+				    RTE_MIN(n, 65536u), socket);
 	snprintf(name, sizeof(name), "pmt_clone_%u", eng->idx);
 	/* Indirect mbufs carry no data: a zero data room. */
 	te->clone_pool = rte_pktmbuf_pool_create(name, cfg->mbufs_per_lcore,
@@ -177,6 +244,7 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 	pmt_tcp_idle_fini(eng);
 	pmt_syncache_fini(eng);
 	pmt_slab_fini(&te->tcbs);
+	pmt_slab_fini(&te->exts);
 	rte_mempool_free(te->clone_pool);
 	rte_free(te->fds);
 	rte_free(te->fd_next);
@@ -192,6 +260,7 @@ pmt_tcb_time_wait(struct pmt_tcb *tcb)
 
 	tcb->state = PMT_TCPS_TIME_WAIT;
 	pmt_tcp_timer_cancel_all(tcb);
+	pmt_tcp_ext_put(tcb);	/* nothing is left to send */
 	pmt_tcp_timer_2msl(tcb);
 	next = (te->tw_tail + 1) % te->tw_cap;
 	if (next == te->tw_head)	/* full of stale entries: drop the oldest */
@@ -328,6 +397,7 @@ pmt_tcb_close(struct pmt_tcb *tcb, int err)
 	if (err && !tcb->err)
 		tcb->err = (uint8_t)err;
 	pmt_tcp_timer_cancel_all(tcb);
+	pmt_tcp_ext_put(tcb);
 	/* Keep received data for the application to read; drop the rest. */
 	free_chain_list(tcb->snd_head);
 	pmt_tcb_flush_ooo(tcb);

@@ -182,7 +182,7 @@ tstack_tcbs(struct tstack *t)
 void
 tstack_free(struct tstack *t)
 {
-	unsigned int unread, unseen, in_use, clones, tcbs, idle, half, ooo;
+	unsigned int unread, unseen, in_use, clones, tcbs, idle, half, ooo, ext;
 
 	pmt_engine_tx_flush(t->eng);
 	unread = drain_ring(t->tx);
@@ -198,6 +198,7 @@ tstack_free(struct tstack *t)
 	idle = pmt_tcb_idle_in_use(t->eng);
 	half = pmt_syncache_in_use(t->eng);
 	ooo = t->eng->tcp.ooo_mbufs;
+	ext = pmt_tcp_ext_in_use(t->eng);
 	/* Release before asserting, so a failure here cannot cascade. */
 	tstack_release(t);
 	ck_assert_msg(unread == 0, "%u transmitted frame(s) left unread",
@@ -210,6 +211,7 @@ tstack_free(struct tstack *t)
 	ck_assert_msg(idle == 0, "%u idle form(s) leaked", idle);
 	ck_assert_msg(half == 0, "%u syncache entries leaked", half);
 	ck_assert_msg(ooo == 0, "%u out-of-order mbuf(s) still counted", ooo);
+	ck_assert_msg(ext == 0, "%u pmt_tcp_ext(s) leaked", ext);
 }
 
 void

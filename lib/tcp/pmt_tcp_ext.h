@@ -1,0 +1,43 @@
+/* pmt_tcp_ext.h: per-connection loss-recovery and congestion-control state, held only by connections that need it (internal). */
+#ifndef PMT_TCP_EXT_H
+#define PMT_TCP_EXT_H
+
+#include <stdint.h>
+
+#include "tcp/pmt_tcp_cubic.h"
+#include "tcp/pmt_tcp_sack.h"
+
+/*
+ * What a connection needs once it moves enough data to lose some: the
+ * SACK scoreboard (RFC 6675), RACK-TLP (RFC 8985) and the congestion
+ * controller's state (CUBIC, RFC 9438; HyStart++, RFC 9406). A
+ * request/response connection of a few segments never loses, so this
+ * is not in the TCB (issue 10 wants the TCB smaller, not larger): an
+ * engine-owned slab hands one out when a connection first needs it
+ * (a SACK block arrives, a loss is detected, slow start grows past
+ * its initial window) and takes it back when the connection closes,
+ * enters TIME-WAIT or is compacted to its idle form. The TCB keeps its
+ * slab index in 32 bits. When the slab is exhausted the connection runs
+ * without one: NewReno from duplicate ACKs and Reno growth, correct and
+ * only slower (tcp_ext_none counts it).
+ */
+struct pmt_tcp_ext {
+	struct pmt_sack_sb sb;		/* RFC 6675 scoreboard */
+	uint32_t high_rxt;		/* RFC 6675 HighRxt */
+	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt */
+	uint32_t recovery_point;	/* RFC 6675 RecoveryPoint */
+	uint32_t rack_end_seq;		/* RFC 8985 RACK.end_seq */
+	uint64_t rack_xmit_ts;		/* RACK.xmit_ts, engine clock (us) */
+	uint32_t rack_rtt;		/* RACK.rtt (us) */
+	uint32_t rack_min_rtt;		/* RACK.min_RTT (us) */
+	uint32_t tlp_end_seq;		/* TLP.end_seq; 0 when no probe is out */
+	uint8_t reo_wnd_mult;		/* RACK.reo_wnd_mult */
+	uint8_t reo_wnd_persist;	/* RACK.reo_wnd_persist */
+	uint8_t rack_flags;		/* PMT_RACK_* */
+	uint8_t reserved0;
+
+	/* --- congestion control (tcp_cc.c) --- */
+	struct pmt_cubic cubic;
+};
+
+#endif /* PMT_TCP_EXT_H */
