@@ -97,6 +97,13 @@
 	X(tcp_tx_keepalives)		\
 	X(tcp_tx_no_mbuf)		\
 	X(tcp_tx_sack_blocks)		\
+	X(tcp_rx_sack_blocks)		\
+	X(tcp_rx_sack_ignored)		\
+	X(tcp_rx_sack_forgotten)	\
+	X(tcp_rx_dsack)			\
+	X(tcp_sack_recoveries)		\
+	X(tcp_tx_rexmit_sack)		\
+	X(tcp_tx_rexmit_skipped)	\
 	X(tcp_rto_timeouts)		\
 	X(tcp_spurious_rto)		\
 	X(tcp_conn_attempts)		\

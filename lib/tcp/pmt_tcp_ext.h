@@ -21,6 +21,13 @@
  * without one: NewReno from duplicate ACKs and Reno growth, correct and
  * only slower (tcp_ext_none counts it).
  */
+/* rack_flags */
+#define PMT_REC_SACK 0x01	/* in RFC 6675 loss recovery */
+#define PMT_REC_RESCUED 0x02	/* this recovery's rescue retransmission went */
+#define PMT_REC_PTO 0x04	/* the REXMT slot holds RFC 8985's PTO, not the RTO */
+#define PMT_REC_TLP_RETX 0x08	/* the probe out (tlp_end_seq) was a retransmission */
+#define PMT_REC_TLP_DSACK 0x10	/* a D-SACK answered the probe: the original arrived */
+
 struct pmt_tcp_ext {
 	struct pmt_sack_sb sb;		/* RFC 6675 scoreboard */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */

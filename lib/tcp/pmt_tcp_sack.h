@@ -96,4 +96,22 @@ uint32_t pmt_sack_pipe(const struct pmt_sack_sb *sb, uint32_t una,
 		       uint32_t max, uint32_t high_rxt, uint32_t mss,
 		       unsigned int dupthresh);
 
+/**
+ * RFC 6675 NextSeg() rule 3: the first byte at or above @from (and
+ * @una) that is not SACKed and lies below a SACKed range, lost or not:
+ * set *@seq and *@len (at most @mss). @return false when there is none.
+ */
+bool pmt_sack_next_unsacked(const struct pmt_sack_sb *sb, uint32_t una,
+			    uint32_t from, uint32_t mss, uint32_t *seq,
+			    uint32_t *len);
+
+/**
+ * The first byte at or above @seq that is not SACKed. *@limit is where
+ * the SACKed range above it starts, or that byte itself when nothing
+ * above is SACKed (the caller then has no limit). For a go-back-N that
+ * must not resend what the peer holds.
+ */
+uint32_t pmt_sack_skip(const struct pmt_sack_sb *sb, uint32_t seq,
+		       uint32_t *limit);
+
 #endif /* PMT_TCP_SACK_H */

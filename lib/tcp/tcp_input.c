@@ -531,6 +531,184 @@ fin_received(struct pmt_tcb *tcb)
 	pmt_tcb_event(tcb, PMT_EV_IN | PMT_EV_HUP);
 }
 
+/* RFC 5681 / RFC 6675 DupThresh. */
+#define DUPTHRESH 3
+
+/*
+ * Take an ACK's SACK blocks into the scoreboard (RFC 2018, RFC 2883),
+ * made on the first block a connection receives. @return the
+ * connection's pmt_tcp_ext when it recovers by SACK, NULL otherwise
+ * (SACK not negotiated, or no state left: then NewReno).
+ */
+static struct pmt_tcp_ext *
+sack_update(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+{
+	struct pmt_engine *eng = tcb->eng;
+	struct pmt_sack_update res;
+	struct pmt_tcp_ext *x;
+	uint32_t una;
+
+	if (!(tcb->flags & PMT_TF_SACK_PERMIT))
+		return NULL;
+	x = pmt_tcp_ext_of(tcb);
+	una = pmt_seq_gt(seg->ack, tcb->snd_una) ? seg->ack : tcb->snd_una;
+	if (!(seg->opts & PMT_TO_SACK) || seg->n_sack == 0) {
+		if (x != NULL)
+			pmt_sack_advance(&x->sb, una);
+		return x;
+	}
+	if (x == NULL && (x = pmt_tcp_ext_get(tcb)) == NULL)
+		return NULL;
+	pmt_sack_advance(&x->sb, una);
+	pmt_sack_take(&x->sb, una, tcb->snd_max,
+		      (const uint32_t (*)[2])(const void *)seg->sack,
+		      seg->n_sack, &res);
+	PMT_STAT_ADD(eng, tcp_rx_sack_blocks, seg->n_sack);
+	PMT_STAT_ADD(eng, tcp_rx_sack_ignored, res.ignored);
+	PMT_STAT_ADD(eng, tcp_rx_sack_forgotten, res.forgotten);
+	if (res.dsack) {
+		PMT_STAT_INC(eng, tcp_rx_dsack);
+		if (x->tlp_end_seq != 0)
+			x->rack_flags |= PMT_REC_TLP_DSACK;
+	}
+	return x;
+}
+
+/* Retransmit [@seq, @seq + @len) in SACK recovery; false if nothing went. */
+static bool
+sack_rexmit(struct pmt_tcb *tcb, struct pmt_tcp_ext *x, uint32_t seq,
+	    uint32_t len)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint32_t off = seq - tcb->snd_una;
+
+	/* A FIN alone is the RTO's to resend; data only here. */
+	if (off >= tcb->snd_q_len)
+		return false;
+	len = RTE_MIN(len, tcb->snd_q_len - off);
+	PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+	PMT_STAT_INC(eng, tcp_tx_rexmit_fast);
+	PMT_STAT_INC(eng, tcp_tx_rexmit_sack);
+	PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+	pmt_tcp_send_data(tcb, seq, off, len);
+	if (pmt_seq_gt(seq + len, x->high_rxt))
+		x->high_rxt = seq + len;
+	return true;
+}
+
+/*
+ * RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg()
+ * returns: a lost hole (rule 1), new data (rule 2), a hole not yet
+ * lost below a SACKed range (rule 3), and once per recovery a rescue
+ * retransmission (rule 4) of the last segment, which keeps the ACK
+ * clock going when the tail was lost. Bounded per ACK: at most 64
+ * sends, each costing O(ranges^2) with at most 16 ranges.
+ */
+static void
+sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
+{
+	uint32_t mss = tcb->t_maxseg, seq, len, pipe, cwnd, max;
+	unsigned int n;
+
+	for (n = 0; n < 64 && tcb->state != PMT_TCPS_CLOSED; n++) {
+		if (pmt_seq_lt(x->high_rxt, tcb->snd_una))
+			x->high_rxt = tcb->snd_una;
+		pipe = pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max,
+				     x->high_rxt, mss, DUPTHRESH);
+		if ((uint64_t)pipe + mss > tcb->cwnd)
+			return;
+		if (pmt_sack_next_seg(&x->sb, tcb->snd_una, x->high_rxt, mss,
+				      DUPTHRESH, &seq, &len) &&
+		    sack_rexmit(tcb, x, seq, len))
+			continue;
+		/* Rule 2: new data, within the peer's window. */
+		if (tcb->snd_q_len > pmt_tcp_flight(tcb) &&
+		    tcb->snd_nxt == tcb->snd_max) {
+			cwnd = tcb->cwnd;
+			max = tcb->snd_max;
+			tcb->cwnd = pmt_tcp_flight(tcb) + (cwnd - pipe);
+			pmt_tcp_output(tcb);
+			tcb->cwnd = cwnd;
+			if (pmt_seq_gt(tcb->snd_max, max))
+				continue;
+		}
+		if (pmt_sack_next_unsacked(&x->sb, tcb->snd_una, x->high_rxt,
+					   mss, &seq, &len) &&
+		    sack_rexmit(tcb, x, seq, len))
+			continue;
+		/* Rule 4: the rescue, once, above everything SACKed. */
+		if (!(x->rack_flags & PMT_REC_RESCUED) && tcb->snd_q_len > 0 &&
+		    pmt_seq_lt(x->high_rxt, tcb->snd_una + tcb->snd_q_len)) {
+			uint32_t end = tcb->snd_una + tcb->snd_q_len;
+
+			x->rack_flags |= PMT_REC_RESCUED;
+			len = RTE_MIN(mss, tcb->snd_q_len);
+			seq = end - len;
+			if (pmt_sack_has(&x->sb, seq))
+				return;
+			if (sack_rexmit(tcb, x, seq, len))
+				x->rescue_rxt = seq;
+		}
+		return;
+	}
+}
+
+/* RFC 6675 5 step (4): a loss is detected; recovery starts. */
+static void
+sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
+{
+	struct pmt_engine *eng = tcb->eng;
+	uint32_t lt = ((tcb->flags & PMT_TF_LT_MASK) >> PMT_TF_LT_SHIFT) *
+		(uint32_t)tcb->t_maxseg;
+
+	/* ssthresh as the congestion controller says; no inflation: the
+	 * window is cwnd = ssthresh against pipe (RFC 6675 5 step 4.2). */
+	pmt_cc_enter_recovery(tcb, lt);
+	tcb->cwnd = tcb->ssthresh;
+	tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;	/* Karn */
+	x->rack_flags = (uint8_t)((x->rack_flags | PMT_REC_SACK) &
+				  ~PMT_REC_RESCUED);
+	x->recovery_point = tcb->snd_max;
+	x->high_rxt = tcb->snd_una;
+	PMT_STAT_INC(eng, tcp_tx_fast_rexmit);
+	PMT_STAT_INC(eng, tcp_sack_recoveries);
+	/* Step (4.3): the first segment presumed lost goes at once. */
+	sack_rexmit(tcb, x, tcb->snd_una,
+		    RTE_MIN((uint32_t)tcb->t_maxseg, tcb->snd_q_len));
+	sack_send(tcb, x);
+	if (tcb->state != PMT_TCPS_CLOSED)
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+}
+
+/*
+ * After an ACK is taken whole (SND.UNA, scoreboard, window): in
+ * recovery, send what pipe allows; else start recovery when
+ * DupThresh duplicates arrived or the scoreboard says SND.UNA's
+ * segment is lost (RFC 6675 5 step 3: a stretch ACK may SACK three
+ * segments at once). "Careful" as RFC 6582: not for ACKs below
+ * recover, the echo of an RTO's go-back-N.
+ */
+static void
+sack_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x,
+	       const struct pmt_tcp_seg *seg)
+{
+	if (tcb->state == PMT_TCPS_CLOSED)
+		return;
+	if (x->rack_flags & PMT_REC_SACK) {
+		sack_send(tcb, x);
+		return;
+	}
+	if ((tcb->flags & PMT_TF_IN_RECOVERY) ||
+	    tcb->snd_una == tcb->snd_max || tcb->snd_q_len == 0 ||
+	    (tcb->flags & PMT_TF_PERSIST) ||
+	    pmt_seq_lt(seg->ack, tcb->recover) ||
+	    pmt_seq_lt(tcb->snd_nxt, tcb->snd_max))
+		return;
+	if (tcb->dupacks >= DUPTHRESH ||
+	    pmt_sack_is_lost(&x->sb, tcb->snd_una, tcb->t_maxseg, DUPTHRESH))
+		sack_enter_recovery(tcb, x);
+}
+
 /*
  * RFC 5681 2, "DUPLICATE ACKNOWLEDGMENT", as real peers send them: the
  * receiver has outstanding data (not only a zero-window probe), the
@@ -602,9 +780,14 @@ limited_transmit(struct pmt_tcb *tcb)
 	}
 }
 
-/* A counted duplicate ACK: Limited Transmit, fast retransmit, inflation. */
+/*
+ * A counted duplicate ACK: Limited Transmit, fast retransmit, inflation.
+ * With a scoreboard (@x) loss recovery is RFC 6675's, entered and run
+ * from sack_after_ack() once the whole ACK is taken.
+ */
 static void
-dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
+dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
+		struct pmt_tcp_ext *x)
 {
 	struct pmt_engine *eng = tcb->eng;
 	uint32_t lt;
@@ -613,10 +796,19 @@ dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 	if (tcb->dupacks < UINT8_MAX)
 		tcb->dupacks++;
 	if (tcb->flags & PMT_TF_IN_RECOVERY) {
-		pmt_cc_dupack(tcb);
+		/* RFC 6675 does not inflate: pipe counts what left. */
+		if (x == NULL || !(x->rack_flags & PMT_REC_SACK))
+			pmt_cc_dupack(tcb);
 		return;
 	}
-	if (tcb->dupacks < 3) {
+	if (x != NULL) {
+		if (tcb->dupacks < DUPTHRESH &&
+		    !pmt_sack_is_lost(&x->sb, tcb->snd_una, tcb->t_maxseg,
+				      DUPTHRESH))
+			limited_transmit(tcb);
+		return;
+	}
+	if (tcb->dupacks < DUPTHRESH) {
 		limited_transmit(tcb);
 		return;
 	}
@@ -626,7 +818,7 @@ dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 	 * duplicates of the go-back-N retransmissions do not (recover
 	 * is one past the highest sequence sent, so: ack >= recover).
 	 */
-	if (tcb->dupacks != 3 || pmt_seq_lt(seg->ack, tcb->recover))
+	if (tcb->dupacks != DUPTHRESH || pmt_seq_lt(seg->ack, tcb->recover))
 		return;
 	lt = ((tcb->flags & PMT_TF_LT_MASK) >> PMT_TF_LT_SHIFT) *
 		(uint32_t)tcb->t_maxseg;
@@ -710,6 +902,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	uint32_t swnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	uint32_t acked, data_acked;
 	bool fin_acked = false, spurious, partial = false;
+	struct pmt_tcp_ext *x;
 
 	*closed = false;
 	if (pmt_seq_gt(seg->ack, tcb->snd_max)) {
@@ -727,6 +920,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	/* An acceptable ACK answers our zero-window probes. */
 	if (tcb->flags & PMT_TF_PERSIST)
 		tcb->probes = 0;
+	x = sack_update(tcb, seg);
 
 	if (pmt_seq_leq(seg->ack, tcb->snd_una)) {
 		/*
@@ -742,7 +936,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 		    !(tcb->flags & PMT_TF_PERSIST)) {
 			PMT_STAT_INC(eng, tcp_rx_dupacks);
 			if (dupack_counts(tcb, swnd))
-				dupack_received(tcb, seg);
+				dupack_received(tcb, seg, x);
 		}
 		goto window;
 	}
@@ -777,8 +971,14 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 		rto_undo(tcb, seg, acked);
 	} else if (tcb->flags & PMT_TF_IN_RECOVERY) {
 		if (pmt_seq_geq(seg->ack, tcb->recover)) {
-			/* RFC 6582 3.2 step 3: full acknowledgment. */
+			/* RFC 6582 3.2 step 3 / RFC 6675 5 step (A):
+			 * recovery is over. */
 			pmt_cc_recovery_done(tcb);
+			if (x != NULL)
+				x->rack_flags &= (uint8_t)~(PMT_REC_SACK |
+							    PMT_REC_RESCUED);
+		} else if (x != NULL && (x->rack_flags & PMT_REC_SACK)) {
+			/* RFC 6675: no deflation; pipe decides (below). */
 		} else {
 			/* Partial: the next hole goes now. */
 			partial = true;
@@ -852,6 +1052,8 @@ window:
 				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
 		}
 	}
+	if (x != NULL)
+		sack_after_ack(tcb, x, seg);
 	return true;
 }
 

@@ -352,7 +352,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 	struct pmt_engine *eng = tcb->eng;
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
 	uint32_t data = tcb->snd_q_len, win, len = 0, mss = tcb->t_maxseg;
-	uint32_t tso_max = mss;
+	uint32_t tso_max = mss, sack_lim = 0;
 	uint8_t flags = PMT_TH_ACK;
 	bool syn = false, fin = false, idle, send = false;
 	uint32_t seq;
@@ -379,6 +379,27 @@ output_one(struct pmt_tcb *tcb, bool force)
 	}
 
 	idle = tcb->snd_max == tcb->snd_una;
+	if (pmt_seq_lt(tcb->snd_nxt, tcb->snd_max) && tcb->ext != 0 &&
+	    !(tcb->flags & PMT_TF_PERSIST)) {
+		/*
+		 * A go-back-N after a timeout resends only what the peer
+		 * does not hold (RFC 6675 5.1): past SACKed ranges, up to
+		 * the next; never past the data (the FIN goes again).
+		 */
+		const struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+		uint32_t lim, nxt = pmt_sack_skip(&x->sb, tcb->snd_nxt, &lim);
+
+		if (pmt_seq_gt(nxt, tcb->snd_una + data))
+			nxt = tcb->snd_una + data;
+		if (nxt != tcb->snd_nxt) {
+			PMT_STAT_ADD(eng, tcp_tx_rexmit_skipped,
+				     nxt - tcb->snd_nxt);
+			tcb->snd_nxt = nxt;
+			off = nxt - tcb->snd_una;
+		}
+		if (pmt_seq_gt(lim, nxt))
+			sack_lim = lim - nxt;
+	}
 	/* Up to 44 segments per frame: under 64 KiB with headers. */
 	if (eng->stack->ifaces[tcb->iface].tso &&
 	    !(tcb->flags & PMT_TF_PERSIST))
@@ -402,6 +423,8 @@ output_one(struct pmt_tcb *tcb, bool force)
 		}
 		if (RTE_MIN(data, win) > off)
 			len = RTE_MIN(data, win) - off;
+		if (sack_lim != 0 && len > sack_lim)
+			len = sack_lim;
 		if (len > tso_max) {
 			len = tso_max;
 		} else if (len > mss && tso_max > mss && off + len < data) {

@@ -221,3 +221,41 @@ pmt_sack_pipe(const struct pmt_sack_sb *sb, uint32_t una, uint32_t max,
 	}
 	return unsacked - lost + retx;
 }
+
+bool
+pmt_sack_next_unsacked(const struct pmt_sack_sb *sb, uint32_t una,
+		       uint32_t from, uint32_t mss, uint32_t *seq,
+		       uint32_t *len)
+{
+	uint32_t prev = una;
+	unsigned int i;
+
+	from = smax(una, from);
+	for (i = 0; i < sb->n; prev = sb->r[i].end, i++) {
+		uint32_t s = smax(prev, from);
+
+		if (!lt(s, sb->r[i].start))
+			continue;
+		*seq = s;
+		*len = smin(s + mss, sb->r[i].start) - s;
+		return true;
+	}
+	return false;
+}
+
+uint32_t
+pmt_sack_skip(const struct pmt_sack_sb *sb, uint32_t seq, uint32_t *limit)
+{
+	unsigned int i;
+
+	for (i = 0; i < sb->n; i++) {
+		if (lt(seq, sb->r[i].start)) {
+			*limit = sb->r[i].start;
+			return seq;
+		}
+		if (lt(seq, sb->r[i].end))
+			seq = sb->r[i].end;
+	}
+	*limit = seq;		/* nothing SACKed above */
+	return seq;
+}

@@ -147,6 +147,7 @@ timer_rexmt(struct pmt_tcb *tcb)
 {
 	struct pmt_engine *eng = tcb->eng;
 	const struct pmt_config *cfg = &eng->stack->cfg;
+	struct pmt_tcp_ext *x;
 	unsigned int limit;
 
 	if (tcb->flags & PMT_TF_PERSIST) {
@@ -202,6 +203,19 @@ timer_rexmt(struct pmt_tcb *tcb)
 	}
 	/* RFC 6298 5.4-5.6: back off, go back to SND.UNA. */
 	pmt_cc_timeout(tcb);
+	x = pmt_tcp_ext_of(tcb);
+	if (x != NULL) {
+		/*
+		 * RFC 6675 5.1: the go-back-N skips what the scoreboard
+		 * says the peer holds (tcp_output.c). A receiver may
+		 * renege on its SACKs (RFC 2018 8): after a second timeout
+		 * in a row, nothing SACKed is trusted.
+		 */
+		x->rack_flags &= (uint8_t)~(PMT_REC_SACK | PMT_REC_RESCUED);
+		x->high_rxt = tcb->snd_una;
+		if (tcb->rxtshift >= 2)
+			pmt_sack_init(&x->sb);
+	}
 	tcb->snd_nxt = tcb->snd_una;
 	tcb->dupacks = 0;
 	tcb->flags &= ~(uint32_t)PMT_TF_LT_MASK;
