@@ -104,6 +104,10 @@
 	X(tcp_sack_recoveries)		\
 	X(tcp_tx_rexmit_sack)		\
 	X(tcp_tx_rexmit_skipped)	\
+	X(tcp_rexmit_lost_rexmit)	\
+	X(tcp_tlp_probes)		\
+	X(tcp_tx_rexmit_tlp)		\
+	X(tcp_tlp_recovered)		\
 	X(tcp_rto_timeouts)		\
 	X(tcp_spurious_rto)		\
 	X(tcp_conn_attempts)		\

@@ -85,6 +85,8 @@ enum pmt_tcpt {
 /* RFC 3042: Limited Transmit segments sent since the last new ACK (0-2). */
 #define PMT_TF_LT_SHIFT 23
 #define PMT_TF_LT_MASK (3u << PMT_TF_LT_SHIFT)
+/* RFC 8985 7: the REXMT timer is the tail-loss probe's PTO. */
+#define PMT_TF_PTO 0x4000000
 
 /* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
 
@@ -466,6 +468,11 @@ void pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind,
 		       uint64_t delay_us);
 void pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind);
 void pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb);
+/*
+ * Start the retransmission timer at @rto_us from now, or, when RFC 8985
+ * 7.2 allows, the earlier tail-loss probe timer (PTO) in its place.
+ */
+void pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us);
 /* (Re)start TIME-WAIT's 2MSL, or the bound on an orphan's FIN-WAIT-2. */
 void pmt_tcp_timer_2msl(struct pmt_tcb *tcb);
 void pmt_tcp_timer_fin_wait2(struct pmt_tcb *tcb);

@@ -27,21 +27,34 @@
 #define PMT_REC_PTO 0x04	/* the REXMT slot holds RFC 8985's PTO, not the RTO */
 #define PMT_REC_TLP_RETX 0x08	/* the probe out (tlp_end_seq) was a retransmission */
 #define PMT_REC_TLP_DSACK 0x10	/* a D-SACK answered the probe: the original arrived */
+#define PMT_REC_TLP_OUT 0x20	/* a probe is out, up to tlp_end_seq */
+
+/*
+ * A retransmission in flight in SACK recovery: its bytes and SND.MAX
+ * when it went. Data sent after it (above @mark) that the peer SACKs
+ * arrived, and so would have the retransmission: when IsLost() holds
+ * above @mark, it was lost too (the "sent after" rule of RACK, RFC 8985
+ * 6.2, in sequence space: the send queue keeps no per-segment clock).
+ */
+struct pmt_rxt_rec {
+	uint32_t seq;
+	uint32_t mark;
+	uint16_t len;
+	uint16_t reserved;
+};
+
+#define PMT_RXT_RECS 8
 
 struct pmt_tcp_ext {
 	struct pmt_sack_sb sb;		/* RFC 6675 scoreboard */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */
 	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt */
 	uint32_t recovery_point;	/* RFC 6675 RecoveryPoint */
-	uint32_t rack_end_seq;		/* RFC 8985 RACK.end_seq */
-	uint64_t rack_xmit_ts;		/* RACK.xmit_ts, engine clock (us) */
-	uint32_t rack_rtt;		/* RACK.rtt (us) */
-	uint32_t rack_min_rtt;		/* RACK.min_RTT (us) */
-	uint32_t tlp_end_seq;		/* TLP.end_seq; 0 when no probe is out */
-	uint8_t reo_wnd_mult;		/* RACK.reo_wnd_mult */
-	uint8_t reo_wnd_persist;	/* RACK.reo_wnd_persist */
-	uint8_t rack_flags;		/* PMT_RACK_* */
-	uint8_t reserved0;
+	uint32_t tlp_end_seq;		/* RFC 8985 TLP.end_seq (PMT_REC_TLP_OUT) */
+	uint8_t rack_flags;		/* PMT_REC_* */
+	uint8_t n_rxt;			/* records in rxt[] */
+	uint16_t reserved0;
+	struct pmt_rxt_rec rxt[PMT_RXT_RECS];	/* oldest first */
 
 	/* --- congestion control (tcp_cc.c) --- */
 	struct pmt_cubic cubic;

@@ -574,27 +574,89 @@ sack_update(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 	return x;
 }
 
+/* Send again @len queued bytes at @seq, counted as SACK recovery's. */
+static void
+len_send(struct pmt_tcb *tcb, uint32_t seq, uint32_t len)
+{
+	struct pmt_engine *eng = tcb->eng;
+
+	PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+	PMT_STAT_INC(eng, tcp_tx_rexmit_fast);
+	PMT_STAT_INC(eng, tcp_tx_rexmit_sack);
+	PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+	pmt_tcp_send_data(tcb, seq, seq - tcb->snd_una, len);
+}
+
 /* Retransmit [@seq, @seq + @len) in SACK recovery; false if nothing went. */
 static bool
 sack_rexmit(struct pmt_tcb *tcb, struct pmt_tcp_ext *x, uint32_t seq,
 	    uint32_t len)
 {
-	struct pmt_engine *eng = tcb->eng;
 	uint32_t off = seq - tcb->snd_una;
 
 	/* A FIN alone is the RTO's to resend; data only here. */
 	if (off >= tcb->snd_q_len)
 		return false;
 	len = RTE_MIN(len, tcb->snd_q_len - off);
-	PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
-	PMT_STAT_INC(eng, tcp_tx_rexmit_fast);
-	PMT_STAT_INC(eng, tcp_tx_rexmit_sack);
-	PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
-	pmt_tcp_send_data(tcb, seq, off, len);
+	len_send(tcb, seq, len);
 	if (pmt_seq_gt(seq + len, x->high_rxt))
 		x->high_rxt = seq + len;
+	/* Remember it for lost-retransmission detection (the oldest
+	 * record gives way: its loss is then the RTO's to find). */
+	if (x->n_rxt == PMT_RXT_RECS) {
+		memmove(&x->rxt[0], &x->rxt[1],
+			(PMT_RXT_RECS - 1) * sizeof(x->rxt[0]));
+		x->n_rxt--;
+	}
+	x->rxt[x->n_rxt].seq = seq;
+	x->rxt[x->n_rxt].len = (uint16_t)RTE_MIN(len, (uint32_t)UINT16_MAX);
+	x->rxt[x->n_rxt].mark = tcb->snd_max;
+	x->n_rxt++;
 	return true;
 }
+
+/*
+ * Rule 0, before RFC 6675's: a retransmission that data sent after it
+ * overtook (IsLost() above its mark) was lost. It goes again at once:
+ * RFC 6675 alone finds a lost retransmission only by the RTO. @return
+ * true if one went (pipe changed).
+ */
+static bool
+rxt_lost_resend(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
+{
+	uint32_t mss = tcb->t_maxseg;
+	unsigned int i = 0;
+
+	while (i < x->n_rxt) {
+		struct pmt_rxt_rec *r = &x->rxt[i];
+		uint32_t end = r->seq + r->len;
+
+		if (pmt_seq_leq(end, tcb->snd_una) ||
+		    (pmt_sack_has(&x->sb, r->seq) &&
+		     pmt_sack_has(&x->sb, end - 1))) {
+			/* Delivered. */
+			memmove(r, r + 1, (x->n_rxt - i - 1) * sizeof(*r));
+			x->n_rxt--;
+			continue;
+		}
+		if (pmt_sack_is_lost(&x->sb, r->mark, mss, DUPTHRESH)) {
+			uint32_t seq = pmt_seq_lt(r->seq, tcb->snd_una) ?
+				tcb->snd_una : r->seq;
+			uint32_t off = seq - tcb->snd_una;
+
+			PMT_STAT_INC(tcb->eng, tcp_rexmit_lost_rexmit);
+			r->mark = tcb->snd_max;
+			if (off >= tcb->snd_q_len)
+				return false;
+			len_send(tcb, seq, RTE_MIN(end - seq,
+						   tcb->snd_q_len - off));
+			return true;
+		}
+		i++;
+	}
+	return false;
+}
+
 
 /*
  * RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg()
@@ -617,6 +679,8 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 				     x->high_rxt, mss, DUPTHRESH);
 		if ((uint64_t)pipe + mss > tcb->cwnd)
 			return;
+		if (rxt_lost_resend(tcb, x))
+			continue;
 		if (pmt_sack_next_seg(&x->sb, tcb->snd_una, x->high_rxt, mss,
 				      DUPTHRESH, &seq, &len) &&
 		    sack_rexmit(tcb, x, seq, len))
@@ -670,6 +734,9 @@ sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 				  ~PMT_REC_RESCUED);
 	x->recovery_point = tcb->snd_max;
 	x->high_rxt = tcb->snd_una;
+	x->n_rxt = 0;
+	/* A tail-loss probe's episode ends in this recovery's reduction. */
+	x->rack_flags &= (uint8_t)~PMT_REC_TLP_RETX;
 	PMT_STAT_INC(eng, tcp_tx_fast_rexmit);
 	PMT_STAT_INC(eng, tcp_sack_recoveries);
 	/* Step (4.3): the first segment presumed lost goes at once. */
@@ -704,9 +771,39 @@ sack_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x,
 	    pmt_seq_lt(seg->ack, tcb->recover) ||
 	    pmt_seq_lt(tcb->snd_nxt, tcb->snd_max))
 		return;
+	/*
+	 * RFC 8985 7.4: a tail-loss probe the peer SACKs went after
+	 * everything still unSACKed below it: that was lost.
+	 */
 	if (tcb->dupacks >= DUPTHRESH ||
-	    pmt_sack_is_lost(&x->sb, tcb->snd_una, tcb->t_maxseg, DUPTHRESH))
+	    pmt_sack_is_lost(&x->sb, tcb->snd_una, tcb->t_maxseg, DUPTHRESH) ||
+	    ((x->rack_flags & PMT_REC_TLP_OUT) &&
+	     pmt_sack_has(&x->sb, x->tlp_end_seq - 1))) {
+		if (x->rack_flags & PMT_REC_TLP_OUT)
+			PMT_STAT_INC(tcb->eng, tcp_tlp_recovered);
 		sack_enter_recovery(tcb, x);
+	}
+}
+
+/*
+ * RFC 8985 7.4: the probe's episode ends when SND.UNA passes it. A
+ * probe that retransmitted and drew no D-SACK repaired a loss: the
+ * congestion controller reduces once, as for any loss.
+ */
+static void
+tlp_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
+{
+	if (!(x->rack_flags & PMT_REC_TLP_OUT) ||
+	    pmt_seq_lt(tcb->snd_una, x->tlp_end_seq))
+		return;
+	if ((x->rack_flags & (PMT_REC_TLP_RETX | PMT_REC_TLP_DSACK)) ==
+	    PMT_REC_TLP_RETX && !(tcb->flags & PMT_TF_IN_RECOVERY)) {
+		PMT_STAT_INC(tcb->eng, tcp_tlp_recovered);
+		pmt_cc_enter_recovery(tcb, 0);
+		pmt_cc_recovery_done(tcb);
+	}
+	x->rack_flags &= (uint8_t)~(PMT_REC_TLP_OUT | PMT_REC_TLP_RETX |
+				    PMT_REC_TLP_DSACK);
 }
 
 /*
@@ -974,9 +1071,11 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 			/* RFC 6582 3.2 step 3 / RFC 6675 5 step (A):
 			 * recovery is over. */
 			pmt_cc_recovery_done(tcb);
-			if (x != NULL)
+			if (x != NULL) {
 				x->rack_flags &= (uint8_t)~(PMT_REC_SACK |
 							    PMT_REC_RESCUED);
+				x->n_rxt = 0;
+			}
 		} else if (x != NULL && (x->rack_flags & PMT_REC_SACK)) {
 			/* RFC 6675: no deflation; pipe decides (below). */
 		} else {
@@ -1010,7 +1109,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	if (tcb->snd_una == tcb->snd_max) {
 		pmt_tcp_timer_cancel(tcb, PMT_TCPT_REXMT);
 	} else if (!partial || !(tcb->flags & PMT_TF_PARTIAL)) {
-		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
+		pmt_tcp_timer_rexmt(tcb, tcb->rto);
 	}
 	if (partial)
 		tcb->flags |= PMT_TF_PARTIAL;
@@ -1052,8 +1151,10 @@ window:
 				pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, tcb->rto);
 		}
 	}
-	if (x != NULL)
+	if (x != NULL) {
+		tlp_after_ack(tcb, x);
 		sack_after_ack(tcb, x, seg);
+	}
 	return true;
 }
 

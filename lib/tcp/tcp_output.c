@@ -354,7 +354,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 	uint32_t data = tcb->snd_q_len, win, len = 0, mss = tcb->t_maxseg;
 	uint32_t tso_max = mss, sack_lim = 0;
 	uint8_t flags = PMT_TH_ACK;
-	bool syn = false, fin = false, idle, send = false;
+	bool syn = false, fin = false, idle, send = false, new_data;
 	uint32_t seq;
 	int ret;
 
@@ -521,6 +521,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
 	}
 	tcb->snd_nxt += len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	new_data = len > 0 && pmt_seq_gt(tcb->snd_nxt, tcb->snd_max);
 	if (fin)
 		tcb->flags |= PMT_TF_FIN_SENT;
 	if (pmt_seq_gt(tcb->snd_nxt, tcb->snd_max)) {
@@ -538,9 +539,12 @@ output_one(struct pmt_tcb *tcb, bool force)
 		tcb->snd_max = tcb->snd_nxt;
 	}
 	if ((len > 0 || syn || fin) && !pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT)) {
-		/* RFC 6298 5.1. */
+		/* RFC 6298 5.1 (or the PTO in its place, RFC 8985 7.2). */
 		tcb->flags &= ~(uint32_t)PMT_TF_PERSIST;
-		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+		pmt_tcp_timer_rexmt(tcb, pmt_tcp_rto_backoff(tcb));
+	} else if (new_data && (tcb->flags & PMT_TF_PTO)) {
+		/* RFC 8985 7.2: new data restarts the PTO. */
+		pmt_tcp_timer_rexmt(tcb, tcb->rto);
 	}
 	if (len > 0)
 		pmt_tcp_timer_cancel(tcb, PMT_TCPT_FLUSH);

@@ -29,8 +29,8 @@ _Static_assert(offsetof(struct pmt_tcb, eng) == 4 * RTE_CACHE_LINE_SIZE,
 _Static_assert(sizeof(struct pmt_tcb) == 5 * RTE_CACHE_LINE_SIZE,
 	       "TCB budget: five cache lines, 320 bytes");
 
-_Static_assert(sizeof(struct pmt_tcp_ext) <= 4 * RTE_CACHE_LINE_SIZE,
-	       "a connection's recovery and congestion state: four cache lines");
+_Static_assert(sizeof(struct pmt_tcp_ext) <= 5 * RTE_CACHE_LINE_SIZE,
+	       "a connection's recovery and congestion state: five cache lines");
 
 const char *const pmt_tcp_state_names[PMT_TCPS_N] = {
 	[PMT_TCPS_CLOSED] = "CLOSED",
@@ -91,9 +91,6 @@ pmt_tcp_ext_get(struct pmt_tcb *tcb)
 	x->high_rxt = tcb->snd_una;
 	x->rescue_rxt = tcb->snd_una;
 	x->recovery_point = tcb->snd_una;
-	x->rack_end_seq = tcb->snd_una;
-	x->rack_min_rtt = UINT32_MAX;
-	x->reo_wnd_mult = 1;
 	tcb->ext = (uint32_t)(((char *)x - s->base) / s->size) + 1;
 	PMT_STAT_INC(tcb->eng, tcp_ext_allocs);
 	return x;

@@ -42,6 +42,9 @@ pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind, uint64_t delay_us)
 {
 	uint64_t when = tcb->eng->now + delay_us;
 
+	if (kind == PMT_TCPT_REXMT)
+		tcb->flags &= ~(uint32_t)PMT_TF_PTO;
+
 	tcb->tmr[kind] = when ? when : 1;	/* 0 means "off" */
 	if (!pmt_timer_armed(&tcb->timer) ||
 	    (int64_t)(tcb->tmr[kind] - tcb->timer.expires) < 0)
@@ -51,7 +54,109 @@ pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind, uint64_t delay_us)
 void
 pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
 {
+	if (kind == PMT_TCPT_REXMT)
+		tcb->flags &= ~(uint32_t)PMT_TF_PTO;
 	tcb->tmr[kind] = 0;
+}
+
+/* RFC 8985 7.2 WCDelAckT: a peer may hold the ACK of a lone segment. */
+#define TLP_WC_DELACK_US 200000u
+/* No probe sooner than this: below it, queueing alone looks like loss. */
+#define TLP_MIN_US 1000u
+
+/*
+ * RFC 8985 7.2: a probe may stand in for the RTO when SACK is on (the
+ * probe's answer must say what it found), nothing is being recovered
+ * (no recovery, no timeout's backoff or Eifel check, no persist), data
+ * is out, and no probe is out already.
+ */
+static bool
+pto_allowed(const struct pmt_tcb *tcb)
+{
+	const struct pmt_tcp_ext *x;
+
+	if (!(tcb->flags & PMT_TF_SACK_PERMIT) || tcb->rxtshift != 0 ||
+	    (tcb->flags & (PMT_TF_IN_RECOVERY | PMT_TF_PERSIST |
+			   PMT_TF_EIFEL)) ||
+	    !PMT_TCPS_HAVE_ESTABLISHED(tcb->state) ||
+	    tcb->snd_una == tcb->snd_max || tcb->snd_nxt != tcb->snd_max)
+		return false;
+	x = pmt_tcp_ext_of(tcb);
+	return x == NULL || !(x->rack_flags & PMT_REC_TLP_OUT);
+}
+
+void
+pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us)
+{
+	uint64_t pto;
+
+	if (!pto_allowed(tcb)) {
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, rto_us);
+		return;
+	}
+	/* PTO = 2 SRTT (+ WCDelAckT for a lone segment), 1 s unmeasured. */
+	if (tcb->srtt == 0) {
+		pto = 1000000;
+	} else {
+		pto = 2 * (uint64_t)(tcb->srtt >> 3);
+		if (pmt_tcp_flight(tcb) <= tcb->t_maxseg)
+			pto += TLP_WC_DELACK_US;
+	}
+	pto = RTE_MAX(pto, (uint64_t)TLP_MIN_US);
+	if (pto >= rto_us) {
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, rto_us);
+		return;
+	}
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pto);
+	tcb->flags |= PMT_TF_PTO;
+}
+
+/*
+ * RFC 8985 7.3: the PTO fired. One segment of new data if the windows
+ * let it go, else the last segment again; then the RTO. The probe's
+ * answer shows what was lost at the tail (tcp_input.c).
+ */
+static void
+timer_tlp(struct pmt_tcb *tcb)
+{
+	struct pmt_engine *eng = tcb->eng;
+	struct pmt_tcp_ext *x = pmt_tcp_ext_get(tcb);
+	uint32_t mss = tcb->t_maxseg, max = tcb->snd_max, cwnd = tcb->cwnd;
+	uint32_t sent = pmt_tcp_flight(tcb) -
+		((tcb->flags & PMT_TF_FIN_SENT) ? 1 : 0);
+	bool retx = false;
+
+	PMT_STAT_INC(eng, tcp_tlp_probes);
+	if (tcb->snd_q_len > sent &&
+	    tcb->snd_wnd >= sent + RTE_MIN(tcb->snd_q_len - sent, mss)) {
+		tcb->cwnd = pmt_tcp_flight(tcb) + mss;
+		pmt_tcp_output_flush(tcb);
+		tcb->cwnd = cwnd;
+		if (tcb->state == PMT_TCPS_CLOSED)
+			return;
+	}
+	if (!pmt_seq_gt(tcb->snd_max, max)) {
+		uint32_t len = RTE_MIN(mss, tcb->snd_q_len);
+
+		retx = true;
+		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
+		PMT_STAT_INC(eng, tcp_tx_rexmit_tlp);
+		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
+		if (len > 0)
+			pmt_tcp_send_data(tcb, tcb->snd_una + tcb->snd_q_len - len,
+					  tcb->snd_q_len - len, len);
+		else	/* only our FIN is out */
+			pmt_tcp_respond_tcb(tcb, tcb->snd_max - 1,
+					    PMT_TH_FIN | PMT_TH_ACK);
+	}
+	if (x != NULL) {
+		x->tlp_end_seq = tcb->snd_max;
+		x->rack_flags = (uint8_t)((x->rack_flags | PMT_REC_TLP_OUT) &
+					  ~(PMT_REC_TLP_RETX | PMT_REC_TLP_DSACK));
+		if (retx)
+			x->rack_flags |= PMT_REC_TLP_RETX;
+	}
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
 }
 
 void
@@ -150,6 +255,11 @@ timer_rexmt(struct pmt_tcb *tcb)
 	struct pmt_tcp_ext *x;
 	unsigned int limit;
 
+	if (tcb->flags & PMT_TF_PTO) {
+		tcb->flags &= ~(uint32_t)PMT_TF_PTO;
+		timer_tlp(tcb);
+		return;
+	}
 	if (tcb->flags & PMT_TF_PERSIST) {
 		/*
 		 * RFC 9293 3.8.6.1: probe a zero window, backing off like
@@ -211,8 +321,11 @@ timer_rexmt(struct pmt_tcb *tcb)
 		 * renege on its SACKs (RFC 2018 8): after a second timeout
 		 * in a row, nothing SACKed is trusted.
 		 */
-		x->rack_flags &= (uint8_t)~(PMT_REC_SACK | PMT_REC_RESCUED);
+		x->rack_flags &= (uint8_t)~(PMT_REC_SACK | PMT_REC_RESCUED |
+					    PMT_REC_TLP_OUT | PMT_REC_TLP_RETX |
+					    PMT_REC_TLP_DSACK);
 		x->high_rxt = tcb->snd_una;
+		x->n_rxt = 0;
 		if (tcb->rxtshift >= 2)
 			pmt_sack_init(&x->sb);
 	}

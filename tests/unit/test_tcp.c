@@ -240,6 +240,17 @@ frame_of(struct conn *c, const struct tseg *s, uint8_t *f)
 		w.o.tsval = s->tsval < 0 ? c->ts_peer : (uint32_t)s->tsval;
 		w.o.tsecr = s->tsecr < 0 ? ts_ours(c) : (uint32_t)s->tsecr;
 	}
+	if (s->n_sack > 0) {
+		/* Injected SACK blocks are absolute (our sequence space). */
+		unsigned int i;
+
+		w.o.opts |= PMT_TO_SACK;
+		w.o.n_sack = s->n_sack;
+		for (i = 0; i < s->n_sack; i++) {
+			w.o.sack[i].left = s->sack[i].l;
+			w.o.sack[i].right = s->sack[i].r;
+		}
+	}
 	if (s->data != NULL)
 		memcpy(pay, s->data, len);
 	else
@@ -3344,12 +3355,16 @@ END_TEST
 
 START_TEST(tail_loss_recovered_by_rto)
 {
+	/* Without SACK no tail-loss probe can tell what it found. */
+	static const struct peer_syn no_sack = { O_MSS | O_WS | O_TS, MTU_MSS,
+						 PEER_WS };
 	struct conn c;
 	struct tstack *t;
 	struct pmt_tcb *tcb;
 	const uint32_t una = OUR_ISS + 1;
 
-	est(&c, NULL);
+	conn_init(&c, NULL);
+	passive_open(&c, &no_sack, 0);
 	t = c.t;
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
@@ -3374,6 +3389,308 @@ START_TEST(tail_loss_recovered_by_rto)
 			    { "tcp_tx_rexmit_segs", 2 },
 			    { "tcp_tx_rexmit_rto", 2 },
 			    { "tcp_tx_rexmit_bytes", 2 * MSS_TS });
+	tstack_free(t);
+}
+END_TEST
+
+/* Read every segment sent: each is data within [@lo, @hi), at most one MSS. */
+static unsigned int
+drain_rexmits(struct conn *c, uint32_t lo, uint32_t hi)
+{
+	static uint8_t pay[2048];
+	struct pmt_tcp_seg seg;
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while ((m = tstack_tcp_tx(c->t, &seg, pay, sizeof(pay))) != NULL) {
+		rte_pktmbuf_free(m);
+		n++;
+		ck_assert_uint_gt(seg.len, 0);
+		ck_assert_uint_le(seg.len, MSS_TS);
+		ck_assert(pmt_seq_geq(seg.seq, lo));
+		ck_assert(pmt_seq_leq(seg.seq + seg.len, hi));
+	}
+	return n;
+}
+
+/* Our SACK blocks as the peer sends them: segments [a, b) from @una. */
+#define OSACK1(una, a, b) .n_sack = 1,					\
+	.sack = { { (una) + (a) * MSS_TS, (una) + (b) * MSS_TS } }
+
+/*
+ * RFC 6675 with one loss: SACKed segments above the hole make it lost
+ * by the third duplicate; the hole goes once, nothing else does (pipe
+ * is above cwnd), and the full ACK ends recovery.
+ */
+START_TEST(sack_recovery_single_loss)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	tstack_advance(t, 5 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_mark(t);
+	/* Segment 2 lost; 3, 4 and 5 arrive. */
+	DUPACK(&c, una + 2 * MSS_TS, OSACK1(una, 3, 4));
+	NOTHING(&c);
+	DUPACK(&c, una + 2 * MSS_TS, OSACK1(una, 3, 5));
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	DUPACK(&c, una + 2 * MSS_TS, OSACK1(una, 3, 6));
+	expect_segs(&c, __LINE__, una, 2, 1, 9);
+	NOTHING(&c);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	tstack_expect_stats(t, IN(3), OUT(1), DATA(1),
+			    { "tcp_rx_dupacks", 3 },
+			    { "tcp_dupacks_counted", 3 },
+			    { "tcp_rx_sack_blocks", 3 },
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_sack_recoveries", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
+			    { "tcp_tx_rexmit_sack", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	/* The hole filled: a partial ACK below the recovery point. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 6 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	tstack_expect_stats(t, IN(2));
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * Several holes in one window go in the same round trip, as pipe
+ * allows (NewReno would send one per round trip), and a stretch ACK
+ * that SACKs three segments at once starts recovery by itself.
+ */
+START_TEST(sack_recovery_many_losses_one_rtt)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	tstack_advance(t, 5 * MS);
+	tstack_mark(t);
+	/* 1, 3 and 5 lost; one ACK says so (0 acked; 2, 4, 6-9 held). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 1 * MSS_TS, .flags = ACK,
+	       .n_sack = 3,
+	       .sack = { { una + 6 * MSS_TS, una + 10 * MSS_TS },
+			 { una + 4 * MSS_TS, una + 5 * MSS_TS },
+			 { una + 2 * MSS_TS, una + 3 * MSS_TS } });
+	/*
+	 * FlightSize 9 -> cwnd = ssthresh = 4.5 segments. Every hole is
+	 * lost (SACKed data above each), so pipe counts only what is
+	 * retransmitted and not SACKed: 1 after the first, 2 after the
+	 * second, 3 after the third; then 3 + 1 > 4.5 and it stops.
+	 */
+	expect_segs(&c, __LINE__, una, 1, 1, 9);
+	expect_segs(&c, __LINE__, una, 3, 1, 9);
+	expect_segs(&c, __LINE__, una, 5, 1, 9);
+	NOTHING(&c);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	/* The ACK of 1's retransmission: nothing is left to send. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 3 * MSS_TS, .flags = ACK,
+	       .n_sack = 2,
+	       .sack = { { una + 6 * MSS_TS, una + 10 * MSS_TS },
+			 { una + 4 * MSS_TS, una + 5 * MSS_TS } });
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	tstack_expect_stats(t, IN(3), OUT(3), DATA(3),
+			    { "tcp_rx_sack_blocks", 5 },
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_sack_recoveries", 1 },
+			    { "tcp_tx_rexmit_segs", 3 },
+			    { "tcp_tx_rexmit_fast", 3 },
+			    { "tcp_tx_rexmit_sack", 3 },
+			    { "tcp_tx_rexmit_bytes", 3 * MSS_TS });
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * A lost retransmission: new data sent after it is SACKed (three
+ * segments' worth above its mark), so it goes again at once, with no
+ * retransmission timeout.
+ */
+START_TEST(sack_lost_retransmission_resent)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 20 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 99);
+	tstack_advance(t, 5 * MS);
+	tstack_mark(t);
+	/* Segment 0 lost: Limited Transmit sends 10 and 11. */
+	DUPACK(&c, una, OSACK1(una, 1, 2));
+	expect_segs(&c, __LINE__, una, 10, 1, 99);
+	DUPACK(&c, una, OSACK1(una, 1, 3));
+	expect_segs(&c, __LINE__, una, 11, 1, 99);
+	DUPACK(&c, una, OSACK1(una, 1, 4));
+	expect_segs(&c, __LINE__, una, 0, 1, 99);
+	NOTHING(&c);
+	/* 1-11 held: pipe is 1 retransmission, cwnd 5: 4 new segments. */
+	DUPACK(&c, una, OSACK1(una, 1, 12));
+	expect_segs(&c, __LINE__, una, 12, 4, 99);
+	NOTHING(&c);
+	/* 12-14 held, 0 still missing: its retransmission was lost. */
+	DUPACK(&c, una, OSACK1(una, 1, 15));
+	expect_segs(&c, __LINE__, una, 0, 1, 99);
+	expect_segs(&c, __LINE__, una, 16, 3, 99);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 19 * MSS_TS, .flags = ACK);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	expect_segs(&c, __LINE__, una, 19, 1, 19);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 20 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(7), OUT(12), DATA(12),
+			    { "tcp_rx_dupacks", 5 },
+			    { "tcp_dupacks_counted", 5 },
+			    { "tcp_rx_sack_blocks", 5 },
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_limited_transmit", 2 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_sack_recoveries", 1 },
+			    { "tcp_rexmit_lost_rexmit", 1 },
+			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_fast", 2 },
+			    { "tcp_tx_rexmit_sack", 2 },
+			    { "tcp_tx_rexmit_bytes", 2 * MSS_TS });
+	ck_assert_uint_eq(tstack_stat(t, "tcp_rto_timeouts"), 0);
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * RFC 8985 7: the last two segments lost and no ACK to say so. The
+ * probe timeout (2 SRTT, long before the RTO) resends the last
+ * segment; the peer SACKs it, which shows the segment before it lost:
+ * recovery resends it. No retransmission timeout.
+ */
+START_TEST(tail_loss_probe_then_sack_recovery)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint64_t pto;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	tstack_advance(t, 5 * MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 8 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	ck_assert(tcb->flags & PMT_TF_PTO);
+	pto = RTE_MAX(2 * (uint64_t)(tcb->srtt >> 3), 1000u);
+	ck_assert_uint_lt(pto, tcb->rto);
+	tstack_mark(t);
+	tstack_advance(t, pto - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	expect_segs(&c, __LINE__, una, 9, 1, 9);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_PTO));
+	/* The probe SACKed: segment 8 was lost. */
+	DUPACK(&c, una + 8 * MSS_TS, OSACK1(una, 9, 10));
+	expect_segs(&c, __LINE__, una, 8, 1, 9);
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(2), DATA(2),
+			    { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
+			    { "tcp_rx_sack_blocks", 1 },
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_tlp_probes", 1 },
+			    { "tcp_tlp_recovered", 1 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_sack_recoveries", 1 },
+			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_tlp", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
+			    { "tcp_tx_rexmit_sack", 1 },
+			    { "tcp_tx_rexmit_bytes", 2 * MSS_TS });
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * Crafted SACK blocks: beyond what we sent, reversed, below SND.UNA,
+ * and a flood of one-byte blocks; each is ignored or bounded, counted,
+ * and no retransmission follows from lies about data never sent.
+ */
+START_TEST(sack_blocks_hostile_are_bounded)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint32_t i;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 10 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 9);
+	tstack_mark(t);
+	/* Past SND.MAX, and reversed: ignored. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + MSS_TS, .flags = ACK,
+	       .n_sack = 2,
+	       .sack = { { una + 11 * MSS_TS, una + 12 * MSS_TS },
+			 { una + 5 * MSS_TS, una + 4 * MSS_TS } });
+	NOTHING(&c);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_rx_sack_ignored"), 2);
+	ck_assert_uint_eq(pmt_tcp_ext_of(tcb)->sb.n, 0);
+	/* 200 ACKs of 3 one-byte blocks each, all different: the
+	 * scoreboard keeps at most 16 ranges. */
+	for (i = 0; i < 200; i++) {
+		uint32_t b = una + 2 * MSS_TS + 7 * i;
+
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = una + MSS_TS,
+		       .flags = ACK, .n_sack = 3,
+		       .sack = { { b, b + 1 }, { b + 3, b + 4 },
+				 { b + 5, b + 6 } });
+	}
+	ck_assert_uint_le(pmt_tcp_ext_of(tcb)->sb.n, PMT_SACK_SB_MAX);
+	ck_assert_uint_gt(tstack_stat(t, "tcp_rx_sack_forgotten"), 0);
+	/* What went again: data we sent, a segment at a time, each byte
+	 * unSACKed when it went: never the queue cut into crumbs. */
+	drain_rexmits(&c, una, una + 10 * MSS_TS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	drain_rexmits(&c, una, una + 10 * MSS_TS);
 	tstack_free(t);
 }
 END_TEST
@@ -5003,6 +5320,11 @@ tcp_suite(void)
 	tcase_add_test(tc, newreno_partial_acks_then_impatient_rto);
 	tcase_add_test(tc, lost_retransmission_rto_then_careful_dupacks);
 	tcase_add_test(tc, tail_loss_recovered_by_rto);
+	tcase_add_test(tc, sack_recovery_single_loss);
+	tcase_add_test(tc, sack_recovery_many_losses_one_rtt);
+	tcase_add_test(tc, sack_lost_retransmission_resent);
+	tcase_add_test(tc, tail_loss_probe_then_sack_recovery);
+	tcase_add_test(tc, sack_blocks_hostile_are_bounded);
 	tcase_add_test(tc, ack_loss_only_resends_nothing);
 	tcase_add_test(tc, rto_restarted_by_each_new_ack);
 	tcase_add_test(tc, spurious_rto_undone_by_eifel);
