@@ -87,6 +87,9 @@ bool pmt_sack_next_seg(const struct pmt_sack_sb *sb, uint32_t una,
 		       uint32_t high_rxt, uint32_t mss,
 		       unsigned int dupthresh, uint32_t *seq, uint32_t *len);
 
+/* SACKed bytes below @x. */
+uint32_t pmt_sack_below(const struct pmt_sack_sb *sb, uint32_t x);
+
 /**
  * RFC 6675 SetPipe(): bytes in flight between @una and @max. A byte
  * neither SACKed nor lost counts once; one retransmitted (below

@@ -352,7 +352,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 	struct pmt_engine *eng = tcb->eng;
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
 	uint32_t data = tcb->snd_q_len, win, len = 0, mss = tcb->t_maxseg;
-	uint32_t tso_max = mss, sack_lim = 0;
+	uint32_t tso_max = mss, sack_lim = 0, sack_credit = 0;
 	uint8_t flags = PMT_TH_ACK;
 	bool syn = false, fin = false, idle, send = false, new_data;
 	uint32_t seq;
@@ -399,12 +399,17 @@ output_one(struct pmt_tcb *tcb, bool force)
 		}
 		if (pmt_seq_gt(lim, nxt))
 			sack_lim = lim - nxt;
+		/* cwnd bounds what is in flight (RFC 6675 5.1: pipe):
+		 * bytes the peer holds below SND.NXT are not. */
+		sack_credit = pmt_sack_below(&x->sb, nxt);
 	}
 	/* Up to 44 segments per frame: under 64 KiB with headers. */
 	if (eng->stack->ifaces[tcb->iface].tso &&
 	    !(tcb->flags & PMT_TF_PERSIST))
 		tso_max = mss * RTE_MIN(44u, 62000u / mss);
-	win = RTE_MIN(tcb->snd_wnd, tcb->cwnd);
+	win = RTE_MIN(tcb->snd_wnd,
+		      (uint32_t)RTE_MIN((uint64_t)tcb->cwnd + sack_credit,
+					(uint64_t)UINT32_MAX));
 	if (!syn && PMT_TCPS_HAVE_ESTABLISHED(tcb->state)) {
 		if (tcb->snd_wnd == 0 && data > 0) {
 			/*

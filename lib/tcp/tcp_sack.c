@@ -186,8 +186,8 @@ pmt_sack_next_seg(const struct pmt_sack_sb *sb, uint32_t una,
 }
 
 /* SACKed bytes below @x. */
-static uint32_t
-sacked_below(const struct pmt_sack_sb *sb, uint32_t x)
+uint32_t
+pmt_sack_below(const struct pmt_sack_sb *sb, uint32_t x)
 {
 	uint32_t n = 0;
 	unsigned int i;
@@ -217,7 +217,7 @@ pmt_sack_pipe(const struct pmt_sack_sb *sb, uint32_t una, uint32_t max,
 	if (lt(una, high_rxt)) {
 		uint32_t h = smin(high_rxt, max);
 
-		retx = (h - una) - sacked_below(sb, h);
+		retx = (h - una) - pmt_sack_below(sb, h);
 	}
 	return unsacked - lost + retx;
 }
