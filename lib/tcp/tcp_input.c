@@ -616,43 +616,56 @@ sack_rexmit(struct pmt_tcb *tcb, struct pmt_tcp_ext *x, uint32_t seq,
 }
 
 /*
- * Rule 0, before RFC 6675's: a retransmission that data sent after it
- * overtook (IsLost() above its mark) was lost. It goes again at once:
- * RFC 6675 alone finds a lost retransmission only by the RTO. @return
- * true if one went (pipe changed).
+ * Rule 0, before RFC 6675's: a lost retransmission goes again at once
+ * (RFC 6675 alone finds one only by the RTO). One is lost when a later
+ * transmission overtook it, the "sent after" rule of RACK (RFC 8985
+ * 6.2) in send order rather than time: a retransmission sent after it
+ * was delivered, or data sent after it (above its mark) makes IsLost()
+ * true. @return true if one went (pipe changed).
  */
 static bool
 rxt_lost_resend(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 {
-	uint32_t mss = tcb->t_maxseg;
-	unsigned int i = 0;
+	struct pmt_rxt_rec keep[PMT_RXT_RECS], r;
+	unsigned int i, n = 0, before = 0;
 
-	while (i < x->n_rxt) {
-		struct pmt_rxt_rec *r = &x->rxt[i];
-		uint32_t end = r->seq + r->len;
+	/* Delivered records go; those kept ahead of one were overtaken. */
+	for (i = 0; i < x->n_rxt; i++) {
+		uint32_t end = x->rxt[i].seq + x->rxt[i].len;
 
 		if (pmt_seq_leq(end, tcb->snd_una) ||
-		    (pmt_sack_has(&x->sb, r->seq) &&
+		    (pmt_sack_has(&x->sb, x->rxt[i].seq) &&
 		     pmt_sack_has(&x->sb, end - 1))) {
-			/* Delivered. */
-			memmove(r, r + 1, (x->n_rxt - i - 1) * sizeof(*r));
+			before = n;
+			continue;
+		}
+		keep[n++] = x->rxt[i];
+	}
+	memcpy(x->rxt, keep, n * sizeof(keep[0]));
+	x->n_rxt = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		uint32_t seq, off, end;
+
+		if (i >= before &&
+		    !pmt_sack_is_lost(&x->sb, x->rxt[i].mark, tcb->t_maxseg,
+				      DUPTHRESH))
+			continue;
+		r = x->rxt[i];
+		end = r.seq + r.len;
+		seq = pmt_seq_lt(r.seq, tcb->snd_una) ? tcb->snd_una : r.seq;
+		off = seq - tcb->snd_una;
+		/* It goes again: now the newest transmission. */
+		memmove(&x->rxt[i], &x->rxt[i + 1],
+			(n - i - 1) * sizeof(x->rxt[0]));
+		if (off >= tcb->snd_q_len) {
 			x->n_rxt--;
 			continue;
 		}
-		if (pmt_sack_is_lost(&x->sb, r->mark, mss, DUPTHRESH)) {
-			uint32_t seq = pmt_seq_lt(r->seq, tcb->snd_una) ?
-				tcb->snd_una : r->seq;
-			uint32_t off = seq - tcb->snd_una;
-
-			PMT_STAT_INC(tcb->eng, tcp_rexmit_lost_rexmit);
-			r->mark = tcb->snd_max;
-			if (off >= tcb->snd_q_len)
-				return false;
-			len_send(tcb, seq, RTE_MIN(end - seq,
-						   tcb->snd_q_len - off));
-			return true;
-		}
-		i++;
+		PMT_STAT_INC(tcb->eng, tcp_rexmit_lost_rexmit);
+		r.mark = tcb->snd_max;
+		x->rxt[n - 1] = r;
+		len_send(tcb, seq, RTE_MIN(end - seq, tcb->snd_q_len - off));
+		return true;
 	}
 	return false;
 }

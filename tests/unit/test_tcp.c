@@ -3507,24 +3507,27 @@ START_TEST(sack_recovery_many_losses_one_rtt)
 	expect_segs(&c, __LINE__, una, 5, 1, 9);
 	NOTHING(&c);
 	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
-	/* The ACK of 1's retransmission: nothing is left to send. */
-	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 3 * MSS_TS, .flags = ACK,
-	       .n_sack = 2,
-	       .sack = { { una + 6 * MSS_TS, una + 10 * MSS_TS },
-			 { una + 4 * MSS_TS, una + 5 * MSS_TS } });
+	/* The retransmissions of 3 and 5 arrive, that of 1 not: it was
+	 * overtaken, so lost, and goes again (no RTO). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 1 * MSS_TS, .flags = ACK,
+	       OSACK1(una, 2, 10));
+	expect_segs(&c, __LINE__, una, 1, 1, 9);
 	NOTHING(&c);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
-	tstack_expect_stats(t, IN(3), OUT(3), DATA(3),
-			    { "tcp_rx_sack_blocks", 5 },
+	tstack_expect_stats(t, IN(3), OUT(4), DATA(4),
+			    { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
+			    { "tcp_rx_sack_blocks", 4 },
 			    { "tcp_ext_allocs", 1 },
 			    { "tcp_tx_fast_rexmit", 1 },
 			    { "tcp_sack_recoveries", 1 },
-			    { "tcp_tx_rexmit_segs", 3 },
-			    { "tcp_tx_rexmit_fast", 3 },
-			    { "tcp_tx_rexmit_sack", 3 },
-			    { "tcp_tx_rexmit_bytes", 3 * MSS_TS });
+			    { "tcp_rexmit_lost_rexmit", 1 },
+			    { "tcp_tx_rexmit_segs", 4 },
+			    { "tcp_tx_rexmit_fast", 4 },
+			    { "tcp_tx_rexmit_sack", 4 },
+			    { "tcp_tx_rexmit_bytes", 4 * MSS_TS });
 	tstack_free(t);
 }
 END_TEST
