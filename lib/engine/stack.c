@@ -1,5 +1,6 @@
 /* stack.c: the stack's life: bring engines and ports up, run them, report, tear down. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_eal.h>
@@ -12,6 +13,7 @@
 
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
+#include "tcp/pmt_tcp_syncache.h"
 
 struct pmt_stack *pmt_the_stack;
 
@@ -163,6 +165,50 @@ pmt_stats_get(unsigned int i, const char **name, uint64_t *value)
 }
 
 void
+pmt_engine_usage(const struct pmt_engine *eng, struct pmt_engine_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (eng == NULL)
+		return;
+	u->mbufs = rte_mempool_in_use_count(eng->pool);
+	u->clones = rte_mempool_in_use_count(eng->tcp.clone_pool);
+	u->tcbs = pmt_tcb_in_use(eng);
+	u->tcb_idle = pmt_tcb_idle_in_use(eng);
+	u->syncache = pmt_syncache_in_use(eng);
+	u->ooo_mbufs = eng->tcp.ooo_mbufs;
+	u->timers = (uint32_t)eng->wheel.n_armed;
+	u->fds = eng->tcp.fds_in_use;
+}
+
+/* pmt_pools_print()'s names, in struct pmt_engine_usage's order. */
+static const char *const usage_names[] = {
+	"mbuf", "clone", "tcb", "tcb_idle", "syncache", "ooo_mbuf", "timer",
+	"fd",
+};
+_Static_assert(RTE_DIM(usage_names) * sizeof(uint32_t) ==
+	       sizeof(struct pmt_engine_usage),
+	       "a name for every figure of struct pmt_engine_usage");
+
+void
+pmt_pools_print(FILE *f, const char *tag)
+{
+	struct pmt_stack *st = pmt_the_stack;
+	unsigned int i, k;
+
+	for (i = 0; st != NULL && i < st->n_engines; i++) {
+		struct pmt_engine_usage u;
+		uint32_t v[RTE_DIM(usage_names)];
+
+		/* What is out of each pool: a leak shows here at shutdown. */
+		pmt_engine_usage(st->engines[i], &u);
+		memcpy(v, &u, sizeof(v));
+		for (k = 0; k < RTE_DIM(usage_names); k++)
+			fprintf(f, "%s %s lcore=%u in_use=%" PRIu32 "\n", tag,
+				usage_names[k], st->engines[i]->lcore_id, v[k]);
+	}
+}
+
+void
 pmt_stats_print(FILE *f)
 {
 	struct pmt_stack *st = pmt_the_stack;
@@ -178,19 +224,7 @@ pmt_stats_print(FILE *f)
 	}
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->n_engines; i++) {
-		struct pmt_engine *eng = st->engines[i];
-
-		/* What is out of each pool: a leak shows here at shutdown. */
-		fprintf(f, "pool mbuf lcore=%u in_use=%u\n", eng->lcore_id,
-			rte_mempool_in_use_count(eng->pool));
-		fprintf(f, "pool clone lcore=%u in_use=%u\n", eng->lcore_id,
-			rte_mempool_in_use_count(eng->tcp.clone_pool));
-		fprintf(f, "pool tcb lcore=%u in_use=%u\n", eng->lcore_id,
-			pmt_tcb_in_use(eng));
-		fprintf(f, "pool tcb_idle lcore=%u in_use=%u\n", eng->lcore_id,
-			pmt_tcb_idle_in_use(eng));
-	}
+	pmt_pools_print(f, "pool");
 	for (i = 0; i < st->n_engines; i++)
 		pmt_arp_print(st->engines[i], f);
 }
