@@ -465,7 +465,8 @@ struct pmt_engine_usage {
 				 *   TIME-WAIT) */
 	uint32_t syncache;	/**< half-open entries */
 	uint32_t ooo_mbufs;	/**< mbufs in out-of-order queues */
-	uint32_t timers;	/**< timers armed on the engine's wheel */
+	uint32_t timers;	/**< timers armed on the engine's wheel for
+				 *   connections (the ARP cache's aside) */
 	uint32_t fds;		/**< descriptors held */
 };
 
@@ -485,8 +486,9 @@ void pmt_pools_print(FILE *f, const char *tag);
 
 /**
  * Print the non-zero counters ("stat NAME=VALUE"), each pool's objects
- * in use (pmt_pools_print() with tag "pool") and the ARP caches, one per
- * line. The mbuf pool's count includes the mbufs the ports' RX rings
+ * in use (pmt_pools_print() with tag "pool"), the TCBs left in each
+ * socket table by state ("tcb_state lcore=N STATE=N") and the ARP
+ * caches, one per line. The mbuf pool's count includes the mbufs the ports' RX rings
  * hold.
  */
 void pmt_stats_print(FILE *f);

@@ -13,6 +13,7 @@
 
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
+#include "sock/pmt_sockt.h"
 #include "tcp/pmt_tcp_syncache.h"
 
 struct pmt_stack *pmt_the_stack;
@@ -176,7 +177,8 @@ pmt_engine_usage(const struct pmt_engine *eng, struct pmt_engine_usage *u)
 	u->tcb_idle = pmt_tcb_idle_in_use(eng);
 	u->syncache = pmt_syncache_in_use(eng);
 	u->ooo_mbufs = eng->tcp.ooo_mbufs;
-	u->timers = (uint32_t)eng->wheel.n_armed;
+	/* The ARP cache's timers are its entries' life, not connections'. */
+	u->timers = (uint32_t)eng->wheel.n_armed - pmt_arp_timers_armed(eng);
 	u->fds = eng->tcp.fds_in_use;
 }
 
@@ -208,6 +210,43 @@ pmt_pools_print(FILE *f, const char *tag)
 	}
 }
 
+/* TCBs in the socket table by state (idle forms aside). */
+static int
+count_state(void *arg, const struct pmt_flow_key *k, void *value)
+{
+	uint32_t *by_state = arg;
+	const struct pmt_tcb *tcb = value;
+
+	RTE_SET_USED(k);
+	if (!pmt_tcb_is_idle(value) && tcb->state < PMT_TCPS_N)
+		by_state[tcb->state]++;
+	return 0;
+}
+
+/*
+ * The TCBs still in each engine's table, by state: what a leak check
+ * that finds TCBs at exit wants to know first.
+ */
+static void
+print_tcb_states(FILE *f, const struct pmt_stack *st)
+{
+	unsigned int i, s;
+
+	for (i = 0; i < st->n_engines; i++) {
+		struct pmt_engine *eng = st->engines[i];
+		uint32_t by_state[PMT_TCPS_N] = { 0 };
+
+		if (pmt_tcb_in_use(eng) == 0)
+			continue;
+		pmt_sockt_walk(eng->tcp.table, count_state, by_state);
+		for (s = 0; s < PMT_TCPS_N; s++)
+			if (by_state[s])
+				fprintf(f, "tcb_state lcore=%u %s=%" PRIu32 "\n",
+					eng->lcore_id, pmt_tcp_state_names[s],
+					by_state[s]);
+	}
+}
+
 void
 pmt_stats_print(FILE *f)
 {
@@ -225,6 +264,7 @@ pmt_stats_print(FILE *f)
 	if (st == NULL)
 		return;
 	pmt_pools_print(f, "pool");
+	print_tcb_states(f, st);
 	for (i = 0; i < st->n_engines; i++)
 		pmt_arp_print(st->engines[i], f);
 }
