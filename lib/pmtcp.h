@@ -451,9 +451,48 @@ unsigned int pmt_stats_count(void);
 int pmt_stats_get(unsigned int i, const char **name, uint64_t *value);
 
 /**
+ * What one engine holds at a moment, for leak checks: once every
+ * connection has ended (TIME-WAIT included) and the sockets are closed,
+ * each figure is back to its value before the first socket.
+ */
+struct pmt_engine_usage {
+	uint32_t mbufs;		/**< packet mbufs out of the engine's pool: RX
+				 *   rings, queues, frames in flight */
+	uint32_t clones;	/**< indirect mbufs of the segmenter */
+	uint32_t tcbs;		/**< TCBs: sockets, listeners, connections
+				 *   closing, TCBs awaiting reclaim */
+	uint32_t tcb_idle;	/**< compact idle forms (quiet ESTABLISHED,
+				 *   TIME-WAIT) */
+	uint32_t syncache;	/**< half-open entries */
+	uint32_t ooo_mbufs;	/**< mbufs in out-of-order queues */
+	uint32_t timers;	/**< timers armed on the engine's wheel for
+				 *   connections (the ARP cache's aside) */
+	uint32_t fds;		/**< descriptors held */
+	uint32_t tcp_exts;	/**< loss-recovery and congestion state
+				 *   blocks of connections that lost data or
+				 *   left slow start's start */
+};
+
+/**
+ * Fill @p u with what @p eng holds now. Exact on the engine's lcore;
+ * from another thread the figures may be a few objects stale.
+ */
+void pmt_engine_usage(const struct pmt_engine *eng,
+		      struct pmt_engine_usage *u);
+
+/**
+ * Print every engine's usage (struct pmt_engine_usage), one figure a
+ * line: "@p tag NAME lcore=N in_use=N", NAME one of mbuf, clone, tcb,
+ * tcb_idle, syncache, ooo_mbuf, timer, fd, tcp_ext.
+ */
+void pmt_pools_print(FILE *f, const char *tag);
+
+/**
  * Print the non-zero counters ("stat NAME=VALUE"), each pool's objects
- * in use ("pool NAME lcore=N in_use=N") and the ARP caches, one per line.
- * The mbuf pool's count includes the mbufs the ports' RX rings hold.
+ * in use (pmt_pools_print() with tag "pool"), the TCBs left in each
+ * socket table by state ("tcb_state lcore=N STATE=N") and the ARP
+ * caches, one per line. The mbuf pool's count includes the mbufs the ports' RX rings
+ * hold.
  */
 void pmt_stats_print(FILE *f);
 

@@ -32,6 +32,7 @@ enum conn_state {
 	C_STREAM,		/* raw bulk */
 	C_CLOSING,
 	C_LISTEN,		/* server: a listening socket */
+	C_HALF,			/* client: half-closed and answered, reading to EOF */
 };
 
 struct gen_conn {
@@ -41,7 +42,9 @@ struct gen_conn {
 	bool retry_queued;	/* on the worker's retry FIFO */
 	uint8_t reject;		/* server: refusal being sent, 1 + index */
 	bool got_first;		/* client: first response byte seen */
-	uint8_t srv;		/* client: index of its server */
+	uint8_t srv;		/* client: index of its server, or GEN_SRV_BLACKHOLE */
+	uint8_t close_kind;	/* client: enum gen_close, drawn at open */
+	bool shut_wr;		/* client: half-closed after its last request */
 	uint64_t t0;		/* connect or request start, ns */
 	uint64_t last_io;	/* last byte in or out, ns (timeouts) */
 	uint64_t out_off;	/* bytes of the current message sent */
@@ -114,6 +117,23 @@ tpl_build(struct rte_mempool *mp, const char *prefix, size_t plen,
 	return head;
 }
 
+const char *const gen_close_names[GEN_CLOSE_N] = {
+	[GEN_CLOSE_FIN] = "fin",
+	[GEN_CLOSE_RST] = "rst",
+	[GEN_CLOSE_HALF] = "half",
+};
+
+/* splitmix64: the client's own choices, reproducible from --seed. */
+static uint64_t
+gen_rand(struct gen_worker *w)
+{
+	uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 const char *const gen_err_names[GEN_ERR_N] = {
 #define GEN_ERR_NAME(e, name) name,
 	GEN_ERR_LIST(GEN_ERR_NAME)
@@ -155,7 +175,10 @@ gen_error(struct gen_worker *w, enum gen_err kind, int fd,
 static const struct gen_server *
 conn_server(const struct gen_worker *w, const struct gen_conn *c)
 {
-	return w->conf->role == GEN_CLIENT ? &w->conf->servers[c->srv] : NULL;
+	if (w->conf->role != GEN_CLIENT)
+		return NULL;
+	return c->srv == GEN_SRV_BLACKHOLE ? &w->conf->blackhole :
+		&w->conf->servers[c->srv];
 }
 
 /* The errno a socket call or SO_ERROR gave, as a kind of failure. */
@@ -223,6 +246,17 @@ static void
 conn_fail(struct gen_worker *w, int fd, struct gen_conn *c, enum gen_err kind,
 	  int detail)
 {
+	/*
+	 * The --blackhole target's SYNs go unanswered by design: that
+	 * connect timeout (ours or TCP's) is the expected end, counted
+	 * apart. Any other end of such a connection is a failure.
+	 */
+	if (w->conf->role == GEN_CLIENT && c->srv == GEN_SRV_BLACKHOLE &&
+	    c->state == C_CONNECTING && kind == GEN_ERR_TIMEOUT_CONNECT) {
+		w->c.bh_timeouts++;
+		conn_close(w, fd, c);
+		return;
+	}
 	gen_error(w, kind, fd, conn_server(w, c), detail);
 	conn_close(w, fd, c);
 }
@@ -343,6 +377,7 @@ conn_deadline(const struct gen_worker *w, const struct gen_conn *c)
 				       after(c->last_io, cf->idle_timeout_ms) :
 				       after(c->t0, cf->first_byte_timeout_ms));
 		case C_STREAM:
+		case C_HALF:
 			return after(c->last_io, cf->idle_timeout_ms);
 		default:
 			return 0;
@@ -395,7 +430,7 @@ static enum gen_err
 connect_failure(struct gen_worker *w, const struct gen_conn *c)
 {
 	const struct gen_conf *cf = w->conf;
-	int r = pmt_neighbor_resolve(w->eng, cf->servers[c->srv].addr,
+	int r = pmt_neighbor_resolve(w->eng, conn_server(w, c)->addr,
 				     client_from(cf));
 
 	return r == -EAGAIN || r == -ENETUNREACH || r == -EHOSTUNREACH ?
@@ -409,7 +444,7 @@ client_timeout_kind(const struct gen_worker *w, const struct gen_conn *c,
 {
 	const struct gen_conf *cf = w->conf;
 
-	if (c->state == C_STREAM)
+	if (c->state == C_STREAM || c->state == C_HALF)
 		return GEN_ERR_TIMEOUT_IDLE;
 	if (!c->got_first && cf->first_byte_timeout_ms &&
 	    now >= after(c->t0, cf->first_byte_timeout_ms))
@@ -468,6 +503,28 @@ expire_timeouts(struct gen_worker *w, uint64_t now)
 
 /* --- client --- */
 
+/*
+ * The request is all queued: the answer is due. With --close half, once
+ * the connection's last request is queued our side is done too: FIN
+ * follows it (shutdown(SHUT_WR)), and the answer is read to EOF.
+ */
+static int
+request_queued(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+	int ret;
+
+	c->state = C_WAITING;
+	if (c->close_kind != GEN_CLOSE_HALF || c->shut_wr ||
+	    cf->requests_per_conn == 0 || c->reqs + 1 < cf->requests_per_conn)
+		return 0;
+	ret = pmt_shutdown(w->eng, fd, SHUT_WR);
+	if (ret < 0)
+		return ret;
+	c->shut_wr = true;
+	return 0;
+}
+
 static void
 client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 		    uint64_t now)
@@ -490,15 +547,35 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	}
 	w->c.requests++;
 	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
+	if (ret == 1)
+		ret = request_queued(w, fd, c);
 	if (ret < 0) {
 		conn_fail_errno(w, fd, c, -ret);
 		return;
 	}
-	if (ret == 1)
-		c->state = C_WAITING;
 	conn_timer(w, fd, c);
 }
 
+
+/* A close kind by --close's weights (no draw when there is one kind). */
+static uint8_t
+pick_close(struct gen_worker *w)
+{
+	const struct gen_conf *cf = w->conf;
+	uint64_t r;
+	uint8_t k;
+
+	for (k = 0; k < GEN_CLOSE_N; k++)
+		if (cf->close_weight[k] == w->close_total)
+			return k;
+	r = gen_rand(w) % w->close_total;
+	for (k = 0; k < GEN_CLOSE_N - 1; k++) {
+		if (r < cf->close_weight[k])
+			break;
+		r -= cf->close_weight[k];
+	}
+	return k;
+}
 
 static void
 client_open(struct gen_worker *w, uint64_t now)
@@ -506,9 +583,18 @@ client_open(struct gen_worker *w, uint64_t now)
 	const struct gen_conf *cf = w->conf;
 	unsigned int si = (unsigned int)(w->next_server % cf->n_servers);
 	const struct gen_server *s = &cf->servers[si];
+	uint8_t close_kind;
 	struct gen_conn *c;
 	int fd, ret;
 
+	/* Each open draws its fate in the same order: reproducible. */
+	if (cf->has_blackhole &&
+	    gen_rand(w) % 1000000 < cf->blackhole_ppm) {
+		s = &cf->blackhole;
+		si = GEN_SRV_BLACKHOLE;
+		w->c.bh_attempts++;
+	}
+	close_kind = pick_close(w);
 	w->c.conn_attempts++;
 	w->conns_opened++;
 	fd = pmt_socket(w->eng);
@@ -528,7 +614,8 @@ client_open(struct gen_worker *w, uint64_t now)
 		pmt_bind(w->eng, fd, cf->src[(w->next_server / cf->n_servers) %
 					     cf->n_src], 0);
 	}
-	w->next_server++;
+	if (si != GEN_SRV_BLACKHOLE)
+		w->next_server++;
 	/* Each message goes whole (MSG_MORE marks its parts): no Nagle. */
 	pmt_setsockopt(w->eng, fd, PMT_TCP_NODELAY, 1);
 	ret = pmt_connect(w->eng, fd, s->addr, s->port);
@@ -544,6 +631,7 @@ client_open(struct gen_worker *w, uint64_t now)
 	memset(c, 0, sizeof(*c));
 	c->state = C_CONNECTING;
 	c->srv = (uint8_t)si;
+	c->close_kind = close_kind;
 	c->t0 = c->last_io = now;
 	gen_http_resp_init(&c->resp);
 	c->resp.msg.head = w->head;
@@ -570,6 +658,30 @@ client_check(const struct gen_worker *w, const struct gen_conn *c)
 	if (cf->expect_crc >= 0 && c->resp.msg.hash != (uint32_t)cf->expect_crc)
 		return GEN_ERR_BODY;
 	return GEN_ERR_N;
+}
+
+/*
+ * The connection's last answer is in: end it as --close drew for it.
+ * rst: SO_LINGER 0, so close() resets it. half: our FIN went after the
+ * request; the server's FIN, read in client_eof(), ends it.
+ */
+static void
+client_finish(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
+{
+	uint8_t kind = c->close_kind;
+
+	if (kind == GEN_CLOSE_HALF && c->shut_wr) {
+		c->state = C_HALF;
+		c->last_io = now;
+		return;
+	}
+	if (kind == GEN_CLOSE_HALF)
+		kind = GEN_CLOSE_FIN;	/* not half-closed: a plain close */
+	if (kind == GEN_CLOSE_RST &&
+	    pmt_setsockopt(w->eng, fd, PMT_SO_LINGER, 0) != 0)
+		kind = GEN_CLOSE_FIN;
+	w->c.closes[kind]++;
+	conn_close(w, fd, c);
 }
 
 /* One response is complete: record, then next request or close. */
@@ -599,10 +711,14 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 		}
 	}
 	if (cf->requests_per_conn && c->reqs >= cf->requests_per_conn) {
-		conn_close(w, fd, c);
+		client_finish(w, fd, c, now);
 		return;
 	}
 	if (server_closes || w->draining) {
+		if (server_closes)
+			w->c.closed_by_peer++;
+		else
+			w->c.closed_at_end++;
 		conn_close(w, fd, c);
 		return;
 	}
@@ -645,6 +761,11 @@ client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 		rc = gen_http_resp_eof(&c->resp);
 		if (rc == GEN_HTTP_DONE) {
 			client_http_done(w, fd, c, now);
+			/* The EOF that ended the answer ends a half close too. */
+			if (w->conns[fd].state == C_HALF) {
+				w->c.closes[GEN_CLOSE_HALF]++;
+				conn_close(w, fd, c);
+			}
 			return;
 		}
 		if (rc < 0 && rc != GEN_HTTP_E_EOF) {
@@ -652,11 +773,19 @@ client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 			return;
 		}
 	}
+	if (c->state == C_HALF) {
+		/* --close half: answered, and now the server's FIN. */
+		w->c.closes[GEN_CLOSE_HALF]++;
+		conn_close(w, fd, c);
+		return;
+	}
 	if (c->state == C_WAITING || c->state == C_SENDING) {
 		/* Cut short: the request, or the answer, was not whole. */
 		conn_fail(w, fd, c, GEN_ERR_CLOSED, c->got_first);
 		return;
 	}
+	/* Between requests, or a stream: the server ended it. */
+	w->c.closed_by_peer++;
 	conn_close(w, fd, c);
 }
 
@@ -778,6 +907,12 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		}
 		if (!(ev->events & PMT_EV_OUT) || st < 4)
 			return;
+		if (c->srv == GEN_SRV_BLACKHOLE) {
+			/* The target that never answers did: a failure. */
+			w->c.conn_established++;
+			conn_fail(w, fd, c, GEN_ERR_ANSWERED, 0);
+			return;
+		}
 		w->connecting--;
 		c->state = C_IDLE;	/* counted: conn_close must not again */
 		c->last_io = now;
@@ -788,6 +923,7 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 			c->out_off = 0;
 			c->out_len = UINT64_MAX;
 		} else if (w->draining) {
+			w->c.closed_at_end++;
 			conn_close(w, fd, c);
 			return;
 		} else {
@@ -803,12 +939,12 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 	}
 	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT)) {
 		ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
+		if (ret == 1)
+			ret = request_queued(w, fd, c);
 		if (ret < 0) {
 			conn_fail_errno(w, fd, c, -ret);
 			return;
 		}
-		if (ret == 1)
-			c->state = C_WAITING;
 	}
 	if (ev->events & (PMT_EV_IN | PMT_EV_HUP))
 		client_read(w, fd, c, now);
@@ -1025,6 +1161,57 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 	return true;
 }
 
+/* A request has begun and is not whole yet. */
+static bool
+server_mid_request(const struct gen_worker *w, const struct gen_conn *c)
+{
+	const struct gen_conf *cf = w->conf;
+
+	if (cf->proto == GEN_HTTP)
+		return c->req != NULL;
+	return cf->raw_mode == GEN_RAW_RR && c->in_left > 0;
+}
+
+/*
+ * The client closed its side. Mid-request is a failure. After a whole
+ * request, while its answer is still going out, it half-closed
+ * (shutdown(SHUT_WR), RFC 9293 3.6: the other direction stays open):
+ * the answer goes on, then we close. Between requests: the normal end.
+ */
+static void
+server_eof(struct gen_worker *w, int fd, struct gen_conn *c)
+{
+	if (server_mid_request(w, c)) {
+		conn_fail(w, fd, c, GEN_ERR_CLOSED, 0);
+		return;
+	}
+	if (c->state == C_SENDING && !c->reject) {
+		if (!c->close_after)
+			w->c.peer_half_closed++;
+		c->close_after = true;
+		return;
+	}
+	conn_close(w, fd, c);
+}
+
+/*
+ * The connection failed with @err. A reset between requests is the
+ * client's abortive close (SO_LINGER 0 after its answer), its way to
+ * end, not a failure: counted apart (peer_resets). Mid-request or
+ * mid-answer it is a failure.
+ */
+static void
+server_conn_error(struct gen_worker *w, int fd, struct gen_conn *c, int err)
+{
+	if (err == ECONNRESET && c->state == C_READING &&
+	    !server_mid_request(w, c)) {
+		w->c.peer_resets++;
+		conn_close(w, fd, c);
+		return;
+	}
+	conn_fail_errno(w, fd, c, err);
+}
+
 static void
 server_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 {
@@ -1039,16 +1226,11 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
-			conn_fail_errno(w, fd, c, (int)-n);
+			server_conn_error(w, fd, c, (int)-n);
 			return;
 		}
 		if (n == 0) {
-			/* The client closed: mid-request or mid-answer is a
-			 * failure, between requests the normal end. */
-			if (c->req != NULL || (c->state == C_SENDING && !c->reject))
-				conn_fail(w, fd, c, GEN_ERR_CLOSED, 0);
-			else
-				conn_close(w, fd, c);
+			server_eof(w, fd, c);
 			return;
 		}
 		w->c.rx_bytes += (uint64_t)n;
@@ -1237,7 +1419,7 @@ server_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		return;
 	if (ev->events & PMT_EV_ERR) {
 		pmt_getsockopt(w->eng, fd, PMT_SO_ERROR, &err);
-		conn_fail_errno(w, fd, c, err ? err : ECONNRESET);
+		server_conn_error(w, fd, c, err ? err : ECONNRESET);
 		return;
 	}
 	if (ev->events & PMT_EV_OUT)
@@ -1303,6 +1485,12 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 	w->st_no_tcb = gen_stat_index("tcp_listen_no_tcb");
 	if (w->st_no_tcb >= 0)
 		pmt_stats_get((unsigned int)w->st_no_tcb, NULL, &w->no_tcb_seen);
+	/* Each lcore its own sequence of choices, all from --seed. */
+	w->rng = cf->seed ^ ((uint64_t)(idx + 1) * 0xd1b54a32d192ed03ull);
+	for (k = 0; k < GEN_CLOSE_N; k++)
+		w->close_total += cf->close_weight[k];
+	if (w->close_total == 0)
+		return -EINVAL;
 	w->max_connecting = cf->max_connecting ? cf->max_connecting :
 		RTE_MAX((uint64_t)GEN_MAX_CONNECTING, w->cps_share / 20);
 	w->retry_cap = max_sockets + 1;
@@ -1510,6 +1698,8 @@ close_some(struct gen_worker *w, uint32_t *next, uint64_t *budget)
 		    pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD)
 			break;
 		if (cc->state != C_FREE && cc->state != C_LISTEN) {
+			if (w->conf->role == GEN_CLIENT)
+				w->c.closed_at_end++;
 			conn_close(w, (int)*next, cc);
 			done++;
 			(*budget)--;
@@ -1549,6 +1739,13 @@ judge_unfinished(struct gen_worker *w, uint64_t now)
  * never is no reason to wait: the SYNs wait in the ARP queue, and what
  * never gets an answer fails as unreachable at its connect timeout.
  */
+/* Target @k of the client: the servers, then the --blackhole. */
+static uint32_t
+target_addr(const struct gen_conf *cf, unsigned int k)
+{
+	return k < cf->n_servers ? cf->servers[k].addr : cf->blackhole.addr;
+}
+
 static void
 resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start,
 		uint64_t end_ns)
@@ -1556,25 +1753,39 @@ resolve_servers(struct gen_worker *w, volatile bool *stop, uint64_t start,
 	const struct gen_conf *cf = w->conf;
 	uint32_t from = client_from(cf);
 	uint64_t give_up = start + 1000000000ull;
-	unsigned int k, ready;
+	unsigned int k, ready, n = cf->n_servers + (cf->has_blackhole ? 1 : 0);
 
 	if (end_ns && end_ns < give_up)
 		give_up = end_ns;
 	do {
 		pmt_engine_poll(w->eng);
-		for (k = 0, ready = 0; k < cf->n_servers; k++)
-			if (pmt_neighbor_resolve(w->eng, cf->servers[k].addr,
+		for (k = 0, ready = 0; k < n; k++)
+			if (pmt_neighbor_resolve(w->eng, target_addr(cf, k),
 						 from) != -EAGAIN)
 				ready++;
-	} while (ready < cf->n_servers && !*stop && gen_now() < give_up);
-	for (k = 0; k < cf->n_servers && ready < cf->n_servers; k++) {
-		struct in_addr a = { .s_addr = cf->servers[k].addr };
+	} while (ready < n && !*stop && gen_now() < give_up);
+	for (k = 0; k < n && ready < n; k++) {
+		struct in_addr a = { .s_addr = target_addr(cf, k) };
 
-		if (pmt_neighbor_resolve(w->eng, cf->servers[k].addr,
-					 from) == -EAGAIN)
+		if (pmt_neighbor_resolve(w->eng, a.s_addr, from) == -EAGAIN)
 			printf("pmtcp-gen: lcore %u: no ARP answer yet for the next hop to %s;"
 			       " connecting anyway\n", w->lcore, inet_ntoa(a));
 	}
+}
+
+/*
+ * --close-wait-ms: has the stack ended every connection of this engine
+ * (TIME-WAIT, FINs retransmitted under loss, half-open entries), so it
+ * holds what it held before the run?
+ */
+static bool
+engine_settled(const struct gen_worker *w)
+{
+	struct pmt_engine_usage u;
+
+	pmt_engine_usage(w->eng, &u);
+	return u.tcbs <= w->base.tcbs && u.tcb_idle <= w->base.tcb_idle &&
+	       u.syncache <= w->base.syncache;
 }
 
 void
@@ -1591,6 +1802,9 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 	bool closing = false;
 	int i, n;
 
+	/* What the engine holds before the run: --close-wait-ms waits
+	 * for it to be back. */
+	pmt_engine_usage(w->eng, &w->base);
 	if (cf->role == GEN_CLIENT) {
 		resolve_servers(w, stop, start, end_ns);
 		/* The rate runs from here: the wait for ARP owes no starts.
@@ -1637,6 +1851,8 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			gen_rate_init(&w->close_rate, rate, rate / 1000 + 1, now);
 			linger_until = now + 2000000000ull +
 				       open * 1000000000ull / rate;
+			linger_until = RTE_MAX(linger_until,
+					       now + ms_ns(cf->close_wait_ms));
 		}
 		if (w->drained_ns) {
 			/* The client's side first, then the server's. */
@@ -1648,7 +1864,8 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			if (all && quiet_since == 0)
 				quiet_since = now;
 			if (now >= linger_until ||
-			    (quiet_since && now - quiet_since >= 200000000))
+			    (quiet_since && now - quiet_since >= 200000000 &&
+			     (cf->close_wait_ms == 0 || engine_settled(w))))
 				break;
 		} else {
 			if (!closing && cf->role == GEN_CLIENT) {

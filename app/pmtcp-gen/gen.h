@@ -54,6 +54,7 @@ enum gen_raw_mode { GEN_RAW_RR = 0, GEN_RAW_ECHO, GEN_RAW_BULK };
 	X(NO_PORT, "no_port")			/* 4-tuple space exhausted */ \
 	X(TABLE_FULL, "table_full")		/* socket table full */ \
 	X(NO_MBUF, "no_mbuf")			/* out of packet buffers */ \
+	X(ANSWERED, "answered")			/* a --blackhole target answered */ \
 	X(OTHER, "other")
 
 enum gen_err {
@@ -78,6 +79,20 @@ struct gen_server {
 	uint16_t port;		/* host order */
 };
 
+/* How a client ends a connection after its last answer (--close). */
+enum gen_close {
+	GEN_CLOSE_FIN = 0,	/* close(): FIN */
+	GEN_CLOSE_RST,		/* SO_LINGER 0, close(): RST */
+	GEN_CLOSE_HALF,		/* shutdown(SHUT_WR) after the request, the
+				 * answer read to EOF, then close() */
+	GEN_CLOSE_N
+};
+
+extern const char *const gen_close_names[GEN_CLOSE_N];
+
+/* conn.srv of a connection aimed at the --blackhole target. */
+#define GEN_SRV_BLACKHOLE 0xff
+
 /* What the user asked for: flags and the [gen] section of a file. */
 struct gen_conf {
 	enum gen_role role;
@@ -90,6 +105,17 @@ struct gen_conf {
 	bool bind_src;			/* client: bind even a single source */
 	unsigned int n_servers;
 	struct gen_server servers[GEN_MAX_SERVERS];
+	/* --blackhole: a target that never answers a SYN, and the share of
+	 * connections aimed at it (parts per million); its connect
+	 * timeouts are expected, counted apart from the errors. */
+	bool has_blackhole;
+	struct gen_server blackhole;
+	uint32_t blackhole_ppm;
+	/* --close: weights of the close kinds; one non-zero: that kind. */
+	uint32_t close_weight[GEN_CLOSE_N];
+	uint64_t seed;			/* --seed: the generator's own choices */
+	unsigned int close_wait_ms;	/* --close-wait-ms: wait for the stack
+					 * to end every connection, 0 = no */
 	uint64_t body_size;		/* server response body, bytes */
 	uint64_t req_size;		/* raw request size, bytes */
 	char method[16];
@@ -144,6 +170,21 @@ struct gen_counters {
 	uint64_t rejected;		/* server: 408/431/400 answers sent */
 	uint64_t evicted;		/* server: closed to keep the table from filling */
 	uint64_t unfinished;		/* client: cut at the drain's end */
+	/*
+	 * How client connections ended, apart from failures: after their
+	 * last answer by each --close kind; closed by the server between
+	 * requests; still open when the run ended; SYN-SENT timeouts to the
+	 * --blackhole (expected). attempts = their sum + errors.
+	 */
+	uint64_t closes[GEN_CLOSE_N];
+	uint64_t closed_by_peer;
+	uint64_t closed_at_end;
+	uint64_t bh_attempts;		/* connections aimed at the blackhole */
+	uint64_t bh_timeouts;
+	/* Server: the client reset between requests (its abortive close,
+	 * not a failure); the client half-closed after its request. */
+	uint64_t peer_resets;
+	uint64_t peer_half_closed;
 	/* Why fewer connections started than asked (turns of the loop). */
 	uint64_t turns;
 	uint64_t turns_capped;		/* handshakes in flight at the cap */
@@ -175,6 +216,9 @@ struct gen_worker {
 	int st_no_tcb;			/* server: index of tcp_listen_no_tcb */
 	uint64_t no_tcb_seen;		/* its value when last looked at */
 	uint64_t busy;			/* client: requests awaiting answers */
+	uint64_t rng;			/* client: --seed's generator state */
+	uint32_t close_total;		/* sum of conf->close_weight */
+	struct pmt_engine_usage base;	/* the engine before the run (--close-wait-ms) */
 	bool draining;			/* client: the run ended; finish, don't start */
 	bool held;			/* client: this turn's opens held by design */
 	struct gen_rate rate;

@@ -447,6 +447,37 @@ print_end(const struct gen_report *r, FILE *f, const struct gen_counters *t)
 			(double)(closed - drained) / 1e9);
 }
 
+/*
+ * How connections ended, apart from failures. Client: by --close kind
+ * after the last answer, closed by the server, cut by the run's end,
+ * and the --blackhole's expected SYN-SENT timeouts, so attempted =
+ * these + errors. Server: the client's resets and half-closes.
+ */
+static void
+print_closes(const struct gen_report *r, FILE *f, const struct gen_counters *t)
+{
+	const struct gen_conf *cf = r->conf;
+
+	if (cf->role != GEN_CLIENT) {
+		fprintf(f, "  closes       peer reset %" PRIu64
+			"  peer half-closed %" PRIu64 "\n", t->peer_resets,
+			t->peer_half_closed);
+		return;
+	}
+	fprintf(f, "  closes       fin %" PRIu64 "  rst %" PRIu64 "  half %"
+		PRIu64 "  by server %" PRIu64 "  at run end %" PRIu64 "\n",
+		t->closes[GEN_CLOSE_FIN], t->closes[GEN_CLOSE_RST],
+		t->closes[GEN_CLOSE_HALF], t->closed_by_peer, t->closed_at_end);
+	if (cf->has_blackhole) {
+		char a[32];
+
+		addr_text(a, sizeof(a), cf->blackhole.addr, cf->blackhole.port);
+		fprintf(f, "  blackhole    %s attempted %" PRIu64
+			"  unanswered %" PRIu64 " (expected, not errors)\n", a,
+			t->bh_attempts, t->bh_timeouts);
+	}
+}
+
 void
 gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 {
@@ -481,6 +512,7 @@ gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 			t.requests, t.responses,
 			busy > 0 ? (double)t.responses / busy : 0.0,
 			t.rejected, t.idle_closed, t.evicted);
+	print_closes(r, f, &t);
 	fprintf(f, "  payload      rx %" PRIu64 " B (%.3f Gb/s)  tx %" PRIu64
 		" B (%.3f Gb/s)\n", t.rx_bytes,
 		busy > 0 ? (double)t.rx_bytes * 8 / busy / 1e9 : 0.0,
@@ -627,9 +659,18 @@ gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 	fprintf(f, "    \"tcp_retransmits_rto\": %" PRIu64
 		", \"tcp_retransmits_fast\": %" PRIu64
 		", \"tcp_retransmits_tlp\": %" PRIu64
-		", \"tcp_spurious_rto\": %" PRIu64 "\n  },\n",
+		", \"tcp_spurious_rto\": %" PRIu64 ",\n",
 		stat_value(r->st_rto), stat_value(r->st_fast),
 		stat_value(r->st_tlp), stat_value(r->st_spur));
+	fprintf(f, "    \"closes_fin\": %" PRIu64 ", \"closes_rst\": %" PRIu64
+		", \"closes_half\": %" PRIu64 ", \"closed_by_peer\": %" PRIu64
+		", \"closed_at_end\": %" PRIu64 ",\n",
+		t.closes[GEN_CLOSE_FIN], t.closes[GEN_CLOSE_RST],
+		t.closes[GEN_CLOSE_HALF], t.closed_by_peer, t.closed_at_end);
+	fprintf(f, "    \"blackhole_attempts\": %" PRIu64
+		", \"blackhole_timeouts\": %" PRIu64 ", \"peer_resets\": %"
+		PRIu64 ", \"peer_half_closed\": %" PRIu64 "\n  },\n",
+		t.bh_attempts, t.bh_timeouts, t.peer_resets, t.peer_half_closed);
 	fprintf(f, "  \"shortfall\": {\"fraction\": %.6f, \"why\": ", miss);
 	json_str(f, miss > 0 ? why + 2 : "");
 	fprintf(f, "},\n");
@@ -687,8 +728,10 @@ gen_report_verdict(struct gen_report *r, FILE *f)
 		ret = GEN_EXIT_THRESHOLD;
 	}
 	if (cf->fail_error_rate >= 0) {
-		uint64_t base = cf->role == GEN_CLIENT ? t.conn_attempts :
-			t.conn_established;
+		/* The --blackhole's expected timeouts are no attempts at
+		 * the service: out of the base, as out of the errors. */
+		uint64_t base = cf->role == GEN_CLIENT ?
+			t.conn_attempts - t.bh_timeouts : t.conn_established;
 		double rate = base ? (double)errors_of(&t) / (double)base :
 			(errors_of(&t) ? 1.0 : 0.0);
 

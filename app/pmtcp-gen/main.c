@@ -77,6 +77,25 @@ static const char usage_text[] =
 "  --expect-body BYTES    client: answers must have this many body bytes\n"
 "  --expect-body-crc32c X client: and this CRC32C (hex, e.g. 0x1b2c3d4e)\n"
 "\n"
+"Churn (client; each connection draws its fate at open, from --seed):\n"
+"  --close KIND|mix|fin=W,rst=W,half=W  how a connection ends after its\n"
+"                         last answer: fin (close, the default), rst\n"
+"                         (SO_LINGER 0, close: RST), half (shutdown\n"
+"                         SHUT_WR after the last request, the answer\n"
+"                         read to the server's FIN, then close; needs\n"
+"                         --requests-per-conn >= 1); mix: a third each;\n"
+"                         or weights. Counted by kind in the summary\n"
+"  --blackhole IP:PORT    a target whose SYNs are never answered (e.g. an\n"
+"                         address off-link behind a --gateway that drops\n"
+"                         it); with --blackhole-share, that share of the\n"
+"                         connections goes there and stays in SYN-SENT\n"
+"                         until --connect-timeout (or --tcp-syn-retries)\n"
+"                         ends it: counted as expected, not as errors; an\n"
+"                         answer or any other end is an error\n"
+"  --blackhole-share P%   the share of connections aimed at --blackhole\n"
+"  --seed N               seed of those draws (default 1): the same seed,\n"
+"                         lcores and options give the same draws\n"
+"\n"
 "Timeouts (milliseconds, 0 = none; each failure is counted by its kind):\n"
 "  --connect-timeout MS   client: SYN to established (default 3000)\n"
 "  --first-byte-timeout MS  client: request to first answer byte (5000)\n"
@@ -91,6 +110,10 @@ static const char usage_text[] =
 "                         unanswered then counts as a timeout (2000)\n"
 "  --max-connecting N     client: handshakes in flight per lcore (default\n"
 "                         the larger of 1024 and 50 ms of --cps)\n"
+"  --close-wait-ms MS     after the closes, wait up to MS for the stack to\n"
+"                         end every connection (TIME-WAIT, FINs resent\n"
+"                         under loss), so the pools at exit are back to\n"
+"                         where they started (0: no wait, the default)\n"
 "  --quiet                no per-second progress lines\n"
 "\n"
 "Stack (also in [stack]; [portN] addr= in files):\n"
@@ -219,6 +242,11 @@ static const struct option long_opts[] = {
 	{ "max-header-bytes", required_argument, NULL, 0 },
 	{ "drain-ms", required_argument, NULL, 0 },
 	{ "max-connecting", required_argument, NULL, 0 },
+	{ "close-wait-ms", required_argument, NULL, 0 },
+	{ "close", required_argument, NULL, 0 },
+	{ "blackhole", required_argument, NULL, 0 },
+	{ "blackhole-share", required_argument, NULL, 0 },
+	{ "seed", required_argument, NULL, 0 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -295,6 +323,85 @@ parse_fail_on(struct gen_conf *g, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* IP:PORT, the port 1..65535. */
+static int
+parse_target(const char *value, struct gen_server *s)
+{
+	const char *colon = value ? strrchr(value, ':') : NULL;
+	char host[64];
+	uint64_t v;
+
+	if (colon == NULL || (size_t)(colon - value) >= sizeof(host) ||
+	    parse_u64(colon + 1, 65535, &v) != 0 || v == 0)
+		return -EINVAL;
+	memcpy(host, value, (size_t)(colon - value));
+	host[colon - value] = '\0';
+	if (pmt_ipv4_parse_addr(host, &s->addr) != 0)
+		return -EINVAL;
+	s->port = (uint16_t)v;
+	return 0;
+}
+
+#define CLOSE_WANT "fin, rst, half, mix, or weights fin=W,rst=W,half=W"
+
+/* --close fin|rst|half|mix|KIND=W[,KIND=W...] */
+static int
+parse_close(struct gen_conf *g, const char *v, char *err, size_t errlen)
+{
+	uint32_t w[GEN_CLOSE_N] = { 0 };
+	char buf[128], *tok, *save = NULL;
+	uint64_t sum = 0;
+	unsigned int k;
+
+	if (v == NULL || strlen(v) >= sizeof(buf))
+		return bad(err, errlen, "close", v, CLOSE_WANT);
+	if (strcmp(v, "mix") == 0) {
+		for (k = 0; k < GEN_CLOSE_N; k++)
+			g->close_weight[k] = 1;
+		return 0;
+	}
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		uint64_t x = 1;
+
+		if (eq != NULL) {
+			*eq = '\0';
+			if (parse_u64(eq + 1, 1000000, &x) != 0)
+				return bad(err, errlen, "close", v, CLOSE_WANT);
+		}
+		for (k = 0; k < GEN_CLOSE_N; k++)
+			if (strcmp(tok, gen_close_names[k]) == 0)
+				break;
+		if (k == GEN_CLOSE_N || w[k] != 0)
+			return bad(err, errlen, "close", v, CLOSE_WANT);
+		w[k] = (uint32_t)x;
+		sum += x;
+	}
+	if (sum == 0)
+		return bad(err, errlen, "close", v, CLOSE_WANT);
+	memcpy(g->close_weight, w, sizeof(w));
+	return 0;
+}
+
+/* P% (or P): a share, 0 < P <= 100, in parts per million. */
+static int
+parse_share(const char *v, uint32_t *ppm)
+{
+	char *end;
+	double x;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno || (*end && strcmp(end, "%") != 0) || !(x > 0) || x > 100)
+		return -EINVAL;
+	*ppm = (uint32_t)(x * 10000 + 0.5);
+	return *ppm > 0 ? 0 : -EINVAL;
+}
+
 /* The timeout a key sets, or NULL. */
 static unsigned int *
 timeout_field(struct gen_conf *g, const char *key)
@@ -309,6 +416,7 @@ timeout_field(struct gen_conf *g, const char *key)
 		{ "idle-timeout", &g->idle_timeout_ms },
 		{ "request-timeout", &g->request_timeout_ms },
 		{ "drain-ms", &g->drain_ms },
+		{ "close-wait-ms", &g->close_wait_ms },
 	};
 	unsigned int i;
 
@@ -344,8 +452,6 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 			return bad(err, errlen, key, value,
 				   "client, server or both");
 	} else if (strcmp(key, "server") == 0) {
-		char host[64];
-		const char *colon = value ? strrchr(value, ':') : NULL;
 		struct gen_server *s;
 
 		if (g->n_servers == GEN_MAX_SERVERS) {
@@ -353,14 +459,8 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 			return -EINVAL;
 		}
 		s = &g->servers[g->n_servers];
-		if (colon == NULL || (size_t)(colon - value) >= sizeof(host) ||
-		    parse_u64(colon + 1, 65535, &v) != 0 || v == 0)
+		if (parse_target(value, s) != 0)
 			return bad(err, errlen, key, value, "IP:PORT");
-		memcpy(host, value, (size_t)(colon - value));
-		host[colon - value] = '\0';
-		if (pmt_ipv4_parse_addr(host, &s->addr) != 0)
-			return bad(err, errlen, key, value, "IP:PORT");
-		s->port = (uint16_t)v;
 		g->n_servers++;
 	} else if (strcmp(key, "port") == 0) {
 		/* P or P1-P2; repeatable: the server listens on each. */
@@ -509,6 +609,20 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 		if (value == NULL || !value[0] || errno || *end || x > UINT32_MAX)
 			return bad(err, errlen, key, value, "a 32-bit hex value");
 		g->expect_crc = (int64_t)x;
+	} else if (strcmp(key, "close") == 0) {
+		return parse_close(g, value, err, errlen);
+	} else if (strcmp(key, "blackhole") == 0) {
+		if (parse_target(value, &g->blackhole) != 0)
+			return bad(err, errlen, key, value, "IP:PORT");
+		g->has_blackhole = true;
+	} else if (strcmp(key, "blackhole-share") == 0) {
+		if (parse_share(value, &g->blackhole_ppm) != 0)
+			return bad(err, errlen, key, value,
+				   "a share, 0.0001%..100%");
+	} else if (strcmp(key, "seed") == 0) {
+		if (parse_u64(value, UINT64_MAX, &v) != 0)
+			return bad(err, errlen, key, value, "an unsigned integer");
+		g->seed = v;
 	} else if (strcmp(key, "quiet") == 0) {
 		g->quiet = value == NULL || strcmp(value, "0") != 0;
 	} else {
@@ -626,6 +740,14 @@ check_gen(struct gen_conf *g, const struct pmt_config *cfg)
 		return usage_error("a client needs --server IP:PORT");
 	if (g->role == GEN_SERVER && g->n_servers > 0)
 		return usage_error("--server is for clients; a server takes --port");
+	if (g->role == GEN_SERVER && (g->has_blackhole || g->blackhole_ppm))
+		return usage_error("--blackhole is for clients");
+	if (g->has_blackhole != (g->blackhole_ppm != 0))
+		return usage_error("--blackhole and --blackhole-share go together");
+	if (g->close_weight[GEN_CLOSE_HALF] && g->requests_per_conn == 0 &&
+	    g->role != GEN_SERVER)
+		return usage_error("--close half needs --requests-per-conn >= 1 "
+				   "(the half close follows the last request)");
 	if (g->role != GEN_SERVER && g->cps == 0 && g->concurrency == 0)
 		g->concurrency = 1;
 	if (g->proto == GEN_RAW && g->raw_mode == GEN_RAW_BULK &&
@@ -765,6 +887,33 @@ print_start(const struct gen_conf *g, unsigned int n)
 		       g->n_servers, proto);
 }
 
+#define SETTLE_NS 50000000ull
+
+/* One engine polled on its own lcore for SETTLE_NS. */
+static int
+settle_lcore(void *arg)
+{
+	struct pmt_engine *eng = pmt_engine_get(rte_lcore_id());
+	uint64_t until = gen_now() + SETTLE_NS;
+
+	RTE_SET_USED(arg);
+	while (eng != NULL && gen_now() < until)
+		pmt_engine_poll(eng);
+	return 0;
+}
+
+/*
+ * Poll every engine, each on its lcore, for a moment: the frames of
+ * start-up (ARP announcements) are delivered and freed, so the
+ * baseline is an idle stack's.
+ */
+static void
+settle_engines(void)
+{
+	rte_eal_mp_remote_launch(settle_lcore, NULL, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+}
+
 static int
 run_generator(struct gen_opts *o, unsigned int max_sockets)
 {
@@ -799,6 +948,11 @@ run_generator(struct gen_opts *o, unsigned int max_sockets)
 		return EXIT_FAILURE;
 	}
 	gen_clock_init();
+	/* Before the first socket: what the exit report compares with. */
+	if (getenv("PMTCP_GEN_STATS") != NULL) {
+		settle_engines();
+		pmt_pools_print(stdout, "baseline");
+	}
 	RTE_LCORE_FOREACH(lc) {
 		struct pmt_engine *eng = pmt_engine_get(lc);
 		unsigned int k;
@@ -891,6 +1045,30 @@ out:
 	return ret;
 }
 
+/*
+ * The generator's own pools at exit (PMTCP_GEN_STATS): payload windows
+ * the stack held until ACKed, and the templates they window; all back.
+ */
+static void
+print_gen_pools(unsigned int n)
+{
+	static const char *const kinds[] = { "gen_clone_c", "gen_clone_s",
+					     "gen_tpl_c", "gen_tpl_s" };
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned int i, k;
+
+	for (k = 0; k < RTE_DIM(kinds); k++)
+		for (i = 0; i < n; i++) {
+			struct rte_mempool *mp;
+
+			snprintf(name, sizeof(name), "%s%u", kinds[k], i);
+			mp = rte_mempool_lookup(name);
+			if (mp != NULL)
+				printf("pool %s in_use=%u\n", name,
+				       rte_mempool_in_use_count(mp));
+		}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -918,6 +1096,8 @@ main(int argc, char **argv)
 	opts.gen.expect_status = 2;
 	opts.gen.expect_body = -1;
 	opts.gen.expect_crc = -1;
+	opts.gen.close_weight[GEN_CLOSE_FIN] = 1;
+	opts.gen.seed = 1;
 	strcpy(opts.gen.method, "GET");
 	strcpy(opts.gen.path, "/");
 
@@ -988,8 +1168,10 @@ main(int argc, char **argv)
 		ret = run_stack_only(opts.gen.duration_s);
 	else
 		ret = run_generator(&opts, cfg.tcp_max_sockets);
-	if (opts.gen.role != GEN_ROLE_NONE && getenv("PMTCP_GEN_STATS") != NULL)
+	if (opts.gen.role != GEN_ROLE_NONE && getenv("PMTCP_GEN_STATS") != NULL) {
 		pmt_stats_print(stdout);
+		print_gen_pools(rte_lcore_count());
+	}
 	pmt_stack_close();
 	ring_link_free();
 	rte_eal_cleanup();

@@ -1,5 +1,6 @@
 /* stack.c: the stack's life: bring engines and ports up, run them, report, tear down. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_eal.h>
@@ -12,6 +13,8 @@
 
 #include "engine/pmt_engine.h"
 #include "net/pmt_net.h"
+#include "sock/pmt_sockt.h"
+#include "tcp/pmt_tcp_syncache.h"
 
 struct pmt_stack *pmt_the_stack;
 
@@ -163,6 +166,89 @@ pmt_stats_get(unsigned int i, const char **name, uint64_t *value)
 }
 
 void
+pmt_engine_usage(const struct pmt_engine *eng, struct pmt_engine_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (eng == NULL)
+		return;
+	u->mbufs = rte_mempool_in_use_count(eng->pool);
+	u->clones = rte_mempool_in_use_count(eng->tcp.clone_pool);
+	u->tcbs = pmt_tcb_in_use(eng);
+	u->tcb_idle = pmt_tcb_idle_in_use(eng);
+	u->syncache = pmt_syncache_in_use(eng);
+	u->ooo_mbufs = eng->tcp.ooo_mbufs;
+	/* The ARP cache's timers are its entries' life, not connections'. */
+	u->timers = (uint32_t)eng->wheel.n_armed - pmt_arp_timers_armed(eng);
+	u->fds = eng->tcp.fds_in_use;
+	u->tcp_exts = pmt_tcp_ext_in_use(eng);
+}
+
+/* pmt_pools_print()'s names, in struct pmt_engine_usage's order. */
+static const char *const usage_names[] = {
+	"mbuf", "clone", "tcb", "tcb_idle", "syncache", "ooo_mbuf", "timer",
+	"fd", "tcp_ext",
+};
+_Static_assert(RTE_DIM(usage_names) * sizeof(uint32_t) ==
+	       sizeof(struct pmt_engine_usage),
+	       "a name for every figure of struct pmt_engine_usage");
+
+void
+pmt_pools_print(FILE *f, const char *tag)
+{
+	struct pmt_stack *st = pmt_the_stack;
+	unsigned int i, k;
+
+	for (i = 0; st != NULL && i < st->n_engines; i++) {
+		struct pmt_engine_usage u;
+		uint32_t v[RTE_DIM(usage_names)];
+
+		/* What is out of each pool: a leak shows here at shutdown. */
+		pmt_engine_usage(st->engines[i], &u);
+		memcpy(v, &u, sizeof(v));
+		for (k = 0; k < RTE_DIM(usage_names); k++)
+			fprintf(f, "%s %s lcore=%u in_use=%" PRIu32 "\n", tag,
+				usage_names[k], st->engines[i]->lcore_id, v[k]);
+	}
+}
+
+/* TCBs in the socket table by state (idle forms aside). */
+static int
+count_state(void *arg, const struct pmt_flow_key *k, void *value)
+{
+	uint32_t *by_state = arg;
+	const struct pmt_tcb *tcb = value;
+
+	RTE_SET_USED(k);
+	if (!pmt_tcb_is_idle(value) && tcb->state < PMT_TCPS_N)
+		by_state[tcb->state]++;
+	return 0;
+}
+
+/*
+ * The TCBs still in each engine's table, by state: what a leak check
+ * that finds TCBs at exit wants to know first.
+ */
+static void
+print_tcb_states(FILE *f, const struct pmt_stack *st)
+{
+	unsigned int i, s;
+
+	for (i = 0; i < st->n_engines; i++) {
+		struct pmt_engine *eng = st->engines[i];
+		uint32_t by_state[PMT_TCPS_N] = { 0 };
+
+		if (pmt_tcb_in_use(eng) == 0)
+			continue;
+		pmt_sockt_walk(eng->tcp.table, count_state, by_state);
+		for (s = 0; s < PMT_TCPS_N; s++)
+			if (by_state[s])
+				fprintf(f, "tcb_state lcore=%u %s=%" PRIu32 "\n",
+					eng->lcore_id, pmt_tcp_state_names[s],
+					by_state[s]);
+	}
+}
+
+void
 pmt_stats_print(FILE *f)
 {
 	struct pmt_stack *st = pmt_the_stack;
@@ -178,21 +264,8 @@ pmt_stats_print(FILE *f)
 	}
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->n_engines; i++) {
-		struct pmt_engine *eng = st->engines[i];
-
-		/* What is out of each pool: a leak shows here at shutdown. */
-		fprintf(f, "pool mbuf lcore=%u in_use=%u\n", eng->lcore_id,
-			rte_mempool_in_use_count(eng->pool));
-		fprintf(f, "pool clone lcore=%u in_use=%u\n", eng->lcore_id,
-			rte_mempool_in_use_count(eng->tcp.clone_pool));
-		fprintf(f, "pool tcb lcore=%u in_use=%u\n", eng->lcore_id,
-			pmt_tcb_in_use(eng));
-		fprintf(f, "pool tcb_idle lcore=%u in_use=%u\n", eng->lcore_id,
-			pmt_tcb_idle_in_use(eng));
-		fprintf(f, "pool tcp_ext lcore=%u in_use=%u\n", eng->lcore_id,
-			pmt_tcp_ext_in_use(eng));
-	}
+	pmt_pools_print(f, "pool");
+	print_tcb_states(f, st);
 	for (i = 0; i < st->n_engines; i++)
 		pmt_arp_print(st->engines[i], f);
 }

@@ -538,6 +538,18 @@ pmt_arp_print(struct pmt_engine *eng, FILE *f)
 	}
 }
 
+uint32_t
+pmt_arp_timers_armed(const struct pmt_engine *eng)
+{
+	const struct pmt_arp_table *t = &eng->arp;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < t->n_entries; i++)
+		if (pmt_timer_armed(&t->entries[i].timer))
+			n++;
+	return n;
+}
+
 int
 pmt_neighbor_resolve(struct pmt_engine *eng, uint32_t addr, uint32_t from)
 {

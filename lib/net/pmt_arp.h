@@ -54,6 +54,9 @@ struct pmt_engine;
 int pmt_arp_init(struct pmt_engine *eng, unsigned int n_entries);
 void pmt_arp_fini(struct pmt_engine *eng);
 
+/* Timers the ARP cache has armed on the engine's wheel. */
+uint32_t pmt_arp_timers_armed(const struct pmt_engine *eng);
+
 /* Handle a received ARP frame (Ethernet header still on); consumes @m. */
 void pmt_arp_input(struct pmt_engine *eng, uint16_t iface,
 		   struct rte_mbuf *m);

@@ -26,6 +26,7 @@ fd_alloc(struct pmt_engine *eng, struct pmt_tcb *tcb)
 		return -EMFILE;
 	}
 	te->fds[fd] = tcb;
+	te->fds_in_use++;
 	tcb->fd = (int32_t)fd;
 	return (int)fd;
 }
@@ -36,6 +37,7 @@ fd_release(struct pmt_engine *eng, uint32_t fd)
 	struct pmt_tcp_engine *te = &eng->tcp;
 
 	te->fds[fd] = NULL;
+	te->fds_in_use--;
 	te->fd_next[fd] = te->fd_free;
 	te->fd_free = fd + 1;
 }

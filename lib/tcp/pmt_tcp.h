@@ -265,6 +265,7 @@ struct pmt_tcp_engine {
 	uint32_t n_fds;
 	uint32_t fd_free;		/* head of the free list, index + 1 */
 	uint32_t fd_fresh;		/* descriptors ever handed out */
+	uint32_t fds_in_use;		/* descriptors held (pmt_engine_usage) */
 	uint32_t *fd_next;		/* free list links */
 	uint16_t n_listen;
 	struct pmt_tcb *listen[PMT_TCP_MAX_LISTEN];
