@@ -646,6 +646,19 @@ est(struct conn *c, void (*cfg_fn)(struct pmt_config *))
 	passive_open(c, &full_syn, 0);
 }
 
+/* Choose @algo for the connection (PMT_TCP_CONGESTION) and check it took. */
+static void
+use_cc(struct conn *c, int algo)
+{
+	int v = -1;
+
+	ck_assert_int_eq(pmt_setsockopt(c->t->eng, c->fd, PMT_TCP_CONGESTION,
+					algo), 0);
+	ck_assert_int_eq(pmt_getsockopt(c->t->eng, c->fd, PMT_TCP_CONGESTION,
+					&v), 0);
+	ck_assert_int_eq(v, algo);
+}
+
 /* ================= opening ================= */
 
 START_TEST(passive_open_negotiates_options)
@@ -3053,6 +3066,7 @@ START_TEST(fast_retransmit_and_newreno)
 
 	est(&c, NULL);
 	t = c.t;
+	use_cc(&c, PMT_CC_NEWRENO);	/* these are NewReno's numbers */
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	for (i = 0; i < 10; i++)
@@ -3138,6 +3152,7 @@ START_TEST(single_loss_limited_transmit_fast_retransmit)
 
 	est(&c, NULL);
 	t = c.t;
+	use_cc(&c, PMT_CC_NEWRENO);	/* these are NewReno's numbers */
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 20 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 19);	/* the initial window */
@@ -3240,6 +3255,7 @@ START_TEST(newreno_partial_acks_then_impatient_rto)
 
 	est(&c, NULL);
 	t = c.t;
+	use_cc(&c, PMT_CC_NEWRENO);	/* these are NewReno's numbers */
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
