@@ -127,11 +127,11 @@ static const struct cc_ops newreno_ops = {
 /* --- CUBIC's ext --- */
 
 /*
- * The connection's ext for CUBIC. @must (a congestion event, slow start
- * passing the initial window): ask the engine, which counts
- * tcp_ext_none when it has none. Otherwise (an ACK in congestion
- * avoidance after the ext went back) only when the slab has room, so an
- * exhausted slab is not asked, and counted, on every ACK.
+ * The connection's ext for CUBIC. @must (a congestion event): ask the
+ * engine, which counts tcp_ext_none when it has none: that event is
+ * handled as Reno would. Otherwise (growth on an ACK) only when the
+ * slab has room, so an exhausted slab is not asked, and counted, on
+ * every ACK.
  */
 static struct pmt_tcp_ext *
 cubic_ext(struct pmt_tcb *tcb, bool must)
@@ -269,7 +269,7 @@ cubic_slow_start(struct pmt_tcb *tcb, uint32_t acked)
 	 */
 	if (x == NULL &&
 	    (uint64_t)pmt_tcp_flight(tcb) + acked > initial_window(mss))
-		x = cubic_ext(tcb, tcb->cwnd <= 2 * initial_window(mss));
+		x = cubic_ext(tcb, false);
 	if (x != NULL && x->hy.phase != PMT_HY_DONE)
 		hystart_ack(tcb, &x->hy, acked);
 	else
