@@ -25,8 +25,18 @@ struct pmt_hystart {
 	uint8_t samples;	/* rttSampleCount (saturates) */
 	uint8_t css_rounds;	/* rounds begun in CSS */
 	uint8_t phase;		/* enum pmt_hystart_phase */
-	uint8_t undo_phase;	/* phase before an RTO, for its undo (RFC 4015) */
+	uint8_t rto;		/* PMT_CC_RTO | the phase before the RTO */
 };
+
+/*
+ * hy.rto: an RTO reset CUBIC's curve (RFC 9438 4.8: K = 0 from the
+ * window at the start of the next congestion avoidance), which the next
+ * ACK in congestion avoidance applies; until then W_max is kept, so
+ * that a spurious RTO's undo (RFC 4015) loses nothing. The low bits
+ * keep the HyStart++ phase the RTO ended, for the same undo.
+ */
+#define PMT_CC_RTO 0x80
+#define PMT_CC_RTO_PHASE 0x03
 
 _Static_assert(sizeof(struct pmt_hystart) == 20, "HyStart++ state is 20 bytes");
 
@@ -62,8 +72,7 @@ struct pmt_tcp_ext {
 	/* --- congestion control (tcp_cc.c) --- */
 	struct pmt_cubic cubic;
 	struct pmt_hystart hy;
-	uint32_t cc_undo_w_max;		/* CUBIC's W_max before an RTO, for its undo */
-	uint64_t cc_ack_us;		/* last ACK in congestion avoidance (engine clock) */
+	uint32_t cc_ack_ms;		/* last ACK in congestion avoidance (engine clock, ms) */
 };
 
 #endif /* PMT_TCP_EXT_H */

@@ -280,8 +280,8 @@ static void
 cubic_cong_avoid(struct pmt_tcb *tcb, uint32_t acked)
 {
 	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
-	uint64_t now = tcb->eng->now, idle;
-	uint32_t mss = tcb->t_maxseg;
+	uint64_t now = tcb->eng->now;
+	uint32_t mss = tcb->t_maxseg, now_ms = (uint32_t)(now / 1000), idle;
 
 	/* As in slow start: only a connection that uses more than the
 	 * initial window takes an ext here (after an RTO, after its ext
@@ -300,16 +300,23 @@ cubic_cong_avoid(struct pmt_tcb *tcb, uint32_t acked)
 	 * kept out of t by moving the epoch on, as Linux does on restart.
 	 */
 	if ((uint64_t)pmt_tcp_flight(tcb) + acked + mss <= tcb->cwnd) {
-		idle = x->cc_ack_us != 0 ? now - x->cc_ack_us : 0;
-		if (x->cubic.epoch_us != 0 && (int64_t)idle > 0) {
-			x->cubic.epoch_us += idle;
+		idle = now_ms - x->cc_ack_ms;	/* serial: the clock wraps */
+		if (x->cubic.epoch_us != 0 && x->cc_ack_ms != 0 &&
+		    (int32_t)idle > 0) {
+			x->cubic.epoch_us += (uint64_t)idle * 1000;
 			if (x->cubic.epoch_us == 0)
 				x->cubic.epoch_us = 1;
 		}
-		x->cc_ack_us = now;
+		x->cc_ack_ms = now_ms;
 		return;
 	}
-	x->cc_ack_us = now;
+	x->cc_ack_ms = now_ms;
+	if (x->hy.rto & PMT_CC_RTO) {
+		/* RFC 9438 4.8: the first congestion avoidance after an
+		 * RTO: W_max = cwnd now, K = 0 (epoch_start()). */
+		x->cubic.w_max = 0;
+		x->hy.rto = 0;
+	}
 	/* RFC 9438 4.2-4.5: W_cubic(t + RTT), the Reno-friendly W_est. */
 	tcb->cwnd = pmt_cubic_ack(&x->cubic, tcb->cwnd, mss, acked, now,
 				  tcb->srtt >> 3);
@@ -324,6 +331,7 @@ cubic_ssthresh(struct pmt_tcb *tcb, uint32_t flight)
 		return reno_ssthresh(tcb, flight);
 	/* RFC 9406 4.2: a loss ends HyStart++, SS or CSS, for good. */
 	x->hy.phase = PMT_HY_DONE;
+	x->hy.rto = 0;	/* this loss sets W_max, whatever an RTO left */
 	/*
 	 * RFC 9438 4.6, 4.7: W_max (with fast convergence) and ssthresh =
 	 * FlightSize * beta_cubic, at least 2 SMSS; the epoch restarts at
@@ -349,45 +357,42 @@ cubic_rto(struct pmt_tcb *tcb, uint32_t flight)
 	 */
 	if (x == NULL)
 		return reno_ssthresh(tcb, flight);
-	/* What an undo puts back (RFC 4015; pmt_cc_spurious_rto()). */
-	x->cc_undo_w_max = x->cubic.w_max;
-	x->hy.undo_phase = x->hy.phase;
-	x->hy.phase = PMT_HY_DONE;
 	/*
 	 * RFC 9438 4.8: ssthresh with beta_cubic as at a loss; in the
 	 * first congestion avoidance after the timeout K = 0, W_max and
-	 * W_est are the window at its start (epoch_start() makes W_max
-	 * max(0, cwnd) then).
+	 * W_est are the window at its start: marked here, applied there,
+	 * so that until then an undo (RFC 4015) finds W_max as it was.
 	 */
-	ss = (uint32_t)((uint64_t)flight * PMT_CUBIC_BETA_1024 / 1024);
-	ss = RTE_MAX(ss, 2u * tcb->t_maxseg);
-	x->cubic.w_max = 0;
+	x->hy.rto = PMT_CC_RTO | (x->hy.phase & PMT_CC_RTO_PHASE);
+	x->hy.phase = PMT_HY_DONE;
 	x->cubic.epoch_us = 0;
-	return ss;
+	ss = (uint32_t)((uint64_t)flight * PMT_CUBIC_BETA_1024 / 1024);
+	return RTE_MAX(ss, 2u * tcb->t_maxseg);
 }
 
 static void
 cubic_undo(struct pmt_tcb *tcb)
 {
 	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+	uint8_t phase;
 
-	if (x == NULL)
-		return;	/* never had one: Reno state only */
+	if (x == NULL || !(x->hy.rto & PMT_CC_RTO))
+		return;	/* no ext at the RTO: Reno state only */
 	/*
-	 * The timeout was spurious: the W_max it forgot comes back, so
-	 * the curve aims at the window before it again (Linux keeps
-	 * nothing: it undoes cwnd and ssthresh only and, since the RTO
-	 * reset its state, starts a new curve at W_max = cwnd; that is
-	 * the RTO's reaction half kept). A new epoch starts from the
-	 * restored cwnd at the next ACK in congestion avoidance: the one
-	 * before the RTO counted time the RTO spent. HyStart++ resumes
-	 * if the RTO came in the initial slow start, with a new round.
+	 * The timeout was spurious: W_max stays what it was, so the
+	 * curve aims at the window before it again (Linux keeps nothing:
+	 * it undoes cwnd and ssthresh only and, since the RTO reset its
+	 * state, starts a new curve at W_max = cwnd). A new epoch starts
+	 * from the restored cwnd at the next ACK in congestion avoidance:
+	 * the one before the RTO counted time the RTO spent. HyStart++
+	 * resumes if the RTO came in the initial slow start, with a new
+	 * round.
 	 */
-	x->cubic.w_max = x->cc_undo_w_max;
+	phase = x->hy.rto & PMT_CC_RTO_PHASE;
+	x->hy.rto = 0;
 	x->cubic.epoch_us = 0;
-	if (x->hy.undo_phase != PMT_HY_DONE && tcb->ssthresh == UINT32_MAX)
-		hystart_start(tcb, &x->hy, x->hy.undo_phase);
-	x->hy.undo_phase = PMT_HY_DONE;
+	if (phase != PMT_HY_DONE && tcb->ssthresh == UINT32_MAX)
+		hystart_start(tcb, &x->hy, phase);
 }
 
 static void
@@ -430,8 +435,7 @@ pmt_cc_ext_init(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 {
 	pmt_cubic_init(&x->cubic);
 	memset(&x->hy, 0, sizeof(x->hy));
-	x->cc_undo_w_max = 0;
-	x->cc_ack_us = 0;
+	x->cc_ack_ms = 0;
 	ops_of(tcb)->init(tcb, x);
 }
 

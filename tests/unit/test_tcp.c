@@ -5404,8 +5404,8 @@ END_TEST
 
 /*
  * A spurious RTO under CUBIC (RFC 4015 with RFC 3522 detection): the
- * timeout forgot W_max for K = 0 (RFC 9438 4.8); the undo restores it
- * with cwnd and ssthresh.
+ * timeout marks the curve for K = 0 (RFC 9438 4.8) but keeps W_max;
+ * the undo takes the mark back with cwnd and ssthresh.
  */
 START_TEST(cubic_spurious_rto_undo_restores_w_max)
 {
@@ -5435,15 +5435,23 @@ START_TEST(cubic_spurious_rto_undo_restores_w_max)
 	tstack_advance(t, tcb->rto);
 	drain(t);
 	ck_assert_uint_eq(tcb->cwnd, MSS_TS);
-	ck_assert_uint_eq(x->cubic.w_max, 0);
+	/* RFC 9438 4.8's K = 0 is marked for the next congestion
+	 * avoidance; W_max is kept until then. */
+	ck_assert(x->hy.rto & PMT_CC_RTO);
+	ck_assert_uint_eq(x->cubic.w_max, w_max);
 	ck_assert_uint_lt(tcb->ssthresh, ssthresh);
 	/* The originals' ACK echoes their TSval: spurious. */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = f.end[0], .flags = ACK,
 	       .wnd = UINT16_MAX, .tsecr = ts_sent);
 	ck_assert_uint_eq(tstack_stat(t, "tcp_spurious_rto"), 1);
 	ck_assert_uint_eq(tcb->ssthresh, pipe_prev);
+	ck_assert_uint_eq(x->hy.rto, 0);
 	ck_assert_uint_eq(x->cubic.w_max, w_max);
 	ck_assert_uint_eq(x->cubic.epoch_us, 0);	/* a new epoch next */
+	/* The next round aims at the old W_max again (K > 0), not at a
+	 * curve from this window. */
+	cc_round(&c, &f, CC_RTT, false);
+	ck_assert_uint_eq(x->cubic.w_max, RTE_MAX(w_max, x->cubic.cwnd_epoch));
 	drain(t);
 	tstack_free(t);
 }
