@@ -177,6 +177,12 @@ struct pmt_config {
 	 * falls back to NewReno (RFC 6582) on every connection.
 	 */
 	unsigned int tcp_sack;
+	/**
+	 * Congestion control of new sockets, an enum pmt_cc_algo: the key
+	 * tcp-congestion takes "cubic" (the default) or "newreno";
+	 * PMT_TCP_CONGESTION changes it per socket.
+	 */
+	unsigned int tcp_congestion;
 	/** Internal: how many ports "addr" set; flags override file ports. */
 	unsigned int n_addr_set;
 };
@@ -195,7 +201,8 @@ void pmt_config_defaults(struct pmt_config *cfg);
  *                tx-drain-us, arp-reachable-ms, arp-retry-ms, arp-retries,
  *                arp-pending, arp-entries, impair-rx / impair-tx
  *                ("[PORT:]SPEC", see pmt_impair_parse(); no PORT: all
- *                ports), impair ("rx:..." or "tx:..."), impair-seed.
+ *                ports), impair ("rx:..." or "tx:..."), impair-seed,
+ *                tcp-congestion ("cubic" or "newreno"), the tcp-* numbers.
  *                Port keys: addr (appends), impair-rx, impair-tx.
  * @param err     receives a one-line message on error (may be NULL).
  * @return 0; -ENOENT for an unknown key or section (so a program can try
@@ -308,6 +315,25 @@ enum pmt_sockopt {
 	PMT_TCP_MAXSEG,		/**< get only: the effective send MSS */
 	PMT_TCP_CORK,		/**< 1: hold partial segments until uncorked or flushed */
 	PMT_TCP_STATE,		/**< get only: RFC 9293 state, 0 CLOSED .. 10 TIME-WAIT */
+	/**
+	 * Congestion control, an enum pmt_cc_algo (default: the stack key
+	 * tcp-congestion). Settable before connect() or listen() (a
+	 * listener's connections inherit it) and on an open connection,
+	 * where the new algorithm starts from the current cwnd and ssthresh
+	 * with its own state reset; -EINVAL for an unknown value.
+	 */
+	PMT_TCP_CONGESTION,
+};
+
+/** Congestion-control algorithms (PMT_TCP_CONGESTION, tcp-congestion). */
+enum pmt_cc_algo {
+	/**
+	 * CUBIC (RFC 9438; beta 0.7, fast convergence), HyStart++ (RFC
+	 * 9406) in the initial slow start. The default.
+	 */
+	PMT_CC_CUBIC = 0,
+	/** NewReno (RFC 5681, 6582): halve on loss, one SMSS per RTT. */
+	PMT_CC_NEWRENO = 1,
 };
 
 /** One readiness event. */

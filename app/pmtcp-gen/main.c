@@ -150,6 +150,8 @@ static const char usage_text[] =
 "  --tcp-ooo-engine-mbufs N  out-of-order mbufs per lcore (a quarter of mbufs)\n"
 "  --tcp-sack 0|1         offer and use SACK (RFC 2018; default 1); 0:\n"
 "                         NewReno recovery only\n"
+"  --tcp-congestion cubic|newreno   congestion control of every socket\n"
+"                         (default cubic: RFC 9438 with HyStart++)\n"
 "  --offloads 0|1 --tso 0|1   the ports' checksum / segmentation offloads\n"
 "  --impair rx:SPEC|tx:SPEC  impair what every port receives / sends\n"
 "                         (repeatable; rx:1:SPEC for port 1 only), e.g.\n"
@@ -208,6 +210,7 @@ static const struct option long_opts[] = {
 	{ "tcp-ooo-max-segs", required_argument, NULL, 0 },
 	{ "tcp-ooo-engine-mbufs", required_argument, NULL, 0 },
 	{ "tcp-sack", required_argument, NULL, 0 },
+	{ "tcp-congestion", required_argument, NULL, 0 },
 	/* generator keys */
 	{ "role", required_argument, NULL, 0 },
 	{ "server", required_argument, NULL, 0 },

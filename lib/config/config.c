@@ -12,6 +12,8 @@
 
 #include "pmtcp.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static int
 fail(char *err, size_t len, int ret, const char *fmt, ...)
 {
@@ -71,6 +73,7 @@ pmt_config_defaults(struct pmt_config *cfg)
 	cfg->tcp_ooo_max_segs = 64;
 	cfg->tcp_ooo_engine_mbufs = 0;	/* a quarter of the pool */
 	cfg->tcp_sack = 1;
+	cfg->tcp_congestion = PMT_CC_CUBIC;
 }
 
 int
@@ -265,6 +268,39 @@ static const struct {
 	{ "tcp-sack", offsetof(struct pmt_config, tcp_sack), 0, 1 },
 };
 
+/* Stack keys that name one of a few words: name, field, the words by value. */
+static const char *const cc_names[] = {
+	[PMT_CC_CUBIC] = "cubic",
+	[PMT_CC_NEWRENO] = "newreno",
+};
+
+static const struct {
+	const char *key;
+	size_t off;
+	const char *const *words;
+	unsigned int n_words;
+	const char *want;		/* for the error message */
+} word_keys[] = {
+	{ "tcp-congestion", offsetof(struct pmt_config, tcp_congestion),
+	  cc_names, ARRAY_LEN(cc_names), "cubic or newreno" },
+};
+
+static int
+set_word(struct pmt_config *cfg, unsigned int i, const char *value,
+	 char *err, size_t errlen)
+{
+	unsigned int w;
+
+	for (w = 0; value != NULL && w < word_keys[i].n_words; w++) {
+		if (strcmp(value, word_keys[i].words[w]) == 0) {
+			*(unsigned int *)((char *)cfg + word_keys[i].off) = w;
+			return 0;
+		}
+	}
+	return fail(err, errlen, -EINVAL, "bad %s '%s': want %s",
+		    word_keys[i].key, value ? value : "", word_keys[i].want);
+}
+
 int
 pmt_config_set(struct pmt_config *cfg, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen)
@@ -335,6 +371,9 @@ pmt_config_set(struct pmt_config *cfg, const char *section, const char *key,
 				    value ? value : "");
 		return 0;
 	}
+	for (i = 0; i < ARRAY_LEN(word_keys); i++)
+		if (strcmp(key, word_keys[i].key) == 0)
+			return set_word(cfg, i, value, err, errlen);
 	for (i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
 		if (strcmp(key, uint_keys[i].key) != 0)
 			continue;

@@ -163,6 +163,9 @@ pmt_listen_child(struct pmt_tcb *l, const struct pmt_flow_key *k)
 	tcb->key = *k;
 	tcb->flags |= l->flags & (PMT_TF_NODELAY | PMT_TF_KEEPALIVE |
 				  PMT_TF_CORK);
+	/* The listener's congestion control, not the stack's default. */
+	tcb->flags = (tcb->flags & ~(uint32_t)PMT_TF_CC_NEWRENO) |
+		(l->flags & PMT_TF_CC_NEWRENO);
 	tcb->snd_buf = l->snd_buf;
 	tcb->rcv_buf = l->rcv_buf;
 	tcb->linger_s = l->linger_s;
@@ -841,6 +844,8 @@ pmt_setsockopt(struct pmt_engine *eng, int fd, enum pmt_sockopt opt,
 		else
 			tcb->flags &= ~(uint32_t)PMT_TF_REUSEADDR;
 		return 0;
+	case PMT_TCP_CONGESTION:
+		return pmt_cc_select(tcb, value);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -886,6 +891,9 @@ pmt_getsockopt(struct pmt_engine *eng, int fd, enum pmt_sockopt opt,
 		return 0;
 	case PMT_TCP_STATE:
 		*value = tcb->state;
+		return 0;
+	case PMT_TCP_CONGESTION:
+		*value = pmt_cc_algo(tcb);
 		return 0;
 	default:
 		return -ENOPROTOOPT;

@@ -125,6 +125,9 @@
 	X(tcp_no_tcb)			\
 	X(tcp_ext_allocs)		\
 	X(tcp_ext_none)			\
+	X(tcp_hystart_css)		\
+	X(tcp_hystart_ss_resume)	\
+	X(tcp_hystart_ca)		\
 	X(tcp_time_wait_reuse)		\
 	X(tcp_time_wait_reuse_active)	\
 	X(tcp_time_wait_recycled)	\

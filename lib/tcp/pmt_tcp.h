@@ -85,6 +85,8 @@ enum pmt_tcpt {
 /* RFC 3042: Limited Transmit segments sent since the last new ACK (0-2). */
 #define PMT_TF_LT_SHIFT 23
 #define PMT_TF_LT_MASK (3u << PMT_TF_LT_SHIFT)
+/* The connection's congestion control is NewReno, not CUBIC (tcp_cc.c). */
+#define PMT_TF_CC_NEWRENO 0x2000000
 /* RFC 8985 7: the REXMT timer is the tail-loss probe's PTO. */
 #define PMT_TF_PTO 0x4000000
 
@@ -488,17 +490,45 @@ void pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us);
 void pmt_tcp_rtt_spurious(struct pmt_tcb *tcb, uint32_t rtt_us);
 uint32_t pmt_tcp_rto_backoff(const struct pmt_tcb *tcb);
 
-/* --- congestion control (tcp_cc.c): NewReno, RFC 5681 / 6582 --- */
+/*
+ * --- congestion control (tcp_cc.c) ---
+ * Per socket, CUBIC (RFC 9438, the default) with HyStart++ (RFC 9406)
+ * or NewReno (RFC 5681); both recover from loss with NewReno's fast
+ * recovery (RFC 6582) unless SACK recovery drives it.
+ */
 void pmt_cc_init(struct pmt_tcb *tcb);
+/* @acked new bytes acknowledged outside recovery: slow start or congestion avoidance. */
 void pmt_cc_ack(struct pmt_tcb *tcb, uint32_t acked);
-/* Third duplicate ACK: enter fast recovery; @lt_bytes sent by Limited Transmit. */
+/*
+ * A congestion event (a fast retransmit, NewReno or SACK-based; a RACK
+ * loss): @return the algorithm's new ssthresh from FlightSize less
+ * @lt_bytes sent by Limited Transmit (NewReno max(FlightSize/2, 2 SMSS),
+ * CUBIC max(0.7 FlightSize, 2 SMSS)), and move the algorithm's own state
+ * (CUBIC W_max and epoch, HyStart++ ends). Call once per event; it sets
+ * neither ssthresh nor cwnd.
+ */
+uint32_t pmt_cc_ssthresh(struct pmt_tcb *tcb, uint32_t lt_bytes);
+/*
+ * Third duplicate ACK: enter fast recovery; @lt_bytes sent by Limited
+ * Transmit. ssthresh = pmt_cc_ssthresh(), recover = SND.MAX,
+ * cwnd = ssthresh + 3 SMSS, PMT_TF_IN_RECOVERY.
+ */
 void pmt_cc_enter_recovery(struct pmt_tcb *tcb, uint32_t lt_bytes);
 void pmt_cc_dupack(struct pmt_tcb *tcb);	/* a duplicate ACK in recovery */
 void pmt_cc_partial_ack(struct pmt_tcb *tcb, uint32_t acked);
 void pmt_cc_recovery_done(struct pmt_tcb *tcb);
+/* The RTO fired (tcb->rxtshift already counts it). */
 void pmt_cc_timeout(struct pmt_tcb *tcb);
 /* RFC 4015 3.2 step (5): a spurious RTO detected by the ACK of @acked bytes. */
 void pmt_cc_spurious_rto(struct pmt_tcb *tcb, uint32_t acked);
+/* An RTT sample of @rtt_us (from pmt_tcp_rtt_update): HyStart++'s input. */
+void pmt_cc_rtt_sample(struct pmt_tcb *tcb, uint32_t rtt_us);
+/* Initialise the congestion-control part of @x, a new ext of @tcb. */
+void pmt_cc_ext_init(struct pmt_tcb *tcb, struct pmt_tcp_ext *x);
+/* The connection's algorithm (enum pmt_cc_algo). */
+int pmt_cc_algo(const struct pmt_tcb *tcb);
+/* Choose @algo (enum pmt_cc_algo) for @tcb; its state starts afresh. 0 or -EINVAL. */
+int pmt_cc_select(struct pmt_tcb *tcb, int algo);
 
 /* Bytes in flight. */
 static inline uint32_t

@@ -8,6 +8,39 @@
 #include "tcp/pmt_tcp_sack.h"
 
 /*
+ * HyStart++ (RFC 9406), the initial slow start's exit (tcp_cc.c). RTTs
+ * in microseconds; UINT32_MAX stands for the RFC's "infinity".
+ */
+enum pmt_hystart_phase {
+	PMT_HY_DONE = 0,	/* not in the initial slow start (or NewReno) */
+	PMT_HY_SS,		/* standard slow start, watching the RTT */
+	PMT_HY_CSS,		/* Conservative Slow Start (RFC 9406 4.2) */
+};
+
+struct pmt_hystart {
+	uint32_t window_end;	/* the round ends when SND.UNA passes it */
+	uint32_t last_min_rtt;	/* lastRoundMinRTT */
+	uint32_t cur_min_rtt;	/* currentRoundMinRTT */
+	uint32_t css_base_rtt;	/* cssBaselineMinRtt */
+	uint8_t samples;	/* rttSampleCount (saturates) */
+	uint8_t css_rounds;	/* rounds begun in CSS */
+	uint8_t phase;		/* enum pmt_hystart_phase */
+	uint8_t rto;		/* PMT_CC_RTO | the phase before the RTO */
+};
+
+/*
+ * hy.rto: an RTO reset CUBIC's curve (RFC 9438 4.8: K = 0 from the
+ * window at the start of the next congestion avoidance), which the next
+ * ACK in congestion avoidance applies; until then W_max is kept, so
+ * that a spurious RTO's undo (RFC 4015) loses nothing. The low bits
+ * keep the HyStart++ phase the RTO ended, for the same undo.
+ */
+#define PMT_CC_RTO 0x80
+#define PMT_CC_RTO_PHASE 0x03
+
+_Static_assert(sizeof(struct pmt_hystart) == 20, "HyStart++ state is 20 bytes");
+
+/*
  * What a connection needs once it moves enough data to lose some: the
  * SACK scoreboard (RFC 6675), RACK-TLP (RFC 8985) and the congestion
  * controller's state (CUBIC, RFC 9438; HyStart++, RFC 9406). A
@@ -58,6 +91,8 @@ struct pmt_tcp_ext {
 
 	/* --- congestion control (tcp_cc.c) --- */
 	struct pmt_cubic cubic;
+	struct pmt_hystart hy;
+	uint32_t cc_ack_ms;		/* last ACK in congestion avoidance (engine clock, ms) */
 };
 
 #endif /* PMT_TCP_EXT_H */

@@ -95,7 +95,8 @@ pmt_cubic_ack(struct pmt_cubic *cs, uint32_t cwnd, uint32_t mss,
 
 	if (cs->epoch_us == 0)
 		epoch_start(cs, cwnd, mss, now_us);
-	t = now_us > cs->epoch_us ? now_us - cs->epoch_us : 0;
+	/* Serial arithmetic: the engine's clock may start anywhere. */
+	t = (int64_t)(now_us - cs->epoch_us) > 0 ? now_us - cs->epoch_us : 0;
 
 	/*
 	 * RFC 9438 4.3: the Reno-friendly estimate grows alpha_cubic

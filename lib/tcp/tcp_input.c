@@ -956,6 +956,16 @@ rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 		if (pmt_seq_gt(seg->ack, tcb->rtseq)) {
 			pmt_tcp_rtt_update(tcb, (uint32_t)(eng->now - tcb->rttime));
 			tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
+		} else if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
+			   seg->tsecr != 0) {
+			/* HyStart++ judges a round by 8 samples or more
+			 * (RFC 9406 4.2): every ACK's echo is one, for it
+			 * alone (the RTO keeps one sample per round). */
+			uint32_t ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
+
+			if ((int32_t)ms >= 0 &&
+			    ms <= eng->stack->cfg.tcp_rto_max_ms)
+				pmt_cc_rtt_sample(tcb, ms * 1000);
 		}
 		return;
 	}

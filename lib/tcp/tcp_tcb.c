@@ -87,11 +87,11 @@ pmt_tcp_ext_get(struct pmt_tcb *tcb)
 	}
 	memset(x, 0, sizeof(*x));
 	pmt_sack_init(&x->sb);
-	pmt_cubic_init(&x->cubic);
 	x->high_rxt = tcb->snd_una;
 	x->rescue_rxt = tcb->snd_una;
 	x->recovery_point = tcb->snd_una;
 	tcb->ext = (uint32_t)(((char *)x - s->base) / s->size) + 1;
+	pmt_cc_ext_init(tcb, x);
 	PMT_STAT_INC(tcb->eng, tcp_ext_allocs);
 	return x;
 }
@@ -325,6 +325,8 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	tcb->peer_mss = 536;	/* RFC 9293 3.7.1: without the option */
 	tcb->t_maxseg = 536;
 	tcb->linger_s = 0xffff;
+	if (cfg->tcp_congestion == PMT_CC_NEWRENO)
+		tcb->flags |= PMT_TF_CC_NEWRENO;
 	pmt_tcp_timer_init(tcb);
 	return tcb;
 }

@@ -211,6 +211,7 @@ pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us)
 	rto = RTE_MAX(rto, (uint64_t)cfg->tcp_rto_min_ms * 1000);
 	rto = RTE_MIN(rto, (uint64_t)cfg->tcp_rto_max_ms * 1000);
 	tcb->rto = (uint32_t)rto;
+	pmt_cc_rtt_sample(tcb, rtt_us);	/* HyStart++ (RFC 9406) */
 }
 
 void

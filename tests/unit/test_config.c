@@ -261,6 +261,7 @@ START_TEST(defaults_match_usage)
 	ck_assert_uint_eq(cfg.tcp_ooo_max_bytes, 0);
 	ck_assert_uint_eq(cfg.tcp_ooo_max_segs, 64);
 	ck_assert_uint_eq(cfg.tcp_ooo_engine_mbufs, 0);
+	ck_assert_uint_eq(cfg.tcp_congestion, PMT_CC_CUBIC);
 }
 END_TEST
 
@@ -409,6 +410,44 @@ START_TEST(unknown_keys_and_sections)
 			  -ENOENT, sections[i]);
 	}
 	set_fails(&cfg, NULL, NULL, "1", -EINVAL, NULL);
+}
+END_TEST
+
+/* tcp-congestion: one of two words, exactly; anything else says which. */
+START_TEST(tcp_congestion_key)
+{
+	static const char *const bad[] = {
+		"reno", "CUBIC", "NewReno", "cubic ", " cubic", "cubicx",
+		"0", "1", "bbr", "new reno",
+	};
+	static const char *const sections[] = { NULL, "", "stack" };
+	struct pmt_config cfg;
+	char err[256];
+	unsigned int i, s;
+
+	pmt_config_defaults(&cfg);
+	for (s = 0; s < ARRAY_LEN(sections); s++) {
+		set_ok(&cfg, sections[s], "tcp-congestion", "newreno");
+		ck_assert_uint_eq(cfg.tcp_congestion, PMT_CC_NEWRENO);
+		set_ok(&cfg, sections[s], "tcp-congestion", "cubic");
+		ck_assert_uint_eq(cfg.tcp_congestion, PMT_CC_CUBIC);
+	}
+	set_ok(&cfg, NULL, "tcp-congestion", "newreno");
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		set_fails(&cfg, NULL, "tcp-congestion", bad[i], -EINVAL, bad[i]);
+		/* The message says what would do. */
+		pmt_config_set(&cfg, NULL, "tcp-congestion", bad[i], err,
+			       sizeof(err));
+		MENTIONS(err, "tcp-congestion");
+		MENTIONS(err, "cubic or newreno");
+	}
+	set_fails(&cfg, NULL, "tcp-congestion", "", -EINVAL, "cubic or newreno");
+	set_fails(&cfg, NULL, "tcp-congestion", NULL, -EINVAL,
+		  "cubic or newreno");
+	/* A stack key: not a port's. */
+	set_fails(&cfg, "port0", "tcp-congestion", "cubic", -ENOENT,
+		  "tcp-congestion");
+	ck_assert_uint_eq(cfg.tcp_congestion, PMT_CC_NEWRENO);
 }
 END_TEST
 
@@ -640,6 +679,7 @@ START_TEST(load_valid_file)
 		"arp-retries = 5\n"
 		"arp-pending = 16\n"
 		"arp-entries = 4096\n"
+		"tcp-congestion = newreno\n"
 		"\n"
 		"[port0]\n"
 		"addr = 198.18.0.2/24\n"
@@ -664,6 +704,7 @@ START_TEST(load_valid_file)
 	ck_assert_uint_eq(cfg.arp_retries, 5);
 	ck_assert_uint_eq(cfg.arp_pending_max, 16);
 	ck_assert_uint_eq(cfg.arp_entries, 4096);
+	ck_assert_uint_eq(cfg.tcp_congestion, PMT_CC_NEWRENO);
 	ck_assert_uint_eq(cfg.n_ports, 2);
 	ck_assert_uint_eq(cfg.ports[0].n_addrs, 2);
 	assert_addr(&cfg, 0, 0, IP(198, 18, 0, 2), 24);
@@ -713,6 +754,7 @@ START_TEST(load_bad_values)
 		{ "[stack]\ngateway = 198.18.0.999\n", 2, "198.18.0.999" },
 		{ "[sideways]\nkey = 1\n", 2, "sideways" },
 		{ "mtu =\n", 1, "mtu" },
+		{ "[stack]\ntcp-congestion = vegas\n", 2, "vegas" },
 		/* The first bad line is the one reported. */
 		{ "mtu = 1\nmbufs = x\n", 1, "mtu" },
 		{ "mtu = 1500\nmbufs = x\nmtu = y\n", 2, "mbufs" },
@@ -1334,6 +1376,7 @@ START_TEST(cli_help)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	MENTIONS(r.out, "usage");
 	MENTIONS(r.out, "--addr");
+	MENTIONS(r.out, "--tcp-congestion cubic|newreno");
 	ck_assert_str_eq(r.err, "");
 	/* Without EAL options too. */
 	run_gen(&r, "--help", NULL);
@@ -1379,6 +1422,9 @@ START_TEST(cli_bad_values)
 	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--mbufs", "1024",
 		NULL);
 	assert_usage_error(&r, "1024");
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--tcp-congestion",
+		"bbr", NULL);
+	assert_usage_error(&r, "cubic or newreno");
 	run_gen(&r, "--", "--addr", "198.18.0.255/24", NULL);
 	assert_usage_error(&r, "198.18.0.255");
 	/* The generator's verdict options. */
@@ -1502,6 +1548,7 @@ config_suite(void)
 	tcase_add_test(tc, numeric_keys_bounds);
 	tcase_add_test(tc, numeric_keys_garbage);
 	tcase_add_test(tc, unknown_keys_and_sections);
+	tcase_add_test(tc, tcp_congestion_key);
 	tcase_add_test(tc, gateway_key);
 	tcase_add_test(tc, addr_one_per_port);
 	tcase_add_test(tc, addr_replaces_port_sections);

@@ -1,5 +1,6 @@
 /* test_tcp.c: packet-level TCP tests: open, close, resets, receive, the segmenter, timers and recovery, segment by segment. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -599,7 +600,8 @@ passive_open(struct conn *c, const struct peer_syn *p, uint64_t rtt_us)
 	struct tstack *t = c->t;
 	struct evs e;
 
-	listen_on(c);
+	if (c->lfd < 0)		/* a test may have made it, with options */
+		listen_on(c);
 	c->rport = aim_iss(c, true);
 	INJECT(c, .seq = PEER_ISS, .flags = SYN, .wnd = UINT16_MAX,
 	       .opts = p->opts, .mss = p->mss, .ws = p->ws, .tsecr = 0);
@@ -655,6 +657,19 @@ est(struct conn *c, void (*cfg_fn)(struct pmt_config *))
 {
 	conn_init(c, cfg_fn);
 	passive_open(c, &full_syn, 0);
+}
+
+/* Choose @algo for the connection (PMT_TCP_CONGESTION) and check it took. */
+static void
+use_cc(struct conn *c, int algo)
+{
+	int v = -1;
+
+	ck_assert_int_eq(pmt_setsockopt(c->t->eng, c->fd, PMT_TCP_CONGESTION,
+					algo), 0);
+	ck_assert_int_eq(pmt_getsockopt(c->t->eng, c->fd, PMT_TCP_CONGESTION,
+					&v), 0);
+	ck_assert_int_eq(v, algo);
 }
 
 /* ================= opening ================= */
@@ -3064,6 +3079,7 @@ START_TEST(fast_retransmit_and_newreno)
 
 	est(&c, NULL);
 	t = c.t;
+	use_cc(&c, PMT_CC_NEWRENO);	/* these are NewReno's numbers */
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	for (i = 0; i < 10; i++)
@@ -3149,6 +3165,7 @@ START_TEST(single_loss_limited_transmit_fast_retransmit)
 
 	est(&c, NULL);
 	t = c.t;
+	use_cc(&c, PMT_CC_NEWRENO);	/* these are NewReno's numbers */
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 20 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 19);	/* the initial window */
@@ -3251,6 +3268,7 @@ START_TEST(newreno_partial_acks_then_impatient_rto)
 
 	est(&c, NULL);
 	t = c.t;
+	use_cc(&c, PMT_CC_NEWRENO);	/* these are NewReno's numbers */
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
@@ -3432,6 +3450,8 @@ START_TEST(sack_recovery_single_loss)
 	est(&c, NULL);
 	t = c.t;
 	tcb = tcb_of(&c);
+	/* ssthresh = FlightSize / 2 keeps the arithmetic in halves. */
+	use_cc(&c, PMT_CC_NEWRENO);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
 	tstack_advance(t, 5 * MS);
@@ -3547,6 +3567,8 @@ START_TEST(sack_lost_retransmission_resent)
 	est(&c, NULL);
 	t = c.t;
 	tcb = tcb_of(&c);
+	/* ssthresh = FlightSize / 2 keeps the arithmetic in halves. */
+	use_cc(&c, PMT_CC_NEWRENO);
 	send_pat(&c, una, 20 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 99);
 	tstack_advance(t, 5 * MS);
@@ -5231,6 +5253,537 @@ END_TEST
 
 /* ================= the suite ================= */
 
+/* ================= congestion control ================= */
+
+/*
+ * A bulk sender and a scripted peer: each round the peer ACKs, one ACK
+ * per segment, every segment the last round sent, @rtt after it left,
+ * with a window that never limits; what those ACKs let out is the next
+ * round. The queue is kept well ahead of the window.
+ */
+#define CC_SEGS 2048
+#define CC_RTT (150 * MS)
+
+struct cc_flight {
+	uint32_t end[CC_SEGS];		/* each segment's last sequence + 1 */
+	unsigned int n;
+};
+
+static void
+cfg_cc(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_sndbuf = 1 << 22;
+}
+
+static void
+cfg_cc_newreno(struct pmt_config *cfg)
+{
+	cfg_cc(cfg);
+	cfg->tcp_congestion = PMT_CC_NEWRENO;
+}
+
+/* No SACK: these dupacks drive NewReno's recovery, as without it. */
+static const struct peer_syn cc_syn = { O_MSS | O_WS | O_TS, MTU_MSS, PEER_WS };
+
+/* Add what we sent since the last call to @f. */
+static void
+cc_take(struct conn *c, struct cc_flight *f)
+{
+	static uint8_t payload[MTU_MSS];
+	struct pmt_tcp_seg seg;
+	struct rte_mbuf *m;
+
+	while ((m = tstack_tcp_tx(c->t, &seg, payload, sizeof(payload))) != NULL) {
+		if (seg.len > 0) {
+			ck_assert_uint_lt(f->n, CC_SEGS);
+			f->end[f->n++] = seg.seq + seg.len;
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* Queue data until twice the window waits beyond what is in flight:
+ * whole segments, so that Nagle never holds a partial one. */
+static void
+cc_top_up(struct conn *c)
+{
+	static uint8_t buf[45 * MSS_TS];
+	struct pmt_tcb *tcb = tcb_of(c);
+
+	while (tcb->snd_q_len < pmt_tcp_flight(tcb) + 2 * tcb->cwnd + 65536)
+		ck_assert_int_gt(pmt_send(c->t->eng, c->fd, buf, sizeof(buf), 0),
+				 0);
+}
+
+/* A connection in slow start with data queued and its first flight out. */
+static void
+cc_start(struct conn *c, void (*cfg_fn)(struct pmt_config *),
+	 struct cc_flight *f)
+{
+	conn_init(c, cfg_fn);
+	passive_open(c, &cc_syn, CC_RTT);
+	f->n = 0;
+	cc_top_up(c);
+	tstack_advance(c->t, 0);
+	cc_take(c, f);
+}
+
+/*
+ * One round: @rtt later, an ACK for each segment of @f. With @samples,
+ * each ACK also brings HyStart++ the RTT sample @rtt, as an echoed
+ * timestamp on every ACK would (the estimator times one segment per
+ * round; HyStart++ judges only rounds of 8 samples or more).
+ */
+static void
+cc_round(struct conn *c, struct cc_flight *f, uint64_t rtt, bool samples)
+{
+	struct cc_flight next = { .n = 0 };
+	unsigned int i;
+
+	cc_top_up(c);
+	tstack_advance(c->t, rtt);
+	/* The flush timer may have sent the partial segment that fills
+	 * cwnd (Nagle held it): the next round's. */
+	cc_take(c, &next);
+	for (i = 0; i < f->n; i++) {
+		if (samples)
+			pmt_cc_rtt_sample(tcb_of(c), (uint32_t)rtt);
+		INJECT(c, .seq = PEER_ISS + 1, .ack = f->end[i], .flags = ACK,
+		       .wnd = UINT16_MAX);
+		cc_take(c, &next);
+	}
+	*f = next;
+}
+
+/*
+ * The first segment of @f is lost: a duplicate ACK for each later one
+ * (Limited Transmit, fast retransmit, inflation), then the ACK of all
+ * sent before recovery began. @f becomes what recovery sent since.
+ * @return FlightSize at the loss, Limited Transmit's segments excluded.
+ */
+static uint32_t
+cc_lose_first(struct conn *c, struct cc_flight *f)
+{
+	struct pmt_tcb *tcb = tcb_of(c);
+	struct cc_flight next = { .n = 0 };
+	uint32_t una = tcb->snd_una, flight = pmt_tcp_flight(tcb);
+	unsigned int i;
+
+	tstack_advance(c->t, CC_RTT);
+	for (i = 1; i < f->n; i++) {
+		INJECT(c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK,
+		       .wnd = UINT16_MAX);
+		cc_take(c, &next);
+	}
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	ck_assert_uint_eq(next.end[2], una + MSS_TS);	/* after LT's two */
+	INJECT(c, .seq = PEER_ISS + 1, .ack = tcb->recover, .flags = ACK,
+	       .wnd = UINT16_MAX);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	cc_take(c, &next);
+	/* What is still out: sent during recovery, past recover. */
+	f->n = 0;
+	for (i = 0; i < next.n; i++)
+		if (pmt_seq_gt(next.end[i], tcb->snd_una))
+			f->end[f->n++] = next.end[i];
+	return flight;
+}
+
+/* Slow start (constant RTT) until at least @segs segments are out. */
+static void
+cc_grow_to(struct conn *c, struct cc_flight *f, unsigned int segs)
+{
+	while (f->n < segs)
+		cc_round(c, f, CC_RTT, false);
+}
+
+/* Give the grabbed exts back (cc tests that exhaust the slab). */
+static void *cc_held[65536];
+static unsigned int cc_n_held;
+
+static void
+cc_exhaust(struct tstack *t)
+{
+	void *o;
+
+	while ((o = pmt_slab_get(&t->eng->tcp.exts)) != NULL)
+		cc_held[cc_n_held++] = o;
+}
+
+static void
+cc_release(struct tstack *t)
+{
+	while (cc_n_held > 0)
+		pmt_slab_put(&t->eng->tcp.exts, cc_held[--cc_n_held]);
+}
+
+/* W_cubic(t) of RFC 9438 eq. 1 in bytes, t in seconds. */
+static double
+w_cubic(double t, double k, double w_max)
+{
+	return 0.4 * pow(t - k, 3) * MSS_TS + w_max;
+}
+
+/*
+ * CUBIC by default: a loss takes ssthresh to 0.7 FlightSize (NewReno:
+ * 0.5), W_max to FlightSize; congestion avoidance then follows W_cubic
+ * on the injected clock, concave up to W_max, flat near K, convex past
+ * it. Switching the algorithm on the open connection starts it afresh.
+ */
+START_TEST(cubic_loss_and_growth_along_the_curve)
+{
+	struct cc_flight f;
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	struct pmt_tcp_ext *x;
+	uint32_t flight, cw[64], w_max, prev;
+	double tt[64], k, lo, hi;
+	unsigned int r, n, near = 0;
+	int v = -1;
+
+	cc_start(&c, cfg_cc, &f);
+	t = c.t;
+	tcb = tcb_of(&c);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_CONGESTION, &v), 0);
+	ck_assert_int_eq(v, PMT_CC_CUBIC);
+	/* The initial window alone takes no ext. */
+	ck_assert_uint_eq(f.n, 10);
+	ck_assert_uint_eq(tcb->ext, 0);
+	cc_grow_to(&c, &f, 80);
+	ck_assert_uint_ne(tcb->ext, 0);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_ext_allocs"), 1);
+	flight = cc_lose_first(&c, &f);
+	x = pmt_tcp_ext_of(tcb);
+	/* RFC 9438 4.6: 0.7 (717/1024), not NewReno's 0.5. */
+	ck_assert_uint_eq(tcb->ssthresh, (uint32_t)((uint64_t)flight * 717 / 1024));
+	ck_assert_uint_gt(tcb->ssthresh, flight * 2 / 3);
+	ck_assert_uint_eq(x->cubic.w_max, flight);
+	ck_assert_uint_eq(x->hy.phase, PMT_HY_DONE);
+	w_max = flight;
+	/* Congestion avoidance, round by round. */
+	for (n = 0; n < RTE_DIM(cw); n++) {
+		cc_round(&c, &f, CC_RTT, false);
+		ck_assert_uint_ge(tcb->cwnd, tcb->ssthresh);
+		ck_assert_uint_ne(x->cubic.epoch_us, 0);
+		cw[n] = tcb->cwnd;
+		tt[n] = (double)(t->eng->now - x->cubic.epoch_us) / 1e6;
+	}
+	k = x->cubic.k_ms / 1000.0;
+	/* K = cbrt((W_max - cwnd_epoch) / C) (RFC 9438 eq. 2), about 3.8 s. */
+	ck_assert(fabs(k - cbrt((double)(w_max - x->cubic.cwnd_epoch) /
+				MSS_TS / 0.4)) < 0.002);
+	ck_assert(k > 2.0 && k < 6.0);
+	for (r = 0; r < n; r++) {
+		/* Aimed one RTT ahead: between W(t) and W(t + RTT). */
+		lo = w_cubic(tt[r], k, w_max);
+		hi = w_cubic(tt[r] + CC_RTT / 1e6, k, w_max);
+		ck_assert_msg(cw[r] >= lo - 2 * MSS_TS && cw[r] <= hi + 2 * MSS_TS,
+			      "round %u, t %.2f s: cwnd %u, W(t) %.0f, W(t+RTT) %.0f",
+			      r, tt[r], cw[r], lo, hi);
+		if (tt[r] + CC_RTT / 1e6 < k)
+			ck_assert_uint_lt(cw[r], w_max);	/* concave: below */
+		if (tt[r] > k + 5 * CC_RTT / 1e6)
+			ck_assert_uint_gt(cw[r], w_max);	/* convex: above */
+		if (fabs(tt[r] - k) < fabs(tt[near] - k))
+			near = r;
+	}
+	/* Growth slows to a plateau at W_max, then speeds up again. */
+	ck_assert(near > 3 && near + 6 < n);
+	ck_assert_uint_gt(cw[2] - cw[1], 3 * (cw[near + 1] - cw[near]));
+	ck_assert_uint_gt(cw[n - 1] - cw[n - 2], 3 * (cw[near + 1] - cw[near]));
+	ck_assert_uint_le(cw[near + 1] - cw[near], MSS_TS);
+	/* NewReno on the open connection: CUBIC's state goes, Reno grows
+	 * one segment a round. */
+	use_cc(&c, PMT_CC_NEWRENO);
+	ck_assert_uint_eq(x->cubic.epoch_us, 0);
+	ck_assert_uint_eq(x->cubic.w_max, 0);
+	prev = tcb->cwnd;
+	cc_round(&c, &f, CC_RTT, false);
+	ck_assert_uint_ge(tcb->cwnd, prev + MSS_TS * 9 / 10);
+	ck_assert_uint_le(tcb->cwnd, prev + MSS_TS * 11 / 10);
+	/* And back: a new curve from this window (W_max = cwnd, K = 0). */
+	use_cc(&c, PMT_CC_CUBIC);
+	prev = tcb->cwnd;
+	cc_round(&c, &f, CC_RTT, false);
+	ck_assert_uint_eq(x->cubic.k_ms, 0);
+	ck_assert_uint_eq(x->cubic.cwnd_epoch, prev);
+	ck_assert_uint_ge(tcb->cwnd, prev);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_ext_none"), 0);
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_TCP_CONGESTION, 2),
+			 -EINVAL);
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_TCP_CONGESTION, -1),
+			 -EINVAL);
+	ck_assert_int_eq(pmt_cc_algo(tcb), PMT_CC_CUBIC);
+	drain(t);
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * HyStart++ (RFC 9406), with an RTT sample on every ACK. Script 0:
+ * rounds at 20 ms, then at 40 ms: slow start ends for CSS (growth a
+ * quarter of slow start's) and, CSS_ROUNDS rounds later, congestion
+ * avoidance with ssthresh = cwnd. Script 1: back to 20 ms in CSS,
+ * below its baseline: slow start resumes (and stays: no increase over
+ * the round before). No loss anywhere.
+ */
+static const struct {
+	uint32_t rtt_ms[12];
+	unsigned int n_rounds;
+	uint8_t phases[4];	/* the phases seen, in order */
+	unsigned int n_phases;
+	uint64_t css, resume, ca;
+} hy_cases[] = {
+	{ { 20, 20, 40, 40, 40, 40, 40, 40, 40, 40 }, 10,
+	  { PMT_HY_SS, PMT_HY_CSS, PMT_HY_DONE }, 3, 1, 0, 1 },
+	{ { 20, 20, 40, 20, 20 }, 5,
+	  { PMT_HY_SS, PMT_HY_CSS, PMT_HY_SS }, 3, 1, 1, 0 },
+};
+
+START_TEST(hystart_leaves_slow_start_on_rtt_increase)
+{
+	struct cc_flight f;
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	struct pmt_tcp_ext *x = NULL;
+	uint8_t seen[16];
+	unsigned int r, i, n_seen = 0;
+	uint32_t acked;
+
+	cc_start(&c, cfg_cc, &f);
+	t = c.t;
+	tcb = tcb_of(&c);
+	for (r = 0; r < hy_cases[_i].n_rounds && tcb->ssthresh == UINT32_MAX;
+	     r++) {
+		struct cc_flight next = { .n = 0 };
+		uint64_t rtt = hy_cases[_i].rtt_ms[r] * MS;
+
+		cc_top_up(&c);
+		tstack_advance(t, rtt);
+		for (i = 0; i < f.n; i++) {
+			uint32_t cwnd = tcb->cwnd, una = tcb->snd_una;
+			uint8_t before = x != NULL ? x->hy.phase : PMT_HY_SS;
+
+			/* Every ACK's TSecr is a sample for HyStart++
+			 * (tcp_input.c): the echo says this round's RTT. */
+			INJECT(&c, .seq = PEER_ISS + 1, .ack = f.end[i],
+			       .flags = ACK, .wnd = UINT16_MAX,
+			       .tsecr = ts_ours(&c) -
+					(uint32_t)hy_cases[_i].rtt_ms[r]);
+			cc_take(&c, &next);
+			x = pmt_tcp_ext_of(tcb);
+			if (x == NULL)
+				continue;
+			/* RFC 9406 4.2: an SMSS acked grows slow start by
+			 * an SMSS (L = 8 allows it), CSS by a quarter. */
+			acked = tcb->snd_una - una;
+			if (before == PMT_HY_CSS && x->hy.phase == PMT_HY_CSS)
+				ck_assert_uint_eq(tcb->cwnd - cwnd, acked / 4);
+			else if (before == PMT_HY_SS && x->hy.phase == PMT_HY_SS)
+				ck_assert_uint_eq(tcb->cwnd - cwnd, acked);
+			if (before == PMT_HY_CSS && x->hy.phase == PMT_HY_DONE)
+				ck_assert_uint_eq(tcb->ssthresh, tcb->cwnd);
+			if (n_seen == 0 || seen[n_seen - 1] != x->hy.phase) {
+				ck_assert_uint_lt(n_seen, RTE_DIM(seen));
+				seen[n_seen++] = x->hy.phase;
+			}
+		}
+		f = next;
+	}
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(n_seen, hy_cases[_i].n_phases);
+	for (i = 0; i < n_seen; i++)
+		ck_assert_uint_eq(seen[i], hy_cases[_i].phases[i]);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_hystart_css"), hy_cases[_i].css);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_hystart_ss_resume"),
+			  hy_cases[_i].resume);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_hystart_ca"), hy_cases[_i].ca);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_tx_rexmit_segs"), 0);
+	if (hy_cases[_i].ca) {
+		/* Later RTT growth is no business of HyStart++ any more. */
+		cc_round(&c, &f, 80 * MS, true);
+		ck_assert_uint_eq(tstack_stat(t, "tcp_hystart_css"), 1);
+		ck_assert_uint_eq(x->hy.phase, PMT_HY_DONE);
+	} else {
+		ck_assert_uint_eq(tcb->ssthresh, UINT32_MAX);
+	}
+	drain(t);
+	tstack_free(t);
+}
+END_TEST
+
+/* The same RTTs without the increase, or under NewReno: no exit. */
+START_TEST(hystart_stays_in_slow_start_without_rtt_increase)
+{
+	struct cc_flight f;
+	struct conn c;
+	struct tstack *t;
+	unsigned int r;
+
+	cc_start(&c, _i == 0 ? cfg_cc : cfg_cc_newreno, &f);
+	t = c.t;
+	for (r = 0; r < 5; r++)
+		cc_round(&c, &f, (_i == 0 ? 20 : 20 + 20 * r) * MS, true);
+	ck_assert_uint_eq(tcb_of(&c)->ssthresh, UINT32_MAX);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_hystart_css"), 0);
+	/* NewReno took no ext for its slow start. */
+	if (_i == 1)
+		ck_assert_uint_eq(tcb_of(&c)->ext, 0);
+	drain(t);
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * No ext left in the engine: a CUBIC connection runs as Reno (halves
+ * on loss, one segment a round), counted in tcp_ext_none; once the slab
+ * has room it takes one and CUBIC starts from that window (K = 0).
+ */
+START_TEST(cubic_without_ext_runs_as_reno)
+{
+	struct cc_flight f;
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	struct pmt_tcp_ext *x;
+	uint32_t flight, prev;
+	unsigned int r;
+
+	cc_start(&c, cfg_cc, &f);
+	t = c.t;
+	tcb = tcb_of(&c);
+	cc_exhaust(t);
+	ck_assert_uint_gt(cc_n_held, 0);
+	cc_grow_to(&c, &f, 40);
+	ck_assert_uint_eq(tcb->ext, 0);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_ext_none"), 0);	/* not asked */
+	flight = cc_lose_first(&c, &f);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_ext_none"), 1);
+	ck_assert_uint_eq(tcb->ssthresh, flight / 2);	/* Reno's */
+	for (r = 0; r < 4; r++) {
+		prev = tcb->cwnd;
+		cc_round(&c, &f, CC_RTT, false);
+		if (prev < tcb->ssthresh)
+			continue;
+		ck_assert_uint_ge(tcb->cwnd, prev + MSS_TS * 9 / 10);
+		ck_assert_uint_le(tcb->cwnd, prev + MSS_TS * 11 / 10);
+	}
+	ck_assert_uint_eq(tcb->ext, 0);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_ext_none"), 1);
+	cc_release(t);
+	prev = tcb->cwnd;
+	cc_round(&c, &f, CC_RTT, false);
+	x = pmt_tcp_ext_of(tcb);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(x->cubic.k_ms, 0);
+	ck_assert_uint_eq(x->cubic.w_max, prev);
+	ck_assert_uint_ge(tcb->cwnd, prev);
+	drain(t);
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * Per socket: the stack's default (here NewReno), a listener set to
+ * CUBIC whose connection inherits it (0.7 on loss), and another socket
+ * left at the default, side by side.
+ */
+START_TEST(cc_chosen_per_socket_and_inherited)
+{
+	struct cc_flight f = { .n = 0 };
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	uint32_t flight;
+	int v = -1, fd2;
+
+	conn_init(&c, cfg_cc_newreno);
+	t = c.t;
+	listen_on(&c);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.lfd, PMT_TCP_CONGESTION, &v), 0);
+	ck_assert_int_eq(v, PMT_CC_NEWRENO);
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.lfd, PMT_TCP_CONGESTION,
+					PMT_CC_CUBIC), 0);
+	passive_open(&c, &cc_syn, CC_RTT);
+	fd2 = pmt_socket(t->eng);
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, fd2, PMT_TCP_CONGESTION, &v), 0);
+	ck_assert_int_eq(v, PMT_CC_NEWRENO);
+	ck_assert_int_eq(pmt_getsockopt(t->eng, c.fd, PMT_TCP_CONGESTION, &v), 0);
+	ck_assert_int_eq(v, PMT_CC_CUBIC);
+	tcb = tcb_of(&c);
+	cc_top_up(&c);
+	tstack_advance(t, 0);
+	cc_take(&c, &f);
+	cc_grow_to(&c, &f, 40);
+	flight = cc_lose_first(&c, &f);
+	ck_assert_uint_eq(tcb->ssthresh, (uint32_t)((uint64_t)flight * 717 / 1024));
+	ck_assert_int_eq(pmt_getsockopt(t->eng, fd2, PMT_TCP_CONGESTION, &v), 0);
+	ck_assert_int_eq(v, PMT_CC_NEWRENO);
+	ck_assert_int_eq(pmt_close(t->eng, fd2), 0);
+	drain(t);
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * A spurious RTO under CUBIC (RFC 4015 with RFC 3522 detection): the
+ * timeout marks the curve for K = 0 (RFC 9438 4.8) but keeps W_max;
+ * the undo takes the mark back with cwnd and ssthresh.
+ */
+START_TEST(cubic_spurious_rto_undo_restores_w_max)
+{
+	struct cc_flight f;
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	struct pmt_tcp_ext *x;
+	uint32_t w_max, ssthresh, ts_sent, pipe_prev;
+	unsigned int r;
+
+	cc_start(&c, cfg_cc, &f);
+	t = c.t;
+	tcb = tcb_of(&c);
+	cc_grow_to(&c, &f, 40);
+	(void)cc_lose_first(&c, &f);
+	for (r = 0; r < 3; r++)
+		cc_round(&c, &f, CC_RTT, false);
+	x = pmt_tcp_ext_of(tcb);
+	w_max = x->cubic.w_max;
+	ssthresh = tcb->ssthresh;
+	ck_assert_uint_ne(w_max, 0);
+	/* RFC 4015 3.2 (1): pipe_prev = max(FlightSize, ssthresh). */
+	pipe_prev = RTE_MAX(pmt_tcp_flight(tcb), ssthresh);
+	/* The path stalls past the RTO: the first segment goes again. */
+	ts_sent = pmt_tcp_ts_now(tcb);
+	tstack_advance(t, tcb->rto);
+	drain(t);
+	ck_assert_uint_eq(tcb->cwnd, MSS_TS);
+	/* RFC 9438 4.8's K = 0 is marked for the next congestion
+	 * avoidance; W_max is kept until then. */
+	ck_assert(x->hy.rto & PMT_CC_RTO);
+	ck_assert_uint_eq(x->cubic.w_max, w_max);
+	ck_assert_uint_lt(tcb->ssthresh, ssthresh);
+	/* The originals' ACK echoes their TSval: spurious. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = f.end[0], .flags = ACK,
+	       .wnd = UINT16_MAX, .tsecr = ts_sent);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_spurious_rto"), 1);
+	ck_assert_uint_eq(tcb->ssthresh, pipe_prev);
+	ck_assert_uint_eq(x->hy.rto, 0);
+	ck_assert_uint_eq(x->cubic.w_max, w_max);
+	ck_assert_uint_eq(x->cubic.epoch_us, 0);	/* a new epoch next */
+	/* The next round aims at the old W_max again (K > 0), not at a
+	 * curve from this window. */
+	cc_round(&c, &f, CC_RTT, false);
+	ck_assert_uint_eq(x->cubic.w_max, RTE_MAX(w_max, x->cubic.cwnd_epoch));
+	drain(t);
+	tstack_free(t);
+}
+END_TEST
+
 static TCase *
 tcase(Suite *s, const char *name)
 {
@@ -5334,6 +5887,15 @@ tcp_suite(void)
 	tcase_add_test(tc, rtt_from_timestamps_after_rto);
 	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
 	tcase_add_test(tc, keepalive_probes_then_times_out);
+
+	tc = tcase(s, "congestion");
+	tcase_add_test(tc, cubic_loss_and_growth_along_the_curve);
+	tcase_add_loop_test(tc, hystart_leaves_slow_start_on_rtt_increase, 0,
+			    (int)RTE_DIM(hy_cases));
+	tcase_add_loop_test(tc, hystart_stays_in_slow_start_without_rtt_increase, 0, 2);
+	tcase_add_test(tc, cubic_without_ext_runs_as_reno);
+	tcase_add_test(tc, cc_chosen_per_socket_and_inherited);
+	tcase_add_test(tc, cubic_spurious_rto_undo_restores_w_max);
 
 	tc = tcase(s, "idle");
 	tcase_add_test(tc, idle_connection_sleeps_and_wakes_for_data);
