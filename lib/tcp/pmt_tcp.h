@@ -476,6 +476,12 @@ void pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb);
  * 7.2 allows, the earlier tail-loss probe timer (PTO) in its place.
  */
 void pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us);
+/*
+ * New data went: the PTO restarts (RFC 8985 7.2), or takes the place of
+ * an RTO armed when the probe was not allowed or not sooner (a lone
+ * segment's PTO waits for a delayed ACK); the RTO itself never moves.
+ */
+void pmt_tcp_timer_pto_sooner(struct pmt_tcb *tcb);
 /* (Re)start TIME-WAIT's 2MSL, or the bound on an orphan's FIN-WAIT-2. */
 void pmt_tcp_timer_2msl(struct pmt_tcb *tcb);
 void pmt_tcp_timer_fin_wait2(struct pmt_tcb *tcb);

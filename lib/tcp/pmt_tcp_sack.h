@@ -100,6 +100,17 @@ uint32_t pmt_sack_pipe(const struct pmt_sack_sb *sb, uint32_t una,
 		       unsigned int dupthresh);
 
 /**
+ * Bytes below @high_rxt (retransmitted), not SACKed and not IsLost():
+ * what SetPipe() counts twice, once as the original still in flight,
+ * once as the retransmission. A sender that retransmitted them holds
+ * the original lost (as Linux marks the head it fast-retransmits):
+ * SetPipe() less this counts each once.
+ */
+uint32_t pmt_sack_rxt_unlost(const struct pmt_sack_sb *sb, uint32_t una,
+			     uint32_t high_rxt, uint32_t mss,
+			     unsigned int dupthresh);
+
+/**
  * RFC 6675 NextSeg() rule 3: the first byte at or above @from (and
  * @una) that is not SACKed and lies below a SACKed range, lost or not:
  * set *@seq and *@len (at most @mss). @return false when there is none.

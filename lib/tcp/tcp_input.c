@@ -688,8 +688,16 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 	for (n = 0; n < 64 && tcb->state != PMT_TCPS_CLOSED; n++) {
 		if (pmt_seq_lt(x->high_rxt, tcb->snd_una))
 			x->high_rxt = tcb->snd_una;
+		/*
+		 * SetPipe(), with what we retransmitted held lost: RFC
+		 * 6675 counts a hole entered by DupThresh duplicates (not
+		 * IsLost) twice, which stalls a small window until the
+		 * retransmission is acknowledged, and the RTO if it is lost.
+		 */
 		pipe = pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max,
-				     x->high_rxt, mss, DUPTHRESH);
+				     x->high_rxt, mss, DUPTHRESH) -
+			pmt_sack_rxt_unlost(&x->sb, tcb->snd_una, x->high_rxt,
+					    mss, DUPTHRESH);
 		if ((uint64_t)pipe + mss > tcb->cwnd)
 			return;
 		if (rxt_lost_resend(tcb, x))
@@ -756,8 +764,10 @@ sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 	sack_rexmit(tcb, x, tcb->snd_una,
 		    RTE_MIN((uint32_t)tcb->t_maxseg, tcb->snd_q_len));
 	sack_send(tcb, x);
-	if (tcb->state != PMT_TCPS_CLOSED)
+	if (tcb->state != PMT_TCPS_CLOSED) {
 		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+		pmt_tcp_timer_pto_sooner(tcb);
+	}
 }
 
 /*
@@ -776,6 +786,7 @@ sack_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x,
 		return;
 	if (x->rack_flags & PMT_REC_SACK) {
 		sack_send(tcb, x);
+		pmt_tcp_timer_pto_sooner(tcb);
 		return;
 	}
 	if ((tcb->flags & PMT_TF_IN_RECOVERY) ||

@@ -550,6 +550,8 @@ output_one(struct pmt_tcb *tcb, bool force)
 	} else if (new_data && (tcb->flags & PMT_TF_PTO)) {
 		/* RFC 8985 7.2: new data restarts the PTO. */
 		pmt_tcp_timer_rexmt(tcb, tcb->rto);
+	} else if (new_data) {
+		pmt_tcp_timer_pto_sooner(tcb);
 	}
 	if (len > 0)
 		pmt_tcp_timer_cancel(tcb, PMT_TCPT_FLUSH);

@@ -259,3 +259,22 @@ pmt_sack_skip(const struct pmt_sack_sb *sb, uint32_t seq, uint32_t *limit)
 	*limit = seq;		/* nothing SACKed above */
 	return seq;
 }
+
+uint32_t
+pmt_sack_rxt_unlost(const struct pmt_sack_sb *sb, uint32_t una,
+		    uint32_t high_rxt, uint32_t mss, unsigned int dupthresh)
+{
+	uint32_t prev = una, n = 0, e;
+	unsigned int i;
+
+	if (!lt(una, high_rxt))
+		return 0;
+	for (i = 0; i <= sb->n && lt(prev, high_rxt); i++) {
+		e = i < sb->n ? smin(sb->r[i].start, high_rxt) : high_rxt;
+		if (lt(prev, e) && !pmt_sack_is_lost(sb, prev, mss, dupthresh))
+			n += e - prev;
+		if (i < sb->n)
+			prev = sb->r[i].end;
+	}
+	return n;
+}

@@ -61,8 +61,11 @@ pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
 
 /* RFC 8985 7.2 WCDelAckT: a peer may hold the ACK of a lone segment. */
 #define TLP_WC_DELACK_US 200000u
-/* No probe sooner than this: below it, queueing alone looks like loss. */
-#define TLP_MIN_US 1000u
+/*
+ * Added to 2 SRTT when more than a segment is out: room for the peer's
+ * ACK timer and a turn of its stack (Linux adds TCP_TIMEOUT_MIN, 2 ms).
+ */
+#define TLP_SLACK_US 2000u
 
 /*
  * RFC 8985 7.2: a probe may stand in for the RTO when SACK is on (the
@@ -76,13 +79,50 @@ pto_allowed(const struct pmt_tcb *tcb)
 	const struct pmt_tcp_ext *x;
 
 	if (!(tcb->flags & PMT_TF_SACK_PERMIT) || tcb->rxtshift != 0 ||
-	    (tcb->flags & (PMT_TF_IN_RECOVERY | PMT_TF_PERSIST |
-			   PMT_TF_EIFEL)) ||
+	    (tcb->flags & (PMT_TF_PERSIST | PMT_TF_EIFEL)) ||
 	    !PMT_TCPS_HAVE_ESTABLISHED(tcb->state) ||
 	    tcb->snd_una == tcb->snd_max || tcb->snd_nxt != tcb->snd_max)
 		return false;
 	x = pmt_tcp_ext_of(tcb);
+	/*
+	 * Also in SACK recovery, where RFC 8985 7.2 arms none: a window of
+	 * a few segments whose last ACK is lost (the one that would show a
+	 * retransmission arrived) has nothing else to wake it but the RTO,
+	 * 200 ms at least; a probe after 2 SRTT costs one segment. QUIC's
+	 * PTO (RFC 9002 6.2) runs in recovery likewise.
+	 */
+	if ((tcb->flags & PMT_TF_IN_RECOVERY) &&
+	    (x == NULL || !(x->rack_flags & PMT_REC_SACK)))
+		return false;
 	return x == NULL || !(x->rack_flags & PMT_REC_TLP_OUT);
+}
+
+/* RFC 8985 7.2: PTO = 2 SRTT + WCDelAckT for a lone segment (else the
+ * slack), 1 s unmeasured. */
+static uint64_t
+pto_of(const struct pmt_tcb *tcb)
+{
+	uint64_t pto;
+
+	if (tcb->srtt == 0)
+		return 1000000;
+	pto = 2 * (uint64_t)(tcb->srtt >> 3);
+	return pto + (pmt_tcp_flight(tcb) <= tcb->t_maxseg ?
+		      TLP_WC_DELACK_US : TLP_SLACK_US);
+}
+
+void
+pmt_tcp_timer_pto_sooner(struct pmt_tcb *tcb)
+{
+	uint64_t pto;
+
+	if (!pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT) || !pto_allowed(tcb))
+		return;
+	pto = pto_of(tcb);
+	if ((int64_t)(tcb->eng->now + pto - tcb->tmr[PMT_TCPT_REXMT]) < 0) {
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pto);
+		tcb->flags |= PMT_TF_PTO;
+	}
 }
 
 void
@@ -94,15 +134,7 @@ pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us)
 		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, rto_us);
 		return;
 	}
-	/* PTO = 2 SRTT (+ WCDelAckT for a lone segment), 1 s unmeasured. */
-	if (tcb->srtt == 0) {
-		pto = 1000000;
-	} else {
-		pto = 2 * (uint64_t)(tcb->srtt >> 3);
-		if (pmt_tcp_flight(tcb) <= tcb->t_maxseg)
-			pto += TLP_WC_DELACK_US;
-	}
-	pto = RTE_MAX(pto, (uint64_t)TLP_MIN_US);
+	pto = pto_of(tcb);
 	if (pto >= rto_us) {
 		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, rto_us);
 		return;
@@ -137,14 +169,21 @@ timer_tlp(struct pmt_tcb *tcb)
 	}
 	if (!pmt_seq_gt(tcb->snd_max, max)) {
 		uint32_t len = RTE_MIN(mss, tcb->snd_q_len);
+		uint32_t off = tcb->snd_q_len - len;
 
+		/* In recovery the hole at SND.UNA is what stalls: its
+		 * retransmission, or the ACK of it, was lost. */
+		if ((tcb->flags & PMT_TF_IN_RECOVERY) && x != NULL &&
+		    (x->rack_flags & PMT_REC_SACK) &&
+		    pmt_sack_next_unsacked(&x->sb, tcb->snd_una, tcb->snd_una,
+					   mss, &off, &len))
+			off -= tcb->snd_una;
 		retx = true;
 		PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
 		PMT_STAT_INC(eng, tcp_tx_rexmit_tlp);
 		PMT_STAT_ADD(eng, tcp_tx_rexmit_bytes, len);
 		if (len > 0)
-			pmt_tcp_send_data(tcb, tcb->snd_una + tcb->snd_q_len - len,
-					  tcb->snd_q_len - len, len);
+			pmt_tcp_send_data(tcb, tcb->snd_una + off, off, len);
 		else	/* only our FIN is out */
 			pmt_tcp_respond_tcb(tcb, tcb->snd_max - 1,
 					    PMT_TH_FIN | PMT_TH_ACK);

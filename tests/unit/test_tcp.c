@@ -543,6 +543,9 @@ struct peer_syn {
 };
 
 static const struct peer_syn full_syn = { O_ALL, MTU_MSS, PEER_WS };
+/* A peer that offers no SACK: no tail-loss probes then (RFC 8985 7). */
+static const struct peer_syn no_sack_syn = { O_MSS | O_WS | O_TS, MTU_MSS,
+					     PEER_WS };
 static const struct peer_syn no_ts_syn = { O_MSS | O_WS | O_SACKP, MTU_MSS,
 					   PEER_WS };
 
@@ -657,6 +660,13 @@ est(struct conn *c, void (*cfg_fn)(struct pmt_config *))
 {
 	conn_init(c, cfg_fn);
 	passive_open(c, &full_syn, 0);
+}
+
+/* tcp-sack=0: no SACK, so no tail-loss probe either (RFC 8985 7). */
+static void
+cfg_sack_off(struct pmt_config *cfg)
+{
+	cfg->tcp_sack = 0;
 }
 
 /* Choose @algo for the connection (PMT_TCP_CONGESTION) and check it took. */
@@ -2416,7 +2426,9 @@ START_TEST(send_cut_at_mss_across_mbufs_and_wrap)
 	struct tstack *t;
 	uint32_t n = 10 * 1460 + 100, i;
 
-	est(&c, NULL);
+	/* Without SACK: no tail-loss probe past the full window. */
+	conn_init(&c, NULL);
+	passive_open(&c, &no_sack_syn, 0);
 	t = c.t;
 	send_pat(&c, OUR_ISS + 1, n, 0);
 	/* The initial window: ten segments of 1448 (MSS less TS). */
@@ -3454,7 +3466,8 @@ START_TEST(sack_recovery_single_loss)
 	use_cc(&c, PMT_CC_NEWRENO);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	tstack_advance(t, 5 * MS);
+	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
+	tstack_advance(t, MS);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	tstack_mark(t);
@@ -3508,7 +3521,8 @@ START_TEST(sack_recovery_many_losses_one_rtt)
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	tstack_advance(t, 5 * MS);
+	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
+	tstack_advance(t, MS);
 	tstack_mark(t);
 	/* 1, 3 and 5 lost; one ACK says so (0 acked; 2, 4, 6-9 held). */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 1 * MSS_TS, .flags = ACK,
@@ -3571,7 +3585,8 @@ START_TEST(sack_lost_retransmission_resent)
 	use_cc(&c, PMT_CC_NEWRENO);
 	send_pat(&c, una, 20 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 99);
-	tstack_advance(t, 5 * MS);
+	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
+	tstack_advance(t, MS);
 	tstack_mark(t);
 	/* Segment 0 lost: Limited Transmit sends 10 and 11. */
 	DUPACK(&c, una, OSACK1(una, 1, 2));
@@ -3633,11 +3648,12 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	tstack_advance(t, 5 * MS);
+	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
+	tstack_advance(t, MS);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 8 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	ck_assert(tcb->flags & PMT_TF_PTO);
-	pto = RTE_MAX(2 * (uint64_t)(tcb->srtt >> 3), 1000u);
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;	/* two segments out */
 	ck_assert_uint_lt(pto, tcb->rto);
 	tstack_mark(t);
 	tstack_advance(t, pto - 1);
@@ -3724,18 +3740,36 @@ START_TEST(ack_loss_only_resends_nothing)
 {
 	struct conn c;
 	struct tstack *t;
+	uint32_t cwnd;
 	const uint32_t una = OUR_ISS + 1;
 
 	est(&c, NULL);
 	t = c.t;
 	send_pat(&c, una, 10 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	/* The ACKs of 2, 4, 6 and 8 lost; the one of 10, late, covers all. */
+	/*
+	 * The ACKs of 2, 4, 6 and 8 lost; the one of 10, late, covers all.
+	 * Past 2 SRTT one tail-loss probe goes (RFC 8985 7.3; Linux sends
+	 * it too); no RTO. The peer's D-SACK says the probe was a
+	 * duplicate: no loss, cwnd kept (7.4).
+	 */
 	tstack_advance(t, RTO_MIN_US - 1);
-	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	expect_segs(&c, __LINE__, una, 9, 1, 9);
+	NOTHING(&c);
+	cwnd = tcb_of(&c)->cwnd;
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK,
+	       OSACK1(una, 9, 10));
+	ck_assert_uint_ge(tcb_of(&c)->cwnd, cwnd);
 	tstack_advance(t, 10 * RTO_MIN_US);
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(10), DATA(10));
+	tstack_expect_stats(t, IN(1), OUT(11), DATA(11),
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_tlp_probes", 1 },
+			    { "tcp_tx_rexmit_tlp", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS },
+			    { "tcp_rx_sack_blocks", 1 },
+			    { "tcp_rx_dsack", 1 });
 	tstack_free(t);
 }
 END_TEST
@@ -3787,7 +3821,9 @@ START_TEST(spurious_rto_undone_by_eifel)
 	const uint32_t una = OUR_ISS + 1;
 	uint32_t ts_sent;
 
-	est(&c, NULL);
+	/* The RTO's own undo: no tail-loss probe (no SACK) before it. */
+	conn_init(&c, NULL);
+	passive_open(&c, &no_sack_syn, 0);
 	t = c.t;
 	tcb = tcb_of(&c);
 	send_pat(&c, una, 6 * MSS_TS, 0);
@@ -3901,10 +3937,19 @@ START_TEST(initial_window)
 		EXPECT(&c, .seq = OUR_ISS + 1 + i * ic->maxseg,
 		       .ack = PEER_ISS + 1, .flags = ACK, .len = ic->maxseg);
 	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(ic->segs), DATA(ic->segs));
 	tstack_advance(t, FLUSH_US);
 	tstack_advance(t, DELACK_US);
+	if (ic->syn.opts & O_SACKP) {
+		/* RFC 8985 7.3: no ACK for 2 SRTT: the probe is one
+		 * segment of new data, past cwnd; then only the RTO. */
+		EXPECT(&c, .seq = OUR_ISS + 1 + ic->segs * ic->maxseg,
+		       .ack = PEER_ISS + 1, .flags = ACK, .len = ic->maxseg);
+		NOTHING(&c);
+		tstack_expect_stats(t, OUT(1), DATA(1), { "tcp_tlp_probes", 1 },
+				    { "tcp_ext_allocs", 1 });
+	}
 	NOTHING(&c);
-	tstack_expect_stats(t, IN(1), OUT(ic->segs), DATA(ic->segs));
 	tstack_free(t);
 }
 END_TEST
@@ -4832,12 +4877,6 @@ START_TEST(cookie_with_timestamps_keeps_every_option)
 	tstack_free(t);
 }
 END_TEST
-
-static void
-cfg_sack_off(struct pmt_config *cfg)
-{
-	cfg->tcp_sack = 0;
-}
 
 /* tcp-sack=0: no SACK-permitted offered, none accepted, either way. */
 START_TEST(sack_off_neither_offers_nor_accepts)
