@@ -162,8 +162,10 @@ struct pmt_config {
 	 */
 	unsigned int tcp_ooo_max_bytes;
 	/**
-	 * Out-of-order segments one connection may hold (64; at most
-	 * 1024, which bounds the walk each arriving segment costs).
+	 * Out-of-order segments one connection may hold (256: a default
+	 * 256 KiB window of full segments, so a hole does not make the
+	 * receiver drop what the sender would then resend; at most 1024,
+	 * which bounds the walk each arriving segment costs).
 	 */
 	unsigned int tcp_ooo_max_segs;
 	/**

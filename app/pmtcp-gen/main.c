@@ -146,7 +146,7 @@ static const char usage_text[] =
 "  --tcp-syncookies 0|1|2  SYN cookies off, when the syncache is full\n"
 "                         (default), always\n"
 "  --tcp-ooo-max-bytes B --tcp-ooo-max-segs N   out-of-order data held per\n"
-"                         connection (receive buffer, 64 segments)\n"
+"                         connection (receive buffer, 256 segments)\n"
 "  --tcp-ooo-engine-mbufs N  out-of-order mbufs per lcore (a quarter of mbufs)\n"
 "  --tcp-sack 0|1         offer and use SACK (RFC 2018; default 1); 0:\n"
 "                         NewReno recovery only\n"

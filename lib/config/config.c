@@ -70,7 +70,7 @@ pmt_config_defaults(struct pmt_config *cfg)
 	/* Impairments off (all zero); a fixed seed makes runs repeat. */
 	cfg->impair_seed = 1;
 	cfg->tcp_ooo_max_bytes = 0;	/* the receive buffer */
-	cfg->tcp_ooo_max_segs = 64;
+	cfg->tcp_ooo_max_segs = 256;
 	cfg->tcp_ooo_engine_mbufs = 0;	/* a quarter of the pool */
 	cfg->tcp_sack = 1;
 	cfg->tcp_congestion = PMT_CC_CUBIC;

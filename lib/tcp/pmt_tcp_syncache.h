@@ -39,6 +39,7 @@ struct pmt_syncache_entry {
 #define PMT_SC_SACK 0x02		/* ... SACK permitted */
 #define PMT_SC_TS 0x04			/* ... timestamps */
 #define PMT_SC_MSS 0x08			/* ... an MSS option */
+#define PMT_SC_RESENT 0x10		/* our SYN-ACK went again for a repeated SYN */
 
 _Static_assert(sizeof(struct pmt_syncache_entry) <= 64,
 	       "syncache entry budget: one cache line");

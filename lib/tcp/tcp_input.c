@@ -980,6 +980,15 @@ rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 		}
 		return;
 	}
+	/*
+	 * Karn for the handshake: an ACK of only our SYN after the SYN or
+	 * SYN-ACK went again gives no sample. Its echo may well be the
+	 * first one's TSval: a peer answers our duplicate SYN-ACK with an
+	 * ACK that does not update TS.Recent (RFC 7323 4.3, the segment is
+	 * not acceptable), and a second of SYN backoff would become SRTT.
+	 */
+	if (tcb->snd_una == tcb->iss)
+		return;
 	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
 	    seg->tsecr != 0) {
 		uint32_t ms = pmt_tcp_ts_now(tcb) - seg->tsecr;

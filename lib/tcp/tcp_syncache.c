@@ -307,6 +307,8 @@ pmt_syncache_syn(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 		PMT_STAT_INC(eng, tcp_syncache_dup_syn);
 		if ((e->flags & PMT_SC_TS) && (seg->opts & PMT_TO_TS))
 			e->ts_recent = seg->tsval;
+		/* Karn: which SYN-ACK the ACK answers is unknown now. */
+		e->flags |= PMT_SC_RESENT;
 		entry_send(eng, e, PMT_TH_SYN | PMT_TH_ACK);
 		return;
 	}
@@ -478,7 +480,7 @@ entry_ack(struct pmt_engine *eng, struct pmt_syncache_entry *e,
 	p.irs = e->irs;
 	p.ts_offset = e->iss;
 	p.sent = e->sent;
-	p.rtt_ok = e->rexmits == 0;
+	p.rtt_ok = e->rexmits == 0 && !(e->flags & PMT_SC_RESENT);
 	p.our_wscale = e->our_wscale;
 	if (e->flags & PMT_SC_MSS) {
 		p.syn.opts |= PMT_TO_MSS;

@@ -259,7 +259,7 @@ START_TEST(defaults_match_usage)
 	ck_assert_uint_eq(cfg.arp_pending_max, 8);
 	ck_assert_uint_eq(cfg.arp_entries, 1024);
 	ck_assert_uint_eq(cfg.tcp_ooo_max_bytes, 0);
-	ck_assert_uint_eq(cfg.tcp_ooo_max_segs, 64);
+	ck_assert_uint_eq(cfg.tcp_ooo_max_segs, 256);
 	ck_assert_uint_eq(cfg.tcp_ooo_engine_mbufs, 0);
 	ck_assert_uint_eq(cfg.tcp_congestion, PMT_CC_CUBIC);
 }
