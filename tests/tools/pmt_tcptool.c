@@ -480,8 +480,12 @@ read_http_reply(struct pmt_engine *eng, int fd)
 
 	crypto_hash_sha256_init(&sha);
 	for (;;) {
-		if (stop)
+		if (stop) {
+			/* how far it got, for a test that gave up waiting */
+			printf("tcptool: stopped: reply body bytes=%llu\n",
+			       (unsigned long long)body);
 			return 1;
+		}
 		pmt_engine_poll(eng);
 		if (!in_body) {
 			n = pmt_recv(eng, fd, head + head_len, REQ_MAX - head_len);
@@ -651,6 +655,9 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 			crypto_hash_sha256_update(&sha, buf, (size_t)n);
 			total += (uint64_t)n;
 		}
+		if (stop)
+			printf("tcptool: stopped: queued bytes=%llu of %llu\n",
+			       (unsigned long long)total, (unsigned long long)count);
 		/* A POST's server answers, then closes (Connection: close):
 		 * a FIN of ours could end the connection before its answer. */
 		if (mode != CM_POST)
