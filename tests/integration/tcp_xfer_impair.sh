@@ -76,7 +76,9 @@
 # By hand, one or more cases: tests/integration/tcp_xfer_impair.sh \
 #   build/tests/tools/pmt-tcptool . memif loss5 dup
 # Environment: XFER_SEED (9), XFER_BYTES (67108864), XFER_BOUND (every
-# case's bound, seconds: to time a slow case by hand; CI uses BOUND).
+# case's bound, seconds: to time a slow case by hand; CI uses BOUND),
+# XFER_ARGS (more pmt-tcptool options for every pmtcp process, e.g.
+# "--set tcp-ooo-max-segs=1024", for experiments).
 # Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
 
@@ -89,6 +91,7 @@ shift 3
 SEED=${XFER_SEED:-9}
 BYTES=${XFER_BYTES:-67108864}
 PORT=80
+read -r -a EXTRA <<<"${XFER_ARGS:-}"
 
 declare -A SPEC=([loss1]=loss=1% [loss5]=loss=5% [loss10]=loss=10%
 	[burst]=burst=1%/33% [reorder]=reorder=5%/16 [dup]=dup=2%
@@ -266,11 +269,11 @@ memif_case() {
 	# Both link ends share the socket name of the server's label.
 	memif_start "$srv" server 0 "$SOCK-$c" --addr 198.18.0.1/24 --set link-wait-ms=100 \
 		--set "tcp-sack=$sack" --set tcp-time-wait-ms=100 "${imp_s[@]}" \
-		--listen "$PORT"
+		"${EXTRA[@]}" --listen "$PORT"
 	tl_wait_line "$srv" '^tcptool: listening on' 30 "$step: server start"
 	memif_start "$cli" client 1 "$SOCK-$c" --addr 198.18.0.2/24 \
 		--set "tcp-sack=$sack" --set tcp-time-wait-ms=100 "${imp_c[@]}" \
-		"--$dir" "$BYTES" --connect "198.18.0.1:$PORT" --wait-exit
+		"${EXTRA[@]}" "--$dir" "$BYTES" --connect "198.18.0.1:$PORT" --wait-exit
 	# EAL start (a second or so), the bound, the close: a transfer over
 	# its bound fails here (the next cases still run).
 	if ! xl_wait_line "$cli" '^tcptool: done, waiting' $((BOUND[$c] + 10)); then
@@ -402,7 +405,7 @@ kernel_case() {
 		imp=(--set "impair-rx=${SPEC[$c]}")
 	fi
 	tl_start_tool "$label" --set "tcp-sack=$sack" --set tcp-time-wait-ms=100 \
-		--set "impair-seed=$SEED" "${imp[@]}" --listen "$PORT"
+		--set "impair-seed=$SEED" "${imp[@]}" "${EXTRA[@]}" --listen "$PORT"
 	tl_wait_line "$label" '^tcptool: listening on' 30 "$step: start"
 	tl_setup_tap "$step"
 	# One frame per drop (see the header); a kernel whose tap has no
