@@ -131,6 +131,7 @@ trap 'exit 143' TERM
 
 xfer_cleanup() {
 	local rc=$?
+	set +e	# a failing step here must not cut the clean-up short
 	[ -n "$NFT_MADE" ] && nsx nft delete table netdev pmx_xfer 2>/dev/null
 	# our tools and helpers by pid, the netns, TMPD, EAL dirs; it takes
 	# the test's verdict from $?
