@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
@@ -18,9 +19,17 @@
 /*
  * Server: GET /N answers N bytes of the test pattern; POST or PUT with a
  * Content-Length answers the SHA-256 of the body it received. Client
- * modes: read to end of stream, send N pattern bytes, or open and close
- * connections in sequence. Every byte moved is hashed so the test can
- * compare whole transfers.
+ * modes: read to end of stream, send N pattern bytes, open and close
+ * connections in sequence, or one HTTP request to such a server (GET of
+ * N pattern bytes, POST of N pattern bytes). Every byte moved is hashed
+ * so the test can compare whole transfers.
+ *
+ * Any stack key can be set with --set KEY=VALUE (or its alias --stack),
+ * e.g. --set impair-rx=loss=1% --set impair-seed=7 --set tcp-sack=0.
+ * SIGUSR2 prints the counters at once ("tcptool: stats snapshot" ...
+ * "tcptool: stats snapshot end"), so a test can read a process's
+ * counters before its memif peer exits (DPDK 22.11's memif PMD can crash
+ * the process that keeps polling after its peer's exit).
  */
 
 #define MAX_CONN 4096
@@ -74,6 +83,28 @@ on_go(int s)
 {
 	(void)s;
 	go = true;
+}
+
+/* SIGUSR2: print the counters at the next turn of the loop. */
+static volatile bool dump;
+
+static void
+on_dump(int s)
+{
+	(void)s;
+	dump = true;
+}
+
+static void
+dump_if_asked(void)
+{
+	if (!dump)
+		return;
+	dump = false;
+	printf("tcptool: stats snapshot\n");
+	pmt_stats_print(stdout);
+	printf("tcptool: stats snapshot end\n");
+	fflush(stdout);
 }
 
 /*
@@ -296,6 +327,7 @@ run_server(struct pmt_engine *eng, uint16_t port)
 	fflush(stdout);
 	print_baseline();
 	while (!stop) {
+		dump_if_asked();
 		pmt_engine_poll(eng);
 		n = pmt_events(eng, ev, 64);
 		for (i = 0; i < n; i++) {
@@ -340,7 +372,8 @@ run_server(struct pmt_engine *eng, uint16_t port)
 	return 0;
 }
 
-enum client_mode { CM_RECV_ALL, CM_SEND, CM_REPEAT, CM_HALF_CLOSE };
+enum client_mode { CM_RECV_ALL, CM_SEND, CM_REPEAT, CM_HALF_CLOSE, CM_GET,
+		   CM_POST };
 
 /*
  * Let the close handshakes run before the port goes, and collect the
@@ -381,6 +414,15 @@ wait_connected(struct pmt_engine *eng, int fd)
 	return -EINTR;
 }
 
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static const char *
 err_name(int e)
 {
@@ -392,6 +434,125 @@ err_name(int e)
 	}
 }
 
+/* Send all of buf (an HTTP request head), polling while the buffer is full. */
+static int
+send_all(struct pmt_engine *eng, int fd, const char *buf, size_t len,
+	 unsigned int flags)
+{
+	size_t off = 0;
+	long n;
+
+	while (off < len && !stop) {
+		n = pmt_send(eng, fd, buf + off, len - off, flags);
+		if (n == -EAGAIN) {
+			pmt_engine_poll(eng);
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		off += (size_t)n;
+	}
+	return off == len ? 0 : -EINTR;
+}
+
+/*
+ * Read an HTTP/1.1 reply to the end of stream (the request asked for
+ * Connection: close): the head, then the body, hashed. Prints the status,
+ * the body's length and SHA-256 and, when short, the body itself (the
+ * server's SHA-256 of an upload). Returns 0 when the status is 200 and
+ * the body is exactly Content-Length long, 4 when not, 3 on a socket
+ * error.
+ */
+static int
+read_http_reply(struct pmt_engine *eng, int fd)
+{
+	static uint8_t buf[65536];
+	char head[REQ_MAX + 1], small[129], hex[65];
+	crypto_hash_sha256_state sha;
+	unsigned char h[32];
+	size_t head_len = 0, small_len = 0;
+	uint64_t body = 0, clen = UINT64_MAX;
+	int status = 0;
+	bool in_body = false;
+	const char *cl;
+	char *end;
+	long n;
+
+	crypto_hash_sha256_init(&sha);
+	for (;;) {
+		if (stop) {
+			/* how far it got, for a test that gave up waiting */
+			printf("tcptool: stopped: reply body bytes=%llu\n",
+			       (unsigned long long)body);
+			return 1;
+		}
+		pmt_engine_poll(eng);
+		if (!in_body) {
+			n = pmt_recv(eng, fd, head + head_len, REQ_MAX - head_len);
+		} else {
+			n = pmt_recv(eng, fd, buf, sizeof(buf));
+		}
+		if (n == -EAGAIN)
+			continue;
+		if (n < 0) {
+			printf("tcptool: error=%s\n", err_name((int)-n));
+			return 3;
+		}
+		if (n == 0)
+			break;
+		if (in_body) {
+			crypto_hash_sha256_update(&sha, buf, (size_t)n);
+			if (small_len + (size_t)n < sizeof(small))
+				memcpy(small + small_len, buf, (size_t)n);
+			small_len += (size_t)n;
+			body += (uint64_t)n;
+			continue;
+		}
+		head_len += (size_t)n;
+		head[head_len] = '\0';
+		end = memmem(head, head_len, "\r\n\r\n", 4);
+		if (end == NULL) {
+			if (head_len == REQ_MAX) {
+				printf("tcptool: reply head longer than %d bytes\n", REQ_MAX);
+				return 4;
+			}
+			continue;
+		}
+		*end = '\0';
+		if (sscanf(head, "HTTP/1.%*c %d", &status) != 1)
+			status = 0;
+		cl = strcasestr(head, "Content-Length:");
+		if (cl != NULL)
+			clen = strtoull(cl + 15, NULL, 10);
+		in_body = true;
+		/* What came with the head is the start of the body. */
+		n = (long)(head_len - (size_t)(end + 4 - head));
+		crypto_hash_sha256_update(&sha, (unsigned char *)end + 4, (size_t)n);
+		if ((size_t)n < sizeof(small)) {
+			memcpy(small, end + 4, (size_t)n);
+			small_len = (size_t)n;
+		} else {
+			small_len = sizeof(small);
+		}
+		body = (uint64_t)n;
+	}
+	crypto_hash_sha256_final(&sha, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	printf("tcptool: http status=%d content-length=%lld\n", status,
+	       clen == UINT64_MAX ? -1LL : (long long)clen);
+	printf("tcptool: received bytes=%llu sha256=%s\n",
+	       (unsigned long long)body, hex);
+	if (in_body && small_len < sizeof(small)) {
+		small[small_len] = '\0';
+		small[strcspn(small, "\r\n")] = '\0';
+		printf("tcptool: body=%s\n", small);
+	}
+	fflush(stdout);
+	if (!in_body)
+		printf("tcptool: no reply head before the end of stream\n");
+	return status == 200 && body == clen ? 0 : 4;
+}
+
 static int
 run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 	   enum client_mode mode, uint64_t count)
@@ -400,7 +561,7 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 	crypto_hash_sha256_state sha;
 	unsigned char h[32];
 	char hex[65];
-	uint64_t total = 0, i;
+	uint64_t total = 0, i, t0;
 	int fd, ret;
 	long n;
 
@@ -439,6 +600,7 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 		return i == count ? 0 : 1;
 	}
 
+	t0 = mono_us();
 	fd = pmt_socket(eng);
 	ret = pmt_connect(eng, fd, addr, port);
 	if (ret == -EINPROGRESS)
@@ -450,8 +612,30 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 		settle(eng);
 		return 3;
 	}
+	if (mode == CM_GET || mode == CM_POST) {
+		char req[256];
+
+		if (mode == CM_GET)
+			snprintf(req, sizeof(req),
+				 "GET /%llu HTTP/1.1\r\nHost: pmtcp\r\n"
+				 "Connection: close\r\n\r\n",
+				 (unsigned long long)count);
+		else
+			snprintf(req, sizeof(req),
+				 "POST /upload HTTP/1.1\r\nHost: pmtcp\r\n"
+				 "Content-Length: %llu\r\nConnection: close\r\n\r\n",
+				 (unsigned long long)count);
+		ret = send_all(eng, fd, req, strlen(req),
+			       mode == CM_POST && count ? PMT_MSG_MORE : 0);
+		if (ret != 0) {
+			printf("tcptool: error=%s\n", err_name(-ret));
+			pmt_close(eng, fd);
+			settle(eng);
+			return 3;
+		}
+	}
 	crypto_hash_sha256_init(&sha);
-	if (mode == CM_SEND || mode == CM_HALF_CLOSE) {
+	if (mode == CM_SEND || mode == CM_HALF_CLOSE || mode == CM_POST) {
 		while (total < count && !stop) {
 			size_t want = (size_t)RTE_MIN(RTE_MIN((uint64_t)sizeof(buf), send_chunk),
 						      count - total);
@@ -471,7 +655,13 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 			crypto_hash_sha256_update(&sha, buf, (size_t)n);
 			total += (uint64_t)n;
 		}
-		pmt_shutdown(eng, fd, SHUT_WR);
+		if (stop)
+			printf("tcptool: stopped: queued bytes=%llu of %llu\n",
+			       (unsigned long long)total, (unsigned long long)count);
+		/* A POST's server answers, then closes (Connection: close):
+		 * a FIN of ours could end the connection before its answer. */
+		if (mode != CM_POST)
+			pmt_shutdown(eng, fd, SHUT_WR);
 		crypto_hash_sha256_final(&sha, h);
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 		printf("tcptool: sent bytes=%llu sha256=%s\n",
@@ -479,6 +669,18 @@ run_client(struct pmt_engine *eng, uint32_t addr, uint16_t port,
 		fflush(stdout);
 		crypto_hash_sha256_init(&sha);
 		total = 0;
+	}
+	if (mode == CM_GET || mode == CM_POST) {
+		ret = read_http_reply(eng, fd);
+		/* connect to the reply's end of stream: what a test bounds */
+		printf("tcptool: transfer us=%llu\n",
+		       (unsigned long long)(mono_us() - t0));
+		fflush(stdout);
+		pmt_close(eng, fd);
+		for (i = 0; i < 200000 && !stop; i++)
+			pmt_engine_poll(eng);
+		settle(eng);
+		return ret;
 	}
 	/* Read to the end of stream (the peer's reply to a half-close too). */
 	for (;;) {
@@ -521,7 +723,7 @@ main(int argc, char **argv)
 	const char *server = NULL;
 	uint64_t count = 0;
 	uint16_t listen_port = 0;
-	bool wait_start = false;
+	bool wait_start = false, wait_exit = false;
 	char err[256];
 	int ret, c, idx;
 	static const struct option opts[] = {
@@ -533,7 +735,11 @@ main(int argc, char **argv)
 		{ "half-close", required_argument, NULL, 'h' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "set", required_argument, NULL, 'o' },
+		{ "stack", required_argument, NULL, 'o' },
+		{ "get", required_argument, NULL, 'G' },
+		{ "post", required_argument, NULL, 'P' },
 		{ "wait-start", no_argument, NULL, 'w' },
+		{ "wait-exit", no_argument, NULL, 'x' },
 		{ "send-chunk", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -557,11 +763,12 @@ main(int argc, char **argv)
 				return fprintf(stderr, "tcptool: %s\n", err), 2;
 			break;
 		case 'o': {
-			/* --set key=value for any stack key */
+			/* --set (--stack) key=value for any stack key */
 			char *eq = strchr(optarg, '=');
 
 			if (eq == NULL)
-				return 2;
+				return fprintf(stderr, "tcptool: --set KEY=VALUE, not '%s'\n",
+					       optarg), 2;
 			*eq = '\0';
 			if (pmt_config_set(&cfg, NULL, optarg, eq + 1, err, sizeof(err)) != 0)
 				return fprintf(stderr, "tcptool: %s\n", err), 2;
@@ -585,8 +792,16 @@ main(int argc, char **argv)
 			mode = CM_REPEAT;
 			count = strtoull(optarg, NULL, 10);
 			break;
+		case 'G':
+		case 'P':
+			mode = c == 'G' ? CM_GET : CM_POST;
+			count = strtoull(optarg, NULL, 10);
+			break;
 		case 'w':
 			wait_start = true;
+			break;
+		case 'x':
+			wait_exit = true;
 			break;
 		case 'k':
 			send_chunk = strtoull(optarg, NULL, 10);
@@ -601,13 +816,15 @@ main(int argc, char **argv)
 		return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR2, on_dump);
+	if (wait_start || wait_exit)
+		signal(SIGUSR1, on_go);
 	eng = pmt_engine_get(rte_lcore_id());
 	/* The start-up lines ("pmtcp: port 0 mac ... Link up") reach the
 	 * test now, not at exit. */
 	fflush(stdout);
 	if (wait_start && !listen_port) {
 		/* Keep the engine running (ARP answered) until SIGUSR1. */
-		signal(SIGUSR1, on_go);
 		print_baseline();
 		printf("tcptool: waiting for SIGUSR1\n");
 		fflush(stdout);
@@ -638,6 +855,18 @@ main(int argc, char **argv)
 		if (pmt_ipv4_parse_addr(host, &a) != 0)
 			return 2;
 		ret = run_client(eng, a, (uint16_t)atoi(colon + 1), mode, count);
+		if (wait_exit) {
+			/* --wait-exit: stay (polling, SIGUSR2 answered) until
+			 * SIGUSR1, so a test can read its memif peer's counters
+			 * while this end is still there. */
+			go = false;
+			printf("tcptool: done, waiting for SIGUSR1 to exit\n");
+			fflush(stdout);
+			while (!go && !stop) {
+				dump_if_asked();
+				pmt_engine_poll(eng);
+			}
+		}
 	} else {
 		fprintf(stderr, "tcptool: --listen PORT or --connect IP:PORT\n");
 		ret = 2;
