@@ -283,6 +283,7 @@ gen_report_init(struct gen_report *r, struct gen_worker **workers,
 	r->st_fast = gen_stat_index("tcp_tx_rexmit_fast");
 	r->st_tlp = gen_stat_index("tcp_tx_rexmit_tlp");
 	r->st_spur = gen_stat_index("tcp_spurious_rto");
+	r->st_probes = gen_stat_index("tcp_tlp_probes");
 	return 0;
 }
 
@@ -320,6 +321,14 @@ gen_report_tick(void *arg, uint64_t now)
 	s.rx_gbps = (double)(rxb - r->p_rxb) * 8 / dt / 1e9;
 	s.tx_gbps = (double)(txb - r->p_txb) * 8 / dt / 1e9;
 	s.retrans = retr - r->p_retr;
+	s.retrans_rto = stat_value(r->st_rto) - r->p_rto;
+	s.retrans_fast = stat_value(r->st_fast) - r->p_fast;
+	s.retrans_tlp = stat_value(r->st_tlp) - r->p_tlp;
+	s.spurious = stat_value(r->st_spur) - r->p_spur;
+	r->p_rto += s.retrans_rto;
+	r->p_fast += s.retrans_fast;
+	r->p_tlp += s.retrans_tlp;
+	r->p_spur += s.spurious;
 	s.rst_tx = rsttx - r->p_rsttx;
 	s.rst_rx = rstrx - r->p_rstrx;
 	s.errors = err - r->p_err;
@@ -341,6 +350,10 @@ gen_report_tick(void *arg, uint64_t now)
 	       "  rst tx/rx %" PRIu64 "/%" PRIu64 "  err %" PRIu64,
 	       s.t, s.cps, s.active, s.rps, s.rx_gbps, s.tx_gbps, s.retrans,
 	       s.rst_tx, s.rst_rx, s.errors);
+	if (s.retrans || s.spurious)
+		printf("  (rto %" PRIu64 " fast %" PRIu64 " tlp %" PRIu64
+		       " spurious %" PRIu64 ")", s.retrans_rto, s.retrans_fast,
+		       s.retrans_tlp, s.spurious);
 	if (err)
 		print_kinds(stdout, &t);
 	printf("\n");
@@ -528,9 +541,11 @@ gen_report_summary(struct gen_report *r, FILE *f, uint64_t end_ns)
 	if (stat_value(r->st_retr))
 		fprintf(f, "    retransmitted by cause: timeout %" PRIu64
 			"  fast recovery %" PRIu64 "  tail-loss probe %" PRIu64
-			"  (spurious timeouts undone %" PRIu64 ")\n",
+			" (of %" PRIu64 " probes)  (spurious timeouts undone %"
+			PRIu64 ")\n",
 			stat_value(r->st_rto), stat_value(r->st_fast),
-			stat_value(r->st_tlp), stat_value(r->st_spur));
+			stat_value(r->st_tlp), stat_value(r->st_probes),
+			stat_value(r->st_spur));
 	miss = shortfall(r, &t, why, sizeof(why));
 	if (miss > 0.05) {
 		if (r->conf->cps)
@@ -659,9 +674,11 @@ gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 	fprintf(f, "    \"tcp_retransmits_rto\": %" PRIu64
 		", \"tcp_retransmits_fast\": %" PRIu64
 		", \"tcp_retransmits_tlp\": %" PRIu64
-		", \"tcp_spurious_rto\": %" PRIu64 ",\n",
+		", \"tcp_spurious_rto\": %" PRIu64
+		", \"tcp_tlp_probes\": %" PRIu64 ",\n",
 		stat_value(r->st_rto), stat_value(r->st_fast),
-		stat_value(r->st_tlp), stat_value(r->st_spur));
+		stat_value(r->st_tlp), stat_value(r->st_spur),
+		stat_value(r->st_probes));
 	fprintf(f, "    \"closes_fin\": %" PRIu64 ", \"closes_rst\": %" PRIu64
 		", \"closes_half\": %" PRIu64 ", \"closed_by_peer\": %" PRIu64
 		", \"closed_at_end\": %" PRIu64 ",\n",
@@ -686,9 +703,15 @@ gen_report_json(struct gen_report *r, FILE *f, uint64_t end_ns)
 		fprintf(f, "    {\"t\": %.3f, \"cps\": %" PRIu64 ", \"active\": %"
 			PRIu64 ", \"rps\": %" PRIu64 ", \"rx_gbps\": %.6f,"
 			" \"tx_gbps\": %.6f, \"retrans\": %" PRIu64
+			", \"retrans_rto\": %" PRIu64
+			", \"retrans_fast\": %" PRIu64
+			", \"retrans_tlp\": %" PRIu64
+			", \"spurious_rto\": %" PRIu64
 			", \"rst_tx\": %" PRIu64 ", \"rst_rx\": %" PRIu64
 			", \"errors\": %" PRIu64 "}%s\n", s->t, s->cps, s->active,
-			s->rps, s->rx_gbps, s->tx_gbps, s->retrans, s->rst_tx,
+			s->rps, s->rx_gbps, s->tx_gbps, s->retrans,
+			s->retrans_rto, s->retrans_fast, s->retrans_tlp,
+			s->spurious, s->rst_tx,
 			s->rst_rx, s->errors, i + 1 < r->n_samples ? "," : "");
 	}
 	fprintf(f, "  ]\n}\n");

@@ -16,6 +16,10 @@ struct gen_sample {
 	double rx_gbps;			/* wire bits, all frames */
 	double tx_gbps;
 	uint64_t retrans;		/* TCP segments retransmitted */
+	uint64_t retrans_rto;		/* ... by cause: the RTO's go-back-N */
+	uint64_t retrans_fast;		/* ... fast / SACK recovery */
+	uint64_t retrans_tlp;		/* ... tail-loss probes */
+	uint64_t spurious;		/* spurious timeouts undone */
 	uint64_t rst_tx;
 	uint64_t rst_rx;
 	uint64_t errors;
@@ -32,8 +36,10 @@ struct gen_report {
 	unsigned int cap;
 	/* previous totals, for the per-second deltas */
 	uint64_t p_est, p_resp, p_rxb, p_txb, p_retr, p_rsttx, p_rstrx, p_err;
+	uint64_t p_rto, p_fast, p_tlp, p_spur;
 	int st_rxb, st_txb, st_retr, st_rsttx, st_rstrx;	/* stack counters */
 	int st_rto, st_fast, st_tlp, st_spur;	/* retransmissions by cause */
+	int st_probes;				/* tail-loss probes, new data or not */
 };
 
 int gen_report_init(struct gen_report *r, struct gen_worker **workers,
