@@ -108,6 +108,7 @@
 	X(tcp_tlp_probes)		\
 	X(tcp_tx_rexmit_tlp)		\
 	X(tcp_tlp_recovered)		\
+	X(tcp_rack_reo_timeouts)	\
 	X(tcp_rto_timeouts)		\
 	X(tcp_spurious_rto)		\
 	X(tcp_conn_attempts)		\

@@ -89,6 +89,8 @@ enum pmt_tcpt {
 #define PMT_TF_CC_NEWRENO 0x2000000
 /* RFC 8985 7: the REXMT timer is the tail-loss probe's PTO. */
 #define PMT_TF_PTO 0x4000000
+/* RFC 8985 6.3: the REXMT timer is RACK's reordering timer. */
+#define PMT_TF_REO 0x8000000
 
 /* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
 
@@ -482,6 +484,11 @@ void pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us);
  * segment's PTO waits for a delayed ACK); the RTO itself never moves.
  */
 void pmt_tcp_timer_pto_sooner(struct pmt_tcb *tcb);
+/* RACK's reordering timer (RFC 8985 6.3) @us from now, if sooner than
+ * what the REXMT slot holds. */
+void pmt_tcp_timer_reo(struct pmt_tcb *tcb, uint64_t us);
+/* The reordering timer fired (tcp_input.c): holes below SACKed data are lost. */
+void pmt_tcp_rack_timeout(struct pmt_tcb *tcb);
 /* (Re)start TIME-WAIT's 2MSL, or the bound on an orphan's FIN-WAIT-2. */
 void pmt_tcp_timer_2msl(struct pmt_tcb *tcb);
 void pmt_tcp_timer_fin_wait2(struct pmt_tcb *tcb);

@@ -76,18 +76,23 @@ struct pmt_rxt_rec {
 	uint16_t reserved;
 };
 
-#define PMT_RXT_RECS 8
+#define PMT_RXT_RECS 7
 
 struct pmt_tcp_ext {
 	struct pmt_sack_sb sb;		/* RFC 6675 scoreboard */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */
-	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt */
+	uint32_t rack_lost_below;	/* RFC 8985: every hole below is lost */
 	uint32_t recovery_point;	/* RFC 6675 RecoveryPoint */
 	uint32_t tlp_end_seq;		/* RFC 8985 TLP.end_seq (PMT_REC_TLP_OUT) */
 	uint8_t rack_flags;		/* PMT_REC_* */
 	uint8_t n_rxt;			/* records in rxt[] */
-	uint16_t reserved0;
+	uint8_t pto_n;			/* probes in a row in recovery, unanswered */
+	uint8_t reserved0;
 	struct pmt_rxt_rec rxt[PMT_RXT_RECS];	/* oldest first */
+	/* RFC 6937 Proportional Rate Reduction, in SACK recovery. */
+	uint32_t prr_delivered;		/* bytes the peer got since recovery began */
+	uint32_t prr_out;		/* bytes sent since */
+	uint32_t recover_fs;		/* RecoverFS: FlightSize when it began */
 
 	/* --- congestion control (tcp_cc.c) --- */
 	struct pmt_cubic cubic;

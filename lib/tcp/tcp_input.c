@@ -579,6 +579,10 @@ static void
 len_send(struct pmt_tcb *tcb, uint32_t seq, uint32_t len)
 {
 	struct pmt_engine *eng = tcb->eng;
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+
+	if (x != NULL)
+		x->prr_out += len;	/* RFC 6937 prr_out */
 
 	PMT_STAT_INC(eng, tcp_tx_rexmit_segs);
 	PMT_STAT_INC(eng, tcp_tx_rexmit_fast);
@@ -688,6 +692,8 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 	for (n = 0; n < 64 && tcb->state != PMT_TCPS_CLOSED; n++) {
 		if (pmt_seq_lt(x->high_rxt, tcb->snd_una))
 			x->high_rxt = tcb->snd_una;
+		if (pmt_seq_lt(x->rack_lost_below, tcb->snd_una))
+			x->rack_lost_below = tcb->snd_una;
 		/*
 		 * SetPipe(), with what we retransmitted held lost: RFC
 		 * 6675 counts a hole entered by DupThresh duplicates (not
@@ -696,7 +702,10 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 		 */
 		pipe = pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max,
 				     x->high_rxt, mss, DUPTHRESH) -
-			pmt_sack_rxt_unlost(&x->sb, tcb->snd_una, x->high_rxt,
+			pmt_sack_rxt_unlost(&x->sb, tcb->snd_una,
+					    pmt_seq_gt(x->rack_lost_below,
+						       x->high_rxt) ?
+					    x->rack_lost_below : x->high_rxt,
 					    mss, DUPTHRESH);
 		if ((uint64_t)pipe + mss > tcb->cwnd)
 			return;
@@ -706,6 +715,14 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 				      DUPTHRESH, &seq, &len) &&
 		    sack_rexmit(tcb, x, seq, len))
 			continue;
+		/* Rule 1 for what RACK's timer found lost (RFC 8985 6.3). */
+		if (pmt_seq_gt(x->rack_lost_below, x->high_rxt) &&
+		    pmt_sack_next_unsacked(&x->sb, tcb->snd_una, x->high_rxt,
+					   mss, &seq, &len) &&
+		    pmt_seq_lt(seq, x->rack_lost_below) &&
+		    sack_rexmit(tcb, x, seq,
+				RTE_MIN(len, x->rack_lost_below - seq)))
+			continue;
 		/* Rule 2: new data, within the peer's window. */
 		if (tcb->snd_q_len > pmt_tcp_flight(tcb) &&
 		    tcb->snd_nxt == tcb->snd_max) {
@@ -714,8 +731,10 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 			tcb->cwnd = pmt_tcp_flight(tcb) + (cwnd - pipe);
 			pmt_tcp_output(tcb);
 			tcb->cwnd = cwnd;
-			if (pmt_seq_gt(tcb->snd_max, max))
+			if (pmt_seq_gt(tcb->snd_max, max)) {
+				x->prr_out += tcb->snd_max - max;
 				continue;
+			}
 		}
 		if (pmt_sack_next_unsacked(&x->sb, tcb->snd_una, x->high_rxt,
 					   mss, &seq, &len) &&
@@ -731,8 +750,7 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 			seq = end - len;
 			if (pmt_sack_has(&x->sb, seq))
 				return;
-			if (sack_rexmit(tcb, x, seq, len))
-				x->rescue_rxt = seq;
+			sack_rexmit(tcb, x, seq, len);
 		}
 		return;
 	}
@@ -756,6 +774,10 @@ sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 	x->recovery_point = tcb->snd_max;
 	x->high_rxt = tcb->snd_una;
 	x->n_rxt = 0;
+	/* RFC 6937 3: RecoverFS = SND.NXT - SND.UNA; nothing counted yet. */
+	x->recover_fs = pmt_tcp_flight(tcb);
+	x->prr_delivered = 0;
+	x->prr_out = 0;
 	/* A tail-loss probe's episode ends in this recovery's reduction. */
 	x->rack_flags &= (uint8_t)~PMT_REC_TLP_RETX;
 	PMT_STAT_INC(eng, tcp_tx_fast_rexmit);
@@ -771,6 +793,69 @@ sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 }
 
 /*
+ * RFC 8985 6.3, RACK's reordering timer, in the small: a hole below
+ * SACKed data was sent before what was SACKed (first transmissions go
+ * in sequence order); once a reordering window (RACK.reo_wnd, SRTT / 4,
+ * at least 1 ms) passes with the hole still there, it is lost, however
+ * few segments were SACKed above it (RFC 6675's DupThresh needs three,
+ * which a small window never has). The window starts at the SACK,
+ * later than RACK's own (from the hole's transmission): never sooner.
+ */
+static void
+rack_arm(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
+{
+	uint32_t high = pmt_sack_high(&x->sb, tcb->snd_una);
+
+	if (tcb->state == PMT_TCPS_CLOSED || x->sb.n == 0 ||
+	    !pmt_seq_gt(high, x->rack_lost_below) ||
+	    pmt_seq_lt(tcb->snd_nxt, tcb->snd_max) ||
+	    (tcb->flags & PMT_TF_REO))
+		return;
+	pmt_tcp_timer_reo(tcb, RTE_MAX((uint64_t)(tcb->srtt >> 3) / 4,
+				       (uint64_t)1000));
+}
+
+/*
+ * RFC 6937 Proportional Rate Reduction, per ACK in SACK recovery: what
+ * may go is proportional to what the peer got (DeliveredData), so the
+ * window comes down to ssthresh across the recovery instead of stopping
+ * dead while pipe is above it; below ssthresh, slow start back up to it
+ * with at most one segment more than was delivered (PRR-SSRB). The
+ * result is cwnd = pipe + sndcnt, which sack_send() then spends. The
+ * ACK clock keeps running, and with it the SACKs that find lost
+ * retransmissions.
+ */
+static void
+prr_cwnd(struct pmt_tcb *tcb, struct pmt_tcp_ext *x, int64_t delivered)
+{
+	uint32_t mss = tcb->t_maxseg, ss = tcb->ssthresh, pipe;
+	int64_t sndcnt;
+
+	if (delivered > 0)
+		x->prr_delivered += (uint32_t)delivered;
+	else
+		delivered = 0;
+	pipe = pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max, x->high_rxt,
+			     mss, DUPTHRESH) -
+		pmt_sack_rxt_unlost(&x->sb, tcb->snd_una,
+				    pmt_seq_gt(x->rack_lost_below, x->high_rxt) ?
+				    x->rack_lost_below : x->high_rxt,
+				    mss, DUPTHRESH);
+	if (pipe > ss) {
+		uint64_t fs = RTE_MAX(x->recover_fs, 1u);
+
+		sndcnt = (int64_t)(((uint64_t)x->prr_delivered * ss + fs - 1) /
+				   fs) - x->prr_out;
+	} else {
+		int64_t limit = RTE_MAX((int64_t)x->prr_delivered - x->prr_out,
+					delivered) + mss;
+
+		sndcnt = RTE_MIN((int64_t)(ss - pipe), limit);
+	}
+	tcb->cwnd = pipe + (uint32_t)RTE_MAX(sndcnt, (int64_t)0);
+}
+
+/*
  * After an ACK is taken whole (SND.UNA, scoreboard, window): in
  * recovery, send what pipe allows; else start recovery when
  * DupThresh duplicates arrived or the scoreboard says SND.UNA's
@@ -780,12 +865,14 @@ sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
  */
 static void
 sack_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x,
-	       const struct pmt_tcp_seg *seg)
+	       const struct pmt_tcp_seg *seg, int64_t delivered)
 {
 	if (tcb->state == PMT_TCPS_CLOSED)
 		return;
 	if (x->rack_flags & PMT_REC_SACK) {
+		prr_cwnd(tcb, x, delivered);
 		sack_send(tcb, x);
+		rack_arm(tcb, x);
 		pmt_tcp_timer_pto_sooner(tcb);
 		return;
 	}
@@ -806,7 +893,33 @@ sack_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x,
 		if (x->rack_flags & PMT_REC_TLP_OUT)
 			PMT_STAT_INC(tcb->eng, tcp_tlp_recovered);
 		sack_enter_recovery(tcb, x);
+		return;
 	}
+	rack_arm(tcb, x);
+}
+
+void
+pmt_tcp_rack_timeout(struct pmt_tcb *tcb)
+{
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+	uint32_t high;
+
+	if (x == NULL || tcb->snd_una == tcb->snd_max ||
+	    pmt_seq_lt(tcb->snd_nxt, tcb->snd_max))
+		return;
+	high = pmt_sack_high(&x->sb, tcb->snd_una);
+	if (!pmt_seq_gt(high, tcb->snd_una) ||
+	    !pmt_seq_gt(high, x->rack_lost_below))
+		return;
+	/* Every hole below the highest SACKed byte went before it and
+	 * was not delivered within the reordering window: lost. */
+	x->rack_lost_below = high;
+	PMT_STAT_INC(tcb->eng, tcp_rack_reo_timeouts);
+	if (x->rack_flags & PMT_REC_SACK)
+		sack_send(tcb, x);
+	else if (!(tcb->flags & PMT_TF_IN_RECOVERY) &&
+		 !(tcb->flags & PMT_TF_PERSIST) && tcb->snd_q_len > 0)
+		sack_enter_recovery(tcb, x);
 }
 
 /*
@@ -1043,6 +1156,7 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	uint32_t acked, data_acked;
 	bool fin_acked = false, spurious, partial = false;
 	struct pmt_tcp_ext *x;
+	uint32_t una0, sacked0;
 
 	*closed = false;
 	if (pmt_seq_gt(seg->ack, tcb->snd_max)) {
@@ -1060,6 +1174,9 @@ ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	/* An acceptable ACK answers our zero-window probes. */
 	if (tcb->flags & PMT_TF_PERSIST)
 		tcb->probes = 0;
+	x = pmt_tcp_ext_of(tcb);
+	una0 = tcb->snd_una;
+	sacked0 = x != NULL ? x->sb.sacked : 0;
 	x = sack_update(tcb, seg);
 
 	if (pmt_seq_leq(seg->ack, tcb->snd_una)) {
@@ -1195,8 +1312,15 @@ window:
 		}
 	}
 	if (x != NULL) {
+		/* RFC 6937 DeliveredData: SND.UNA's move and the SACKed
+		 * bytes' (less when the ACK covers what was SACKed). */
+		int64_t delivered = (int64_t)(tcb->snd_una - una0) +
+			(int64_t)x->sb.sacked - (int64_t)sacked0;
+
+		if (delivered > 0)
+			x->pto_n = 0;	/* the path answers: no backoff */
 		tlp_after_ack(tcb, x);
-		sack_after_ack(tcb, x, seg);
+		sack_after_ack(tcb, x, seg, delivered);
 	}
 	return true;
 }

@@ -88,7 +88,7 @@ pmt_tcp_ext_get(struct pmt_tcb *tcb)
 	memset(x, 0, sizeof(*x));
 	pmt_sack_init(&x->sb);
 	x->high_rxt = tcb->snd_una;
-	x->rescue_rxt = tcb->snd_una;
+	x->rack_lost_below = tcb->snd_una;
 	x->recovery_point = tcb->snd_una;
 	tcb->ext = (uint32_t)(((char *)x - s->base) / s->size) + 1;
 	pmt_cc_ext_init(tcb, x);

@@ -55,12 +55,15 @@ void
 pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
 {
 	if (kind == PMT_TCPT_REXMT)
-		tcb->flags &= ~(uint32_t)PMT_TF_PTO;
+		tcb->flags &= ~(uint32_t)(PMT_TF_PTO | PMT_TF_REO);
 	tcb->tmr[kind] = 0;
 }
 
 /* RFC 8985 7.2 WCDelAckT: a peer may hold the ACK of a lone segment. */
 #define TLP_WC_DELACK_US 200000u
+/* Probes in a row in SACK recovery before only the RTO is left. */
+#define TLP_MAX_IN_RECOVERY 3
+
 /*
  * Added to 2 SRTT when more than a segment is out: room for the peer's
  * ACK timer and a turn of its stack (Linux adds TCP_TIMEOUT_MIN, 2 ms).
@@ -94,7 +97,11 @@ pto_allowed(const struct pmt_tcb *tcb)
 	if ((tcb->flags & PMT_TF_IN_RECOVERY) &&
 	    (x == NULL || !(x->rack_flags & PMT_REC_SACK)))
 		return false;
-	return x == NULL || !(x->rack_flags & PMT_REC_TLP_OUT);
+	if (x == NULL || !(x->rack_flags & PMT_REC_TLP_OUT))
+		return true;
+	/* In recovery, a probe that drew no answer may be followed by
+	 * another, backed off (QUIC's PTO), a few times before the RTO. */
+	return (tcb->flags & PMT_TF_IN_RECOVERY) && x->pto_n < TLP_MAX_IN_RECOVERY;
 }
 
 /* RFC 8985 7.2: PTO = 2 SRTT + WCDelAckT for a lone segment (else the
@@ -104,11 +111,14 @@ pto_of(const struct pmt_tcb *tcb)
 {
 	uint64_t pto;
 
+	const struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+
 	if (tcb->srtt == 0)
 		return 1000000;
 	pto = 2 * (uint64_t)(tcb->srtt >> 3);
-	return pto + (pmt_tcp_flight(tcb) <= tcb->t_maxseg ?
-		      TLP_WC_DELACK_US : TLP_SLACK_US);
+	pto += pmt_tcp_flight(tcb) <= tcb->t_maxseg ? TLP_WC_DELACK_US :
+		TLP_SLACK_US;
+	return x != NULL ? pto << x->pto_n : pto;
 }
 
 void
@@ -123,6 +133,16 @@ pmt_tcp_timer_pto_sooner(struct pmt_tcb *tcb)
 		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pto);
 		tcb->flags |= PMT_TF_PTO;
 	}
+}
+
+void
+pmt_tcp_timer_reo(struct pmt_tcb *tcb, uint64_t us)
+{
+	if (pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT) &&
+	    (int64_t)(tcb->eng->now + us - tcb->tmr[PMT_TCPT_REXMT]) >= 0)
+		return;
+	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, us);
+	tcb->flags |= PMT_TF_REO;
 }
 
 void
@@ -159,6 +179,8 @@ timer_tlp(struct pmt_tcb *tcb)
 	bool retx = false;
 
 	PMT_STAT_INC(eng, tcp_tlp_probes);
+	if (x != NULL && (tcb->flags & PMT_TF_IN_RECOVERY) && x->pto_n < 8)
+		x->pto_n++;
 	if (tcb->snd_q_len > sent &&
 	    tcb->snd_wnd >= sent + RTE_MIN(tcb->snd_q_len - sent, mss)) {
 		tcb->cwnd = pmt_tcp_flight(tcb) + mss;
@@ -196,6 +218,9 @@ timer_tlp(struct pmt_tcb *tcb)
 			x->rack_flags |= PMT_REC_TLP_RETX;
 	}
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+	/* In recovery another probe may come first (pto_allowed()). */
+	if (tcb->flags & PMT_TF_IN_RECOVERY)
+		pmt_tcp_timer_pto_sooner(tcb);
 }
 
 void
@@ -300,6 +325,13 @@ timer_rexmt(struct pmt_tcb *tcb)
 		timer_tlp(tcb);
 		return;
 	}
+	if (tcb->flags & PMT_TF_REO) {
+		tcb->flags &= ~(uint32_t)PMT_TF_REO;
+		/* The RTO it stood in for starts again after it. */
+		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
+		pmt_tcp_rack_timeout(tcb);
+		return;
+	}
 	if (tcb->flags & PMT_TF_PERSIST) {
 		/*
 		 * RFC 9293 3.8.6.1: probe a zero window, backing off like
@@ -365,7 +397,9 @@ timer_rexmt(struct pmt_tcb *tcb)
 					    PMT_REC_TLP_OUT | PMT_REC_TLP_RETX |
 					    PMT_REC_TLP_DSACK);
 		x->high_rxt = tcb->snd_una;
+		x->rack_lost_below = tcb->snd_una;
 		x->n_rxt = 0;
+		x->pto_n = 0;
 		if (tcb->rxtshift >= 2)
 			pmt_sack_init(&x->sb);
 	}

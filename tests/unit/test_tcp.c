@@ -3550,6 +3550,61 @@ START_TEST(sack_recovery_single_loss)
 END_TEST
 
 /*
+ * RFC 8985 6.3: one segment SACKed above a hole (a window too small for
+ * three duplicates) and nothing more: after the reordering window
+ * (SRTT / 4, at least 1 ms) the hole is lost, and goes; no probe, no RTO.
+ */
+START_TEST(rack_reordering_timer_finds_a_lone_hole)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint64_t reo;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	send_pat(&c, una, 4 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 4, 3);
+	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
+	tstack_advance(t, MS);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	tstack_mark(t);
+	/* Segment 2 lost, 3 arrived: one duplicate, nothing is IsLost(). */
+	DUPACK(&c, una + 2 * MSS_TS, OSACK1(una, 3, 4));
+	NOTHING(&c);
+	ck_assert(tcb->flags & PMT_TF_REO);
+	reo = RTE_MAX((uint64_t)(tcb->srtt >> 3) / 4, (uint64_t)MS);
+	tstack_advance(t, reo - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	expect_segs(&c, __LINE__, una, 2, 1, 3);
+	NOTHING(&c);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 4 * MSS_TS, .flags = ACK);
+	NOTHING(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(2), OUT(1), DATA(1),
+			    { "tcp_rx_dupacks", 1 },
+			    { "tcp_dupacks_counted", 1 },
+			    { "tcp_rx_sack_blocks", 1 },
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_rack_reo_timeouts", 1 },
+			    { "tcp_tx_fast_rexmit", 1 },
+			    { "tcp_sack_recoveries", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_fast", 1 },
+			    { "tcp_tx_rexmit_sack", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	tstack_free(t);
+}
+END_TEST
+
+/*
  * Several holes in one window go in the same round trip, as pipe
  * allows (NewReno would send one per round trip), and a stretch ACK
  * that SACKs three segments at once starts recovery by itself.
@@ -5963,6 +6018,7 @@ tcp_suite(void)
 	tcase_add_test(tc, tail_loss_recovered_by_rto);
 	tcase_add_test(tc, sack_recovery_single_loss);
 	tcase_add_test(tc, sack_recovery_many_losses_one_rtt);
+	tcase_add_test(tc, rack_reordering_timer_finds_a_lone_hole);
 	tcase_add_test(tc, sack_lost_retransmission_resent);
 	tcase_add_test(tc, tail_loss_probe_then_sack_recovery);
 	tcase_add_test(tc, sack_blocks_hostile_are_bounded);
