@@ -686,7 +686,7 @@ rxt_lost_resend(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 static void
 sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 {
-	uint32_t mss = tcb->t_maxseg, seq, len, pipe, cwnd, max;
+	uint32_t mss = tcb->t_maxseg, seq, len, pipe, cwnd, max, sent;
 	unsigned int n;
 
 	for (n = 0; n < 64 && tcb->state != PMT_TCPS_CLOSED; n++) {
@@ -740,13 +740,16 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 					   mss, &seq, &len) &&
 		    sack_rexmit(tcb, x, seq, len))
 			continue;
-		/* Rule 4: the rescue, once, above everything SACKed. */
-		if (!(x->rack_flags & PMT_REC_RESCUED) && tcb->snd_q_len > 0 &&
-		    pmt_seq_lt(x->high_rxt, tcb->snd_una + tcb->snd_q_len)) {
-			uint32_t end = tcb->snd_una + tcb->snd_q_len;
+		/* Rule 4: the rescue, once, of the last segment sent (the
+		 * queue may hold more, unsent: never past SND.MAX). */
+		sent = RTE_MIN(tcb->snd_q_len, pmt_tcp_flight(tcb) -
+			       ((tcb->flags & PMT_TF_FIN_SENT) ? 1 : 0));
+		if (!(x->rack_flags & PMT_REC_RESCUED) && sent > 0 &&
+		    pmt_seq_lt(x->high_rxt, tcb->snd_una + sent)) {
+			uint32_t end = tcb->snd_una + sent;
 
 			x->rack_flags |= PMT_REC_RESCUED;
-			len = RTE_MIN(mss, tcb->snd_q_len);
+			len = RTE_MIN(mss, sent);
 			seq = end - len;
 			if (pmt_sack_has(&x->sb, seq))
 				return;

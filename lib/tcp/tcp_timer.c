@@ -190,8 +190,11 @@ timer_tlp(struct pmt_tcb *tcb)
 			return;
 	}
 	if (!pmt_seq_gt(tcb->snd_max, max)) {
-		uint32_t len = RTE_MIN(mss, tcb->snd_q_len);
-		uint32_t off = tcb->snd_q_len - len;
+		/* The last segment sent: the queue may hold more, unsent
+		 * (the peer's window): never a byte past SND.MAX. */
+		uint32_t sent_data = RTE_MIN(tcb->snd_q_len, sent);
+		uint32_t len = RTE_MIN(mss, sent_data);
+		uint32_t off = sent_data - len;
 
 		/* In recovery the hole at SND.UNA is what stalls: its
 		 * retransmission, or the ACK of it, was lost. */

@@ -3789,6 +3789,52 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 END_TEST
 
 /*
+ * The probe when the peer's window holds back the rest of the queue:
+ * the last segment *sent* goes again, never bytes past SND.MAX (which
+ * the peer would take, leaving its ACKs above anything we sent).
+ */
+START_TEST(tail_loss_probe_never_past_snd_max)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	unsigned int i;
+	uint64_t pto;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	/* The peer's window: 10 segments and a little (114 << 7). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK, .wnd = 114);
+	send_pat(&c, una, 20 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 99);
+	NOTHING(&c);
+	tstack_mark(t);
+	ck_assert(tcb->flags & PMT_TF_PTO);
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;
+	tstack_advance(t, pto);
+	expect_segs(&c, __LINE__, una, 9, 1, 99);
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->snd_max, una + 10 * MSS_TS);
+	tstack_expect_stats(t, OUT(1), DATA(1), { "tcp_ext_allocs", 1 },
+			    { "tcp_tlp_probes", 1 },
+			    { "tcp_tx_rexmit_tlp", 1 },
+			    { "tcp_tx_rexmit_segs", 1 },
+			    { "tcp_tx_rexmit_bytes", MSS_TS });
+	/* The rest goes as the window opens. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
+	tstack_free_all_tx(&c);
+	for (i = 0; i < 5 && tcb->snd_una != una + 20 * MSS_TS; i++) {
+		INJECT(&c, .seq = PEER_ISS + 1, .ack = tcb->snd_max, .flags = ACK);
+		tstack_free_all_tx(&c);
+	}
+	ck_assert_uint_eq(tcb->snd_una, una + 20 * MSS_TS);
+	tstack_free(t);
+}
+END_TEST
+
+/*
  * Crafted SACK blocks: beyond what we sent, reversed, below SND.UNA,
  * and a flood of one-byte blocks; each is ignored or bounded, counted,
  * and no retransmission follows from lies about data never sent.
@@ -6022,6 +6068,7 @@ tcp_suite(void)
 	tcase_add_test(tc, sack_lost_retransmission_resent);
 	tcase_add_test(tc, tail_loss_probe_then_sack_recovery);
 	tcase_add_test(tc, sack_blocks_hostile_are_bounded);
+	tcase_add_test(tc, tail_loss_probe_never_past_snd_max);
 	tcase_add_test(tc, ack_loss_only_resends_nothing);
 	tcase_add_test(tc, rto_restarted_by_each_new_ack);
 	tcase_add_test(tc, spurious_rto_undone_by_eifel);
