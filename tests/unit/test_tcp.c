@@ -3488,6 +3488,27 @@ drain_rexmits(struct conn *c, uint32_t lo, uint32_t hi)
 	return n;
 }
 
+/*
+ * ESTABLISHED with every option, @total segments queued, the first
+ * @out of them sent (PSH on @psh_at), and 1 ms gone: under 2 SRTT +
+ * 2 ms, so no tail-loss probe yet. @cc < 0 keeps the default
+ * algorithm. Returns the TCB.
+ */
+static struct pmt_tcb *
+window_out(struct conn *c, unsigned int total, unsigned int out,
+	   unsigned int psh_at, int cc)
+{
+	const uint32_t una = OUR_ISS + 1;
+
+	est(c, NULL);
+	if (cc >= 0)
+		use_cc(c, cc);
+	send_pat(c, una, total * MSS_TS, 0);
+	expect_segs(c, __LINE__, una, 0, out, psh_at);
+	tstack_advance(c->t, MS);
+	return tcb_of(c);
+}
+
 /* Our SACK blocks as the peer sends them: segments [a, b) from @una. */
 #define OSACK1(una, a, b) .n_sack = 1,					\
 	.sack = { { (una) + (a) * MSS_TS, (una) + (b) * MSS_TS } }
@@ -3504,15 +3525,9 @@ START_TEST(sack_recovery_single_loss)
 	struct pmt_tcb *tcb;
 	const uint32_t una = OUR_ISS + 1;
 
-	est(&c, NULL);
-	t = c.t;
-	tcb = tcb_of(&c);
 	/* ssthresh = FlightSize / 2 keeps the arithmetic in halves. */
-	use_cc(&c, PMT_CC_NEWRENO);
-	send_pat(&c, una, 10 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
-	tstack_advance(t, MS);
+	tcb = window_out(&c, 10, 10, 9, PMT_CC_NEWRENO);
+	t = c.t;
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	tstack_mark(t);
@@ -3562,13 +3577,8 @@ START_TEST(rack_reordering_timer_finds_a_lone_hole)
 	const uint32_t una = OUR_ISS + 1;
 	uint64_t reo;
 
-	est(&c, NULL);
+	tcb = window_out(&c, 4, 4, 3, -1);
 	t = c.t;
-	tcb = tcb_of(&c);
-	send_pat(&c, una, 4 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 4, 3);
-	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
-	tstack_advance(t, MS);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	tstack_mark(t);
@@ -3616,13 +3626,8 @@ START_TEST(sack_recovery_many_losses_one_rtt)
 	struct pmt_tcb *tcb;
 	const uint32_t una = OUR_ISS + 1;
 
-	est(&c, NULL);
+	tcb = window_out(&c, 10, 10, 9, -1);
 	t = c.t;
-	tcb = tcb_of(&c);
-	send_pat(&c, una, 10 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
-	tstack_advance(t, MS);
 	tstack_mark(t);
 	/* 1, 3 and 5 lost; one ACK says so (0 acked; 2, 4, 6-9 held). */
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 1 * MSS_TS, .flags = ACK,
@@ -3678,15 +3683,9 @@ START_TEST(sack_lost_retransmission_resent)
 	struct pmt_tcb *tcb;
 	const uint32_t una = OUR_ISS + 1;
 
-	est(&c, NULL);
-	t = c.t;
-	tcb = tcb_of(&c);
 	/* ssthresh = FlightSize / 2 keeps the arithmetic in halves. */
-	use_cc(&c, PMT_CC_NEWRENO);
-	send_pat(&c, una, 20 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 10, 99);
-	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
-	tstack_advance(t, MS);
+	tcb = window_out(&c, 20, 10, 99, PMT_CC_NEWRENO);
+	t = c.t;
 	tstack_mark(t);
 	/* Segment 0 lost: Limited Transmit sends 10 and 11. */
 	DUPACK(&c, una, OSACK1(una, 1, 2));
@@ -3743,13 +3742,8 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 	const uint32_t una = OUR_ISS + 1;
 	uint64_t pto;
 
-	est(&c, NULL);
+	tcb = window_out(&c, 10, 10, 9, -1);
 	t = c.t;
-	tcb = tcb_of(&c);
-	send_pat(&c, una, 10 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 10, 9);
-	/* Under 2 SRTT + 2 ms: no tail-loss probe yet. */
-	tstack_advance(t, MS);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 8 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	ck_assert(tcb->flags & PMT_TF_PTO);
