@@ -550,4 +550,11 @@ pmt_tcp_flight(const struct pmt_tcb *tcb)
 	return tcb->snd_max - tcb->snd_una;
 }
 
+/* Data bytes sent and not acknowledged: the flight less a FIN sent. */
+static inline uint32_t
+pmt_tcp_data_out(const struct pmt_tcb *tcb)
+{
+	return pmt_tcp_flight(tcb) - ((tcb->flags & PMT_TF_FIN_SENT) ? 1 : 0);
+}
+
 #endif /* PMT_TCP_H */

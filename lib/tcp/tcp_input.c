@@ -676,6 +676,25 @@ rxt_lost_resend(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 
 
 /*
+ * SetPipe(), with what we retransmitted, or RACK's timer found lost,
+ * held lost: RFC 6675 counts a hole entered by DupThresh duplicates
+ * (not IsLost) twice, which stalls a small window until the
+ * retransmission is acknowledged, and the RTO if it is lost.
+ */
+static uint32_t
+sack_pipe(const struct pmt_tcb *tcb, const struct pmt_tcp_ext *x)
+{
+	uint32_t mss = tcb->t_maxseg;
+	uint32_t held = pmt_seq_gt(x->rack_lost_below, x->high_rxt) ?
+		x->rack_lost_below : x->high_rxt;
+
+	return pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max, x->high_rxt,
+			     mss, DUPTHRESH) -
+		pmt_sack_rxt_unlost(&x->sb, tcb->snd_una, held, mss,
+				    DUPTHRESH);
+}
+
+/*
  * RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg()
  * returns: a lost hole (rule 1), new data (rule 2), a hole not yet
  * lost below a SACKed range (rule 3), and once per recovery a rescue
@@ -694,19 +713,7 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 			x->high_rxt = tcb->snd_una;
 		if (pmt_seq_lt(x->rack_lost_below, tcb->snd_una))
 			x->rack_lost_below = tcb->snd_una;
-		/*
-		 * SetPipe(), with what we retransmitted held lost: RFC
-		 * 6675 counts a hole entered by DupThresh duplicates (not
-		 * IsLost) twice, which stalls a small window until the
-		 * retransmission is acknowledged, and the RTO if it is lost.
-		 */
-		pipe = pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max,
-				     x->high_rxt, mss, DUPTHRESH) -
-			pmt_sack_rxt_unlost(&x->sb, tcb->snd_una,
-					    pmt_seq_gt(x->rack_lost_below,
-						       x->high_rxt) ?
-					    x->rack_lost_below : x->high_rxt,
-					    mss, DUPTHRESH);
+		pipe = sack_pipe(tcb, x);
 		if ((uint64_t)pipe + mss > tcb->cwnd)
 			return;
 		if (rxt_lost_resend(tcb, x))
@@ -742,8 +749,7 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 			continue;
 		/* Rule 4: the rescue, once, of the last segment sent (the
 		 * queue may hold more, unsent: never past SND.MAX). */
-		sent = RTE_MIN(tcb->snd_q_len, pmt_tcp_flight(tcb) -
-			       ((tcb->flags & PMT_TF_FIN_SENT) ? 1 : 0));
+		sent = RTE_MIN(tcb->snd_q_len, pmt_tcp_data_out(tcb));
 		if (!(x->rack_flags & PMT_REC_RESCUED) && sent > 0 &&
 		    pmt_seq_lt(x->high_rxt, tcb->snd_una + sent)) {
 			uint32_t end = tcb->snd_una + sent;
@@ -838,12 +844,7 @@ prr_cwnd(struct pmt_tcb *tcb, struct pmt_tcp_ext *x, int64_t delivered)
 		x->prr_delivered += (uint32_t)delivered;
 	else
 		delivered = 0;
-	pipe = pmt_sack_pipe(&x->sb, tcb->snd_una, tcb->snd_max, x->high_rxt,
-			     mss, DUPTHRESH) -
-		pmt_sack_rxt_unlost(&x->sb, tcb->snd_una,
-				    pmt_seq_gt(x->rack_lost_below, x->high_rxt) ?
-				    x->rack_lost_below : x->high_rxt,
-				    mss, DUPTHRESH);
+	pipe = sack_pipe(tcb, x);
 	if (pipe > ss) {
 		uint64_t fs = RTE_MAX(x->recover_fs, 1u);
 
@@ -1074,25 +1075,42 @@ dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
  * the TSval of the segment that made the peer ACK, retransmitted or
  * not; our TS clock ticks in milliseconds.
  */
+/*
+ * RFC 7323 4.3: the RTT the segment's TSecr tells, in microseconds at
+ * our clock's millisecond. False without one, or for an echo from the
+ * future or older than any RTO: not ours.
+ */
+static bool
+ts_echo_us(const struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
+	   uint32_t *us)
+{
+	uint32_t ms;
+
+	if (!(tcb->flags & PMT_TF_TS) || !(seg->opts & PMT_TO_TS) ||
+	    seg->tsecr == 0)
+		return false;
+	ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
+	if ((int32_t)ms < 0 || ms > tcb->eng->stack->cfg.tcp_rto_max_ms)
+		return false;
+	*us = ms * 1000;
+	return true;
+}
+
 static void
 rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 {
 	struct pmt_engine *eng = tcb->eng;
+	uint32_t us;
 
 	if (tcb->flags & PMT_TF_RTT_TIMING) {
 		if (pmt_seq_gt(seg->ack, tcb->rtseq)) {
 			pmt_tcp_rtt_update(tcb, (uint32_t)(eng->now - tcb->rttime));
 			tcb->flags &= ~(uint32_t)PMT_TF_RTT_TIMING;
-		} else if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
-			   seg->tsecr != 0) {
+		} else if (ts_echo_us(tcb, seg, &us)) {
 			/* HyStart++ judges a round by 8 samples or more
 			 * (RFC 9406 4.2): every ACK's echo is one, for it
 			 * alone (the RTO keeps one sample per round). */
-			uint32_t ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
-
-			if ((int32_t)ms >= 0 &&
-			    ms <= eng->stack->cfg.tcp_rto_max_ms)
-				pmt_cc_rtt_sample(tcb, ms * 1000);
+			pmt_cc_rtt_sample(tcb, us);
 		}
 		return;
 	}
@@ -1105,15 +1123,8 @@ rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 	 */
 	if (tcb->snd_una == tcb->iss)
 		return;
-	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
-	    seg->tsecr != 0) {
-		uint32_t ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
-
-		/* An echo from the future, or older than any RTO: not ours. */
-		if ((int32_t)ms >= 0 &&
-		    ms <= eng->stack->cfg.tcp_rto_max_ms)
-			pmt_tcp_rtt_update(tcb, ms * 1000);
-	}
+	if (ts_echo_us(tcb, seg, &us))
+		pmt_tcp_rtt_update(tcb, us);
 }
 
 /*

@@ -121,28 +121,32 @@ pto_of(const struct pmt_tcb *tcb)
 	return x != NULL ? pto << x->pto_n : pto;
 }
 
-void
-pmt_tcp_timer_pto_sooner(struct pmt_tcb *tcb)
-{
-	uint64_t pto;
-
-	if (!pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT) || !pto_allowed(tcb))
-		return;
-	pto = pto_of(tcb);
-	if ((int64_t)(tcb->eng->now + pto - tcb->tmr[PMT_TCPT_REXMT]) < 0) {
-		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pto);
-		tcb->flags |= PMT_TF_PTO;
-	}
-}
-
-void
-pmt_tcp_timer_reo(struct pmt_tcb *tcb, uint64_t us)
+/*
+ * Put the probe or reordering timer (@flag) in the REXMT slot @us from
+ * now, if that is sooner than what the slot holds: the RTO it stands in
+ * for is never moved later.
+ */
+static void
+rexmt_sooner(struct pmt_tcb *tcb, uint64_t us, uint32_t flag)
 {
 	if (pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT) &&
 	    (int64_t)(tcb->eng->now + us - tcb->tmr[PMT_TCPT_REXMT]) >= 0)
 		return;
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, us);
-	tcb->flags |= PMT_TF_REO;
+	tcb->flags |= flag;
+}
+
+void
+pmt_tcp_timer_pto_sooner(struct pmt_tcb *tcb)
+{
+	if (pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT) && pto_allowed(tcb))
+		rexmt_sooner(tcb, pto_of(tcb), PMT_TF_PTO);
+}
+
+void
+pmt_tcp_timer_reo(struct pmt_tcb *tcb, uint64_t us)
+{
+	rexmt_sooner(tcb, us, PMT_TF_REO);
 }
 
 void
@@ -174,8 +178,7 @@ timer_tlp(struct pmt_tcb *tcb)
 	struct pmt_engine *eng = tcb->eng;
 	struct pmt_tcp_ext *x = pmt_tcp_ext_get(tcb);
 	uint32_t mss = tcb->t_maxseg, max = tcb->snd_max, cwnd = tcb->cwnd;
-	uint32_t sent = pmt_tcp_flight(tcb) -
-		((tcb->flags & PMT_TF_FIN_SENT) ? 1 : 0);
+	uint32_t sent = pmt_tcp_data_out(tcb);
 	bool retx = false;
 
 	PMT_STAT_INC(eng, tcp_tlp_probes);
