@@ -499,8 +499,7 @@ pmt_tcp_timer_on(const struct pmt_tcb *tcb, enum pmt_tcpt kind)
 }
 /* RFC 6298 2: RTO from SRTT/RTTVAR, clamped to [rto_min, rto_max]. */
 void pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us);
-/* RFC 4015 3.2 step (6): a spurious RTO's sample @rtt_us raises the estimate. */
-void pmt_tcp_rtt_spurious(struct pmt_tcb *tcb, uint32_t rtt_us);
+/* RFC 6298 5.5: the RTO backed off by rxtshift, up to rto_max. */
 uint32_t pmt_tcp_rto_backoff(const struct pmt_tcb *tcb);
 
 /*
@@ -529,7 +528,7 @@ uint32_t pmt_cc_ssthresh(struct pmt_tcb *tcb, uint32_t lt_bytes);
 void pmt_cc_enter_recovery(struct pmt_tcb *tcb, uint32_t lt_bytes);
 void pmt_cc_dupack(struct pmt_tcb *tcb);	/* a duplicate ACK in recovery */
 void pmt_cc_partial_ack(struct pmt_tcb *tcb, uint32_t acked);
-void pmt_cc_recovery_done(struct pmt_tcb *tcb);
+void pmt_cc_recovery_done(struct pmt_tcb *tcb, bool prr);
 /* The RTO fired (tcb->rxtshift already counts it). */
 void pmt_cc_timeout(struct pmt_tcb *tcb);
 /* RFC 4015 3.2 step (5): a spurious RTO detected by the ACK of @acked bytes. */

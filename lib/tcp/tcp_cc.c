@@ -541,16 +541,27 @@ pmt_cc_partial_ack(struct pmt_tcb *tcb, uint32_t acked)
 }
 
 void
-pmt_cc_recovery_done(struct pmt_tcb *tcb)
+pmt_cc_recovery_done(struct pmt_tcb *tcb, bool prr)
 {
 	/*
-	 * RFC 6582 3.2 step 3, full acknowledgment (called once SND.UNA
-	 * has moved): cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS),
-	 * option (1), which sends no burst whatever was left in flight.
+	 * Called once SND.UNA has moved. SACK recovery ran PRR, which
+	 * brings pipe to ssthresh as recovery ends: RFC 6937 3 then sets
+	 * cwnd = ssthresh (Linux's tcp_end_cwnd_reduction() too). NewReno
+	 * ran on inflation, which says nothing of what is out: RFC 6582
+	 * 3.2 step 3, full acknowledgment, cwnd = min(ssthresh,
+	 * max(FlightSize, SMSS) + SMSS), option (1), which sends no burst
+	 * whatever was left in flight. Option (1) after PRR cost most of
+	 * the window: a recovery whose last ACKs cover nearly all that was
+	 * out left cwnd at 2 SMSS, and at 5 % loss every next window was
+	 * that small (a tail of one or two segments whose ACK is lost
+	 * waits for a probe or the RTO).
 	 */
-	tcb->cwnd = RTE_MIN(tcb->ssthresh,
-			    RTE_MAX(pmt_tcp_flight(tcb), tcb->t_maxseg) +
-			    tcb->t_maxseg);
+	if (prr)
+		tcb->cwnd = tcb->ssthresh;
+	else
+		tcb->cwnd = RTE_MIN(tcb->ssthresh,
+				    RTE_MAX(pmt_tcp_flight(tcb), tcb->t_maxseg) +
+				    tcb->t_maxseg);
 	tcb->flags &= ~(uint32_t)(PMT_TF_IN_RECOVERY | PMT_TF_PARTIAL);
 	tcb->dupacks = 0;
 }

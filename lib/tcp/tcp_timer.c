@@ -61,8 +61,12 @@ pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
 
 /* RFC 8985 7.2 WCDelAckT: a peer may hold the ACK of a lone segment. */
 #define TLP_WC_DELACK_US 200000u
-/* Probes in a row in SACK recovery before only the RTO is left. */
-#define TLP_MAX_IN_RECOVERY 3
+/*
+ * Probes in a row that drew no answer before only the RTO is left; each
+ * waits twice as long as the one before, and none is later than the
+ * RTO (rexmt_sooner()), so on a slow path fewer go.
+ */
+#define TLP_MAX_PROBES 6
 
 /*
  * Added to 2 SRTT when more than a segment is out: room for the peer's
@@ -99,9 +103,14 @@ pto_allowed(const struct pmt_tcb *tcb)
 		return false;
 	if (x == NULL || !(x->rack_flags & PMT_REC_TLP_OUT))
 		return true;
-	/* In recovery, a probe that drew no answer may be followed by
-	 * another, backed off (QUIC's PTO), a few times before the RTO. */
-	return (tcb->flags & PMT_TF_IN_RECOVERY) && x->pto_n < TLP_MAX_IN_RECOVERY;
+	/*
+	 * A probe that drew no answer may be followed by another, backed
+	 * off, a few times before the RTO (QUIC's PTO, RFC 9002 6.2, never
+	 * gives way to one). RFC 8985 7.3 sends one probe, then waits for
+	 * the RTO: when the probe's ACK is lost too (at 5 % ACK loss, one
+	 * probe in 20), that is 200 ms at least on a path of 100 us.
+	 */
+	return x->pto_n < TLP_MAX_PROBES;
 }
 
 /* RFC 8985 7.2: PTO = 2 SRTT + WCDelAckT for a lone segment (else the
@@ -168,9 +177,16 @@ pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us)
 }
 
 /*
- * RFC 8985 7.3: the PTO fired. One segment of new data if the windows
- * let it go, else the last segment again; then the RTO. The probe's
- * answer shows what was lost at the tail (tcp_input.c).
+ * RFC 8985 7.3: the PTO fired. The first probe in a row is one segment
+ * of new data if the windows let it go, else the last segment again;
+ * a probe after one that drew no answer is always the last segment
+ * again (in recovery, the hole at SND.UNA). New data answers a lost
+ * tail, but when what was lost is the ACKs, the peer holds the new
+ * segment as in order and may delay its ACK (Linux 40 ms, RFC 1122 up
+ * to 500 ms); a duplicate is answered at once (RFC 9293 3.10.7.4, an
+ * unacceptable segment), with a D-SACK that shows nothing was lost.
+ * Then the RTO, or the next probe. The probe's answer shows what was
+ * lost at the tail (tcp_input.c).
  */
 static void
 timer_tlp(struct pmt_tcb *tcb)
@@ -179,12 +195,12 @@ timer_tlp(struct pmt_tcb *tcb)
 	struct pmt_tcp_ext *x = pmt_tcp_ext_get(tcb);
 	uint32_t mss = tcb->t_maxseg, max = tcb->snd_max, cwnd = tcb->cwnd;
 	uint32_t sent = pmt_tcp_data_out(tcb);
-	bool retx = false;
+	bool retx = false, first = x == NULL || x->pto_n == 0;
 
 	PMT_STAT_INC(eng, tcp_tlp_probes);
-	if (x != NULL && (tcb->flags & PMT_TF_IN_RECOVERY) && x->pto_n < 8)
+	if (x != NULL && x->pto_n < 8)
 		x->pto_n++;
-	if (tcb->snd_q_len > sent &&
+	if (first && tcb->snd_q_len > sent &&
 	    tcb->snd_wnd >= sent + RTE_MIN(tcb->snd_q_len - sent, mss)) {
 		tcb->cwnd = pmt_tcp_flight(tcb) + mss;
 		pmt_tcp_output_flush(tcb);
@@ -224,9 +240,8 @@ timer_tlp(struct pmt_tcb *tcb)
 			x->rack_flags |= PMT_REC_TLP_RETX;
 	}
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
-	/* In recovery another probe may come first (pto_allowed()). */
-	if (tcb->flags & PMT_TF_IN_RECOVERY)
-		pmt_tcp_timer_pto_sooner(tcb);
+	/* Another probe may come first (pto_allowed()). */
+	pmt_tcp_timer_pto_sooner(tcb);
 }
 
 void
@@ -284,30 +299,6 @@ pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us)
 	pmt_cc_rtt_sample(tcb, rtt_us);	/* HyStart++ (RFC 9406) */
 }
 
-void
-pmt_tcp_rtt_spurious(struct pmt_tcb *tcb, uint32_t rtt_us)
-{
-	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
-	uint64_t rto;
-
-	/*
-	 * RFC 4015 3.2 step (6): the RTT grew past the RTO. SRTT =
-	 * max(SRTT_prev, R), RTTVAR = max(RTTVAR_prev, R/2) (no sample
-	 * was taken since the timeout, Karn: ours are still the _prev
-	 * values), RTO = SRTT + max(G, 4 * RTTVAR).
-	 */
-	if ((uint64_t)rtt_us << 3 > tcb->srtt)
-		tcb->srtt = (uint32_t)RTE_MIN((uint64_t)rtt_us << 3,
-					      (uint64_t)UINT32_MAX >> 1);
-	if ((uint64_t)rtt_us << 1 > tcb->rttvar)
-		tcb->rttvar = (uint32_t)RTE_MIN((uint64_t)rtt_us << 1,
-						(uint64_t)UINT32_MAX >> 1);
-	rto = (tcb->srtt >> 3) + RTE_MAX((uint32_t)1, tcb->rttvar);
-	rto = RTE_MAX(rto, (uint64_t)cfg->tcp_rto_min_ms * 1000);
-	rto = RTE_MIN(rto, (uint64_t)cfg->tcp_rto_max_ms * 1000);
-	tcb->rto = (uint32_t)rto;
-}
-
 uint32_t
 pmt_tcp_rto_backoff(const struct pmt_tcb *tcb)
 {
@@ -333,9 +324,12 @@ timer_rexmt(struct pmt_tcb *tcb)
 	}
 	if (tcb->flags & PMT_TF_REO) {
 		tcb->flags &= ~(uint32_t)PMT_TF_REO;
-		/* The RTO it stood in for starts again after it. */
+		/* The RTO it stood in for starts again after it, and a
+		 * probe before that, if what it sent draws no answer. */
 		pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, pmt_tcp_rto_backoff(tcb));
 		pmt_tcp_rack_timeout(tcb);
+		if (tcb->state != PMT_TCPS_CLOSED)
+			pmt_tcp_timer_pto_sooner(tcb);
 		return;
 	}
 	if (tcb->flags & PMT_TF_PERSIST) {

@@ -3559,6 +3559,10 @@ START_TEST(sack_recovery_single_loss)
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	/* PRR's end (RFC 6937 3): cwnd = ssthresh = 8 out / 2, not
+	 * NewReno's FlightSize + SMSS, which nothing out would make 2. */
+	ck_assert_uint_eq(tcb->ssthresh, 4 * MSS_TS);
+	ck_assert_uint_eq(tcb->cwnd, 4 * MSS_TS);
 	tstack_expect_stats(t, IN(2));
 	tstack_free(t);
 }
@@ -3755,7 +3759,8 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 	tstack_advance(t, 1);
 	expect_segs(&c, __LINE__, una, 9, 1, 9);
 	NOTHING(&c);
-	ck_assert(!(tcb->flags & PMT_TF_PTO));
+	/* Should the probe draw no answer, another comes, backed off. */
+	ck_assert(tcb->flags & PMT_TF_PTO);
 	/* The probe SACKed: segment 8 was lost. */
 	DUPACK(&c, una + 8 * MSS_TS, OSACK1(una, 9, 10));
 	expect_segs(&c, __LINE__, una, 8, 1, 9);
@@ -3778,6 +3783,67 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 			    { "tcp_tx_rexmit_fast", 1 },
 			    { "tcp_tx_rexmit_sack", 1 },
 			    { "tcp_tx_rexmit_bytes", 2 * MSS_TS });
+	tstack_free(t);
+}
+END_TEST
+
+/*
+ * Only ACKs lost: all ten segments arrived, and neither their ACKs nor
+ * the first probe's (new data) come back. A probe that draws no answer
+ * is followed by another after twice the wait, and that one resends the
+ * last segment (a duplicate, which the peer answers at once, where it
+ * may hold the ACK of new data): up to six probes, each later than the
+ * one before and never later than the RTO, before the RTO. The answer
+ * D-SACKs the probe: nothing was lost, cwnd is left alone.
+ */
+START_TEST(tail_loss_probes_repeat_when_acks_are_lost)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint32_t cwnd;
+	uint64_t pto;
+	unsigned int k;
+
+	tcb = window_out(&c, 11, 10, 99, -1);
+	t = c.t;
+	cwnd = tcb->cwnd;
+	ck_assert(tcb->flags & PMT_TF_PTO);
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;
+	tstack_mark(t);
+	/* The first probe: segment 10, new data (1 ms of pto is gone). */
+	tstack_advance(t, pto - MS);
+	expect_segs(&c, __LINE__, una, 10, 1, 10);
+	NOTHING(&c);
+	/* Then the last segment again, each after twice the last wait. */
+	for (k = 1; k < 6; k++) {
+		tstack_advance(t, (pto << k) - 1);
+		NOTHING(&c);
+		tstack_advance(t, 1);
+		expect_segs(&c, __LINE__, una, 10, 1, 10);
+		NOTHING(&c);
+	}
+	/* Six unanswered: only the RTO is left, from the last probe. */
+	ck_assert(!(tcb->flags & PMT_TF_PTO));
+	ck_assert_uint_eq(tstack_stat(t, "tcp_rto_timeouts"), 0);
+	/* The answer: all of it, and a D-SACK of the probe. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 11 * MSS_TS, .flags = ACK,
+	       OSACK1(una, 10, 11));
+	NOTHING(&c);
+	ck_assert_uint_eq(tcb->snd_una, una + 11 * MSS_TS);
+	ck_assert_uint_ge(tcb->cwnd, cwnd);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	tstack_advance(t, 10 * RTO_MIN_US);
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(1), OUT(6), DATA(6),
+			    { "tcp_rx_sack_blocks", 1 },
+			    { "tcp_rx_dsack", 1 },
+			    { "tcp_ext_allocs", 1 },
+			    { "tcp_tlp_probes", 6 },
+			    { "tcp_tx_rexmit_segs", 5 },
+			    { "tcp_tx_rexmit_tlp", 5 },
+			    { "tcp_tx_rexmit_bytes", 5 * MSS_TS });
 	tstack_free(t);
 }
 END_TEST
@@ -3959,13 +4025,15 @@ START_TEST(spurious_rto_undone_by_eifel)
 	struct tstack *t;
 	struct pmt_tcb *tcb;
 	const uint32_t una = OUR_ISS + 1;
-	uint32_t ts_sent;
+	uint32_t ts_sent, srtt, rto;
 
 	/* The RTO's own undo: no tail-loss probe (no SACK) before it. */
 	conn_init(&c, NULL);
 	passive_open(&c, &no_sack_syn, 0);
 	t = c.t;
 	tcb = tcb_of(&c);
+	srtt = tcb->srtt;
+	rto = tcb->rto;
 	send_pat(&c, una, 6 * MSS_TS, 0);
 	ts_sent = ts_ours(&c);
 	expect_segs(&c, __LINE__, una, 0, 6, 5);
@@ -3984,9 +4052,10 @@ START_TEST(spurious_rto_undone_by_eifel)
 	ck_assert_uint_eq(tcb->snd_nxt, una + 6 * MSS_TS);
 	ck_assert_uint_eq(tcb->cwnd, 6 * MSS_TS);
 	ck_assert_uint_eq(tcb->ssthresh, UINT32_MAX);
-	/* RFC 4015 step (6): the 200 ms it took raises the RTO. */
-	ck_assert_uint_eq(tcb->srtt, 200 * MS << 3);
-	ck_assert_uint_eq(tcb->rto, 600 * MS);
+	/* Not RFC 4015 step (6): the 200 ms it took was the RTO's, not
+	 * the path's (lost ACKs look the same); the estimate stands. */
+	ck_assert_uint_eq(tcb->srtt, srtt);
+	ck_assert_uint_eq(tcb->rto, rto);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 6 * MSS_TS, .flags = ACK,
 	       .tsecr = ts_sent);
 	NOTHING(&c);
@@ -6061,6 +6130,7 @@ tcp_suite(void)
 	tcase_add_test(tc, rack_reordering_timer_finds_a_lone_hole);
 	tcase_add_test(tc, sack_lost_retransmission_resent);
 	tcase_add_test(tc, tail_loss_probe_then_sack_recovery);
+	tcase_add_test(tc, tail_loss_probes_repeat_when_acks_are_lost);
 	tcase_add_test(tc, sack_blocks_hostile_are_bounded);
 	tcase_add_test(tc, tail_loss_probe_never_past_snd_max);
 	tcase_add_test(tc, ack_loss_only_resends_nothing);
