@@ -3895,6 +3895,67 @@ START_TEST(tail_loss_probe_never_past_snd_max)
 END_TEST
 
 /*
+ * A probe's retransmission repaired a loss (its ACK has no D-SACK): cwnd
+ * is cut once, and recover moves to SND.MAX, above data sent after the
+ * probe. A hole in that data is still repaired at once by SACK
+ * recovery, without a second cut for the same window (RFC 5681 3.2).
+ * Refused (as RFC 6582's careful check refuses duplicate ACKs below
+ * recover), the hole was left to the RTO while each probe sent one new
+ * segment.
+ */
+START_TEST(sack_recovery_below_recover_repairs_without_second_cut)
+{
+	struct conn c;
+	struct tstack *t;
+	struct pmt_tcb *tcb;
+	const uint32_t una = OUR_ISS + 1;
+	uint32_t ssthresh, cwnd;
+	uint64_t pto;
+
+	est(&c, NULL);
+	t = c.t;
+	tcb = tcb_of(&c);
+	/* The peer's window: 10 segments and a little (114 << 7). */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK, .wnd = 114);
+	send_pat(&c, una, 20 * MSS_TS, 0);
+	expect_segs(&c, __LINE__, una, 0, 10, 99);
+	NOTHING(&c);
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;
+	tstack_advance(t, pto);
+	/* The window holds the rest back: the probe resends segment 9. */
+	expect_segs(&c, __LINE__, una, 9, 1, 99);
+	NOTHING(&c);
+	/* 0-8 acknowledged: the window moves, 10-18 go. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 9 * MSS_TS, .flags = ACK,
+	       .wnd = 114);
+	expect_segs(&c, __LINE__, una, 10, 9, 99);
+	NOTHING(&c);
+	tstack_mark(t);
+	/* 9 arrived by the probe (no D-SACK: the original was lost), 10 is
+	 * lost, 11-18 arrived. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK,
+	       .wnd = 114, OSACK1(una, 11, 19));
+	ck_assert_uint_eq(tstack_stat(t, "tcp_tlp_recovered"), 1);
+	ck_assert_uint_eq(tcb->recover, una + 19 * MSS_TS);
+	expect_segs(&c, __LINE__, una, 10, 1, 99);
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	ssthresh = tcb->ssthresh;
+	cwnd = tcb->cwnd;
+	ck_assert_uint_le(cwnd, ssthresh);
+	tstack_free_all_tx(&c);
+	/* The repair is acknowledged: all of it. One cut, the probe's. */
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 19 * MSS_TS, .flags = ACK,
+	       .wnd = 114);
+	tstack_free_all_tx(&c);
+	ck_assert(!(tcb->flags & PMT_TF_IN_RECOVERY));
+	ck_assert_uint_eq(tcb->ssthresh, ssthresh);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_sack_recoveries"), 1);
+	ck_assert_uint_eq(tstack_stat(t, "tcp_rto_timeouts"), 0);
+	tstack_free(t);
+}
+END_TEST
+
+/*
  * Crafted SACK blocks: beyond what we sent, reversed, below SND.UNA,
  * and a flood of one-byte blocks; each is ignored or bounded, counted,
  * and no retransmission follows from lies about data never sent.
@@ -6133,6 +6194,7 @@ tcp_suite(void)
 	tcase_add_test(tc, tail_loss_probes_repeat_when_acks_are_lost);
 	tcase_add_test(tc, sack_blocks_hostile_are_bounded);
 	tcase_add_test(tc, tail_loss_probe_never_past_snd_max);
+	tcase_add_test(tc, sack_recovery_below_recover_repairs_without_second_cut);
 	tcase_add_test(tc, ack_loss_only_resends_nothing);
 	tcase_add_test(tc, rto_restarted_by_each_new_ack);
 	tcase_add_test(tc, spurious_rto_undone_by_eifel);
