@@ -3488,10 +3488,16 @@ drain_rexmits(struct conn *c, uint32_t lo, uint32_t hi)
 	return n;
 }
 
+/* tcp_timer.c TLP_SLACK_US: what the PTO adds to 2 SRTT with more than
+ * one segment out. */
+#define PTO_SLACK_US 500u
+/* What window_out() lets pass: less than any PTO. */
+#define WINDOW_OUT_US 100u
+
 /*
  * ESTABLISHED with every option, @total segments queued, the first
- * @out of them sent (PSH on @psh_at), and 1 ms gone: under 2 SRTT +
- * 2 ms, so no tail-loss probe yet. @cc < 0 keeps the default
+ * @out of them sent (PSH on @psh_at), and 100 us gone: under 2 SRTT +
+ * 500 us, so no tail-loss probe yet. @cc < 0 keeps the default
  * algorithm. Returns the TCB.
  */
 static struct pmt_tcb *
@@ -3505,7 +3511,7 @@ window_out(struct conn *c, unsigned int total, unsigned int out,
 		use_cc(c, cc);
 	send_pat(c, una, total * MSS_TS, 0);
 	expect_segs(c, __LINE__, una, 0, out, psh_at);
-	tstack_advance(c->t, MS);
+	tstack_advance(c->t, WINDOW_OUT_US);
 	return tcb_of(c);
 }
 
@@ -3583,6 +3589,10 @@ START_TEST(rack_reordering_timer_finds_a_lone_hole)
 
 	tcb = window_out(&c, 4, 4, 3, -1);
 	t = c.t;
+	/* A path of 4 ms: the probe (2 SRTT + 500 us) comes after the
+	 * reordering window (1 ms); on the test's own SRTT of a few
+	 * hundred microseconds the probe would come first. */
+	tcb->srtt = 4 * MS << 3;
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 2 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	tstack_mark(t);
@@ -3751,7 +3761,7 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 8 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	ck_assert(tcb->flags & PMT_TF_PTO);
-	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;	/* two segments out */
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_US;	/* two segments out */
 	ck_assert_uint_lt(pto, tcb->rto);
 	tstack_mark(t);
 	tstack_advance(t, pto - 1);
@@ -3810,10 +3820,11 @@ START_TEST(tail_loss_probes_repeat_when_acks_are_lost)
 	t = c.t;
 	cwnd = tcb->cwnd;
 	ck_assert(tcb->flags & PMT_TF_PTO);
-	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_US;
 	tstack_mark(t);
-	/* The first probe: segment 10, new data (1 ms of pto is gone). */
-	tstack_advance(t, pto - MS);
+	/* The first probe: segment 10, new data (window_out() let
+	 * WINDOW_OUT_US of it pass). */
+	tstack_advance(t, pto - WINDOW_OUT_US);
 	expect_segs(&c, __LINE__, una, 10, 1, 10);
 	NOTHING(&c);
 	/* Then the last segment again, each after twice the last wait. */
@@ -3872,7 +3883,7 @@ START_TEST(tail_loss_probe_never_past_snd_max)
 	NOTHING(&c);
 	tstack_mark(t);
 	ck_assert(tcb->flags & PMT_TF_PTO);
-	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_US;
 	tstack_advance(t, pto);
 	expect_segs(&c, __LINE__, una, 9, 1, 99);
 	NOTHING(&c);
@@ -3920,7 +3931,7 @@ START_TEST(sack_recovery_below_recover_repairs_without_second_cut)
 	send_pat(&c, una, 20 * MSS_TS, 0);
 	expect_segs(&c, __LINE__, una, 0, 10, 99);
 	NOTHING(&c);
-	pto = 2 * (uint64_t)(tcb->srtt >> 3) + 2 * MS;
+	pto = 2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_US;
 	tstack_advance(t, pto);
 	/* The window holds the rest back: the probe resends segment 9. */
 	expect_segs(&c, __LINE__, una, 9, 1, 99);
