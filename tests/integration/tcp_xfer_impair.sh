@@ -139,10 +139,12 @@ xfer_cleanup() {
 	local rc=$?
 	set +e	# a failing step here must not cut the clean-up short
 	[ -n "$NFT_MADE" ] && nsx nft delete table netdev pmx_xfer 2>/dev/null
+	if [ -n "${XFER_KEEP:-}" ] && [ -n "${TMPD:-}" ]; then
+		cp -r "$TMPD" "$XFER_KEEP" 2>/dev/null
+	fi
 	# our tools and helpers by pid, the netns, TMPD, EAL dirs; it takes
-	# the test's verdict from $?
+	# the test's verdict from $?, so nothing may come in between
 	( exit "$rc" )
-	[ -n "${XFER_KEEP:-}" ] && cp -r "$TMPD" "$XFER_KEEP" 2>/dev/null
 	tl_cleanup
 }
 
