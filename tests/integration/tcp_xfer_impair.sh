@@ -75,6 +75,9 @@
 #
 # By hand, one or more cases: tests/integration/tcp_xfer_impair.sh \
 #   build/tests/tools/pmt-tcptool . memif loss5 dup
+# A case may override its row's direction and SACK: loss10:post:0 is
+# loss10, POST, SACK off; XFER_MATRIX=1 runs every named case (all
+# seven by default) in all four combinations, the full matrix.
 # Environment: XFER_SEED (9), XFER_BYTES (67108864), XFER_BOUND (every
 # case's bound, seconds: to time a slow case by hand; CI uses BOUND),
 # XFER_ARGS (more pmt-tcptool options for every pmtcp process, e.g.
@@ -169,8 +172,35 @@ CASES=("$@")
 if [ "${#CASES[@]}" -eq 0 ]; then
 	CASES=("${ORDER[@]}")
 fi
+# case_of SPEC TABLE: c, dir, sack, where and lab (a label for file
+# names) of a case as named: NAME takes its row of TABLE (MEMIF or
+# KERNEL); NAME:DIR:SACK overrides direction and SACK, to run the matrix
+# by hand (XFER_MATRIX=1 names every one).
+case_of() {
+	local -n tbl=$2
+	c=${1%%:*}
+	read -r dir sack where <<<"${tbl[$c]}"
+	if [[ $1 == *:* ]]; then
+		IFS=: read -r _ dir sack <<<"$1"
+	fi
+	lab=${1//:/-}
+}
+if [ -n "${XFER_MATRIX:-}" ]; then
+	m=()
+	for c in "${CASES[@]}"; do
+		for d in get post; do
+			m+=("${c%%:*}:$d:0" "${c%%:*}:$d:1")
+		done
+	done
+	CASES=("${m[@]}")
+fi
 for c in "${CASES[@]}"; do
-	[ -n "${SPEC[$c]:-}" ] || fail "no case '$c' (cases: ${ORDER[*]})"
+	n=${c%%:*}
+	[ -n "${SPEC[$n]:-}" ] || fail "no case '$n' (cases: ${ORDER[*]})"
+	if [[ $c == *:* ]]; then
+		[[ $c =~ ^[a-z0-9]+:(get|post):[01]$ ]] ||
+			fail "case '$c': NAME:get|post:0|1"
+	fi
 done
 TMPD=$(mktemp -d /tmp/pmx-xfer.XXXXXX)
 PATTERN_SHA=$("$PY" "$PEER" pattern-sha "$BYTES")
@@ -268,11 +298,11 @@ memif_crashed() {
 }
 
 memif_case() {
-	local c=$1 dir sack where step srv cli imp_s=() imp_c=() imp
-	local line us pid sent imp_label other
-	read -r dir sack where <<<"${MEMIF[$c]}"
+	local c dir sack where step srv cli imp_s=() imp_c=() imp
+	local line us pid sent imp_label other lab
+	case_of "$1" MEMIF
 	step="memif $c ($dir, SACK $([ "$sack" = 1 ] && echo on || echo off), ${SPEC[$c]} on the $where side)"
-	srv=$c-srv cli=$c-cli
+	srv=$lab-srv cli=$lab-cli
 	log "$step"
 	imp=(--set "impair-rx=${SPEC[$c]}" --set "impair-tx=${SPEC[$c]}" --set "impair-seed=$SEED")
 	# the data sender is the server for GET, the client for POST
@@ -282,11 +312,11 @@ memif_case() {
 		imp_c=("${imp[@]}")
 	fi
 	# Both link ends share the socket name of the server's label.
-	memif_start "$srv" server 0 "$SOCK-$c" --addr 198.18.0.1/24 --set link-wait-ms=100 \
+	memif_start "$srv" server 0 "$SOCK-$lab" --addr 198.18.0.1/24 --set link-wait-ms=100 \
 		--set "tcp-sack=$sack" --set tcp-time-wait-ms=100 "${imp_s[@]}" \
 		"${EXTRA[@]}" --listen "$PORT"
 	tl_wait_line "$srv" '^tcptool: listening on' 30 "$step: server start"
-	memif_start "$cli" client 1 "$SOCK-$c" --addr 198.18.0.2/24 \
+	memif_start "$cli" client 1 "$SOCK-$lab" --addr 198.18.0.2/24 \
 		--set "tcp-sack=$sack" --set tcp-time-wait-ms=100 "${imp_c[@]}" \
 		"${EXTRA[@]}" "--$dir" "$BYTES" --connect "198.18.0.1:$PORT" --wait-exit
 	# EAL start (a second or so), the bound, the close: a transfer over
@@ -407,11 +437,11 @@ nft_dropped() {
 
 UPLOAD=''
 kernel_case() {
-	local c=$1 dir sack where step label out w code size t us want got
-	local n c_in
-	read -r dir sack where <<<"${KERNEL[$c]}"
+	local c dir sack where step label out w code size t us want got
+	local n c_in lab
+	case_of "$1" KERNEL
 	step="kernel $c ($dir, SACK $([ "$sack" = 1 ] && echo on || echo off), ${SPEC[$c]} in $where)"
-	label=k-$c
+	label=k-$lab
 	log "$step"
 	local -a imp=()
 	if [ "$where" = pmtcp ]; then
@@ -500,7 +530,7 @@ log "$TOPO: cases ${CASES[*]}; $BYTES bytes each; impair-seed $SEED"
 if [ "$TOPO" = kernel ]; then
 	ns_make
 	for c in "${CASES[@]}"; do
-		read -r dir _ _ <<<"${KERNEL[$c]}"
+		case_of "$c" KERNEL
 		if [ "$dir" = post ] && [ -z "$UPLOAD" ]; then
 			UPLOAD=$TMPD/upload
 			head -c "$BYTES" /dev/urandom >"$UPLOAD"
