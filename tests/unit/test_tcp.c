@@ -3515,6 +3515,24 @@ window_out(struct conn *c, unsigned int total, unsigned int out,
 	return tcb_of(c);
 }
 
+/*
+ * ESTABLISHED, the peer's window 10 segments and a little (114 << 7),
+ * 20 segments queued and the first 10 sent: the rest waits for the
+ * window. Returns the TCB.
+ */
+static struct pmt_tcb *
+window_limited_out(struct conn *c)
+{
+	const uint32_t una = OUR_ISS + 1;
+
+	est(c, NULL);
+	INJECT(c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK, .wnd = 114);
+	send_pat(c, una, 20 * MSS_TS, 0);
+	expect_segs(c, __LINE__, una, 0, 10, 99);
+	NOTHING(c);
+	return tcb_of(c);
+}
+
 /* Our SACK blocks as the peer sends them: segments [a, b) from @una. */
 #define OSACK1(una, a, b) .n_sack = 1,					\
 	.sack = { { (una) + (a) * MSS_TS, (una) + (b) * MSS_TS } }
@@ -3873,14 +3891,8 @@ START_TEST(tail_loss_probe_never_past_snd_max)
 	unsigned int i;
 	uint64_t pto;
 
-	est(&c, NULL);
+	tcb = window_limited_out(&c);
 	t = c.t;
-	tcb = tcb_of(&c);
-	/* The peer's window: 10 segments and a little (114 << 7). */
-	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK, .wnd = 114);
-	send_pat(&c, una, 20 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 10, 99);
-	NOTHING(&c);
 	tstack_mark(t);
 	ck_assert(tcb->flags & PMT_TF_PTO);
 	pto = 2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_US;
@@ -3923,14 +3935,8 @@ START_TEST(sack_recovery_below_recover_repairs_without_second_cut)
 	uint32_t ssthresh, cwnd;
 	uint64_t pto;
 
-	est(&c, NULL);
+	tcb = window_limited_out(&c);
 	t = c.t;
-	tcb = tcb_of(&c);
-	/* The peer's window: 10 segments and a little (114 << 7). */
-	INJECT(&c, .seq = PEER_ISS + 1, .ack = una, .flags = ACK, .wnd = 114);
-	send_pat(&c, una, 20 * MSS_TS, 0);
-	expect_segs(&c, __LINE__, una, 0, 10, 99);
-	NOTHING(&c);
 	pto = 2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_US;
 	tstack_advance(t, pto);
 	/* The window holds the rest back: the probe resends segment 9. */
