@@ -1086,14 +1086,6 @@ dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 }
 
 /*
- * RTT samples of an ACK that advances SND.UNA. The timed segment gives
- * one per RTT at the clock's resolution (RFC 6298, Karn: never a
- * retransmitted one). Without it (a retransmission stopped the timing,
- * or nothing new went out since), RFC 7323 4.3: the echoed TSecr is
- * the TSval of the segment that made the peer ACK, retransmitted or
- * not; our TS clock ticks in milliseconds.
- */
-/*
  * RFC 7323 4.3: the RTT the segment's TSecr tells, in microseconds at
  * our clock's millisecond. False without one, or for an echo from the
  * future or older than any RTO: not ours.
@@ -1114,6 +1106,14 @@ ts_echo_us(const struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	return true;
 }
 
+/*
+ * RTT samples of an ACK that advances SND.UNA. The timed segment gives
+ * one per RTT at the clock's resolution (RFC 6298, Karn: never a
+ * retransmitted one). Without it (a retransmission stopped the timing,
+ * or nothing new went out since), RFC 7323 4.3: the echoed TSecr is
+ * the TSval of the segment that made the peer ACK, retransmitted or
+ * not; our TS clock ticks in milliseconds.
+ */
 static void
 rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 {
