@@ -61,7 +61,8 @@ enum pmt_impair_dir {
 struct pmt_impair_spec {
 	uint32_t loss_ppm;		/**< independent random loss */
 	uint32_t ge_p_ppm;		/**< Gilbert-Elliott: good -> bad */
-	uint32_t ge_r_ppm;		/**< Gilbert-Elliott: bad -> good */
+	uint32_t ge_r_ppm;		/**< Gilbert-Elliott: bad -> good, per frame */
+	uint32_t ge_r_us;		/**< or: mean time in the bad state */
 	uint32_t ge_bad_loss_ppm;	/**< loss in the bad state */
 	uint32_t ge_good_loss_ppm;	/**< loss in the good state */
 	uint32_t reorder_ppm;		/**< packets held back */
@@ -86,7 +87,8 @@ pmt_impair_spec_on(const struct pmt_impair_spec *s)
 
 /**
  * Parse an impairment spec: comma-separated items, each optional once:
- * loss=P%, burst=P%/R%[/BADLOSS%[/GOODLOSS%]], reorder=P%/N[/TIMEOUT],
+ * loss=P%, burst=P%/R[/BADLOSS%[/GOODLOSS%]] (R: R% per frame or a mean
+ * duration such as 50us), reorder=P%/N[/TIMEOUT],
  * dup=P%, corrupt=P%, delay=T, jitter=T, rate=RATE[/BURSTBYTES],
  * queue=N; "off" (or "none") for none. T: a number with us, ms or s.
  * RATE: a number with bit, kbit, mbit, gbit (bits/s) or bps, kbps, mbps,

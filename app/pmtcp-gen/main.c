@@ -156,6 +156,8 @@ static const char usage_text[] =
 "  --impair rx:SPEC|tx:SPEC  impair what every port receives / sends\n"
 "                         (repeatable; rx:1:SPEC for port 1 only), e.g.\n"
 "                         rx:loss=1%,burst=0.5%/30%/50%,reorder=5%/16,\n"
+"                         (burst=P%/R%: per frame; burst=P%/50us: bursts\n"
+"                         of 50 us on average)\n"
 "                         dup=2%,corrupt=0.5%,delay=2ms,jitter=1ms,\n"
 "                         rate=100mbit,queue=1024; off (default) for none\n"
 "                         (docs/impairment.md)\n"

@@ -228,14 +228,16 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 			n = split(v, lim, f, fe, 4);
 			if (n < 2 || n > 4 ||
 			    parse_pct(f[0], fe[0], &sp.ge_p_ppm) != 0 ||
-			    parse_pct(f[1], fe[1], &sp.ge_r_ppm) != 0 ||
+			    (parse_pct(f[1], fe[1], &sp.ge_r_ppm) != 0 &&
+			     parse_time(f[1], fe[1], &sp.ge_r_us) != 0) ||
 			    (n > 2 && parse_pct(f[2], fe[2], &sp.ge_bad_loss_ppm) != 0) ||
 			    (n > 3 && parse_pct(f[3], fe[3], &sp.ge_good_loss_ppm) != 0))
 				return bad(err, errlen, s, len,
-					   "want P%%/R%%[/BADLOSS%%[/GOODLOSS%%]] (Gilbert-Elliott: good->bad, bad->good, loss in each state)");
-			if (sp.ge_p_ppm == 0 || sp.ge_r_ppm == 0)
+					   "want P%%/R[/BADLOSS%%[/GOODLOSS%%]] (Gilbert-Elliott: good->bad per frame; bad->good R%% per frame, or R a mean time in the bad state such as 50us; loss in each state)");
+			if (sp.ge_p_ppm == 0 ||
+			    (sp.ge_r_ppm == 0 && sp.ge_r_us == 0))
 				return bad(err, errlen, s, len,
-					   "P and R must be above 0%% (else the chain never moves)");
+					   "P and R must be above 0 (else the chain never moves)");
 			break;
 		case 2:
 			n = split(v, lim, f, fe, 3);

@@ -1,5 +1,6 @@
 /* impair.c: the impairment stage: seeded loss, Gilbert-Elliott bursts, rate policing, duplication, corruption, delay/jitter and reordering of one port direction. */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -76,6 +77,7 @@ struct pmt_impair {
 	uint64_t thr_loss, thr_ge_p, thr_ge_r, thr_ge_bad, thr_ge_good;
 	uint64_t thr_reorder, thr_dup, thr_corrupt;
 	bool ge_bad;			/* Gilbert-Elliott chain state */
+	uint64_t ge_bad_until;		/* with ge_r_us: the bad state's end */
 	bool tb_started;
 	/* Token bucket in byte-microseconds, so slow rates refill exactly. */
 	uint64_t tokens;
@@ -422,6 +424,27 @@ rate_ok(struct pmt_impair *s, uint32_t len, uint64_t now)
 }
 
 /*
+ * How long a burst given in time lasts: exponential with the mean
+ * ge_r_us (the bad state of a continuous-time chain), at least 1 us.
+ * Per frame (ge_r_ppm), a quiet link would keep the chain bad for as
+ * long as it stays quiet: a sender's backed-off retransmissions, each
+ * one frame, would all meet the same burst, which no real fade or
+ * queue overflow does.
+ */
+static uint64_t
+burst_time(struct pmt_impair *s)
+{
+	double u, t;
+
+	if (s->spec.ge_r_us == 0)
+		return 0;	/* no draw: per-frame runs keep their sequence */
+	/* 53 random bits, never 0: u in (0, 1]. */
+	u = (double)((pmt_rng_next(&s->rng) >> 11) + 1) * 0x1p-53;
+	t = -log(u) * s->spec.ge_r_us;
+	return t < 1.0 ? 1 : (uint64_t)t;
+}
+
+/*
  * Each packet, in this order: rate (a policer: over the rate is lost),
  * random loss, Gilbert-Elliott loss, duplication, corruption, then
  * delay with jitter and reordering. A step sees only what the earlier
@@ -448,12 +471,24 @@ pmt_impair_push(struct pmt_impair *s, struct rte_mbuf **pkts, unsigned int n,
 			continue;
 		}
 		if (s->thr_ge_p != 0) {
-			/* Lose by the current state, then move the chain. */
-			bool lose = coin(s, s->ge_bad ? s->thr_ge_bad :
-					 s->thr_ge_good);
+			bool lose;
 
-			if (s->ge_bad ? coin(s, s->thr_ge_r) : coin(s, s->thr_ge_p))
-				s->ge_bad = !s->ge_bad;
+			/* A burst measured in time ends with its time, however
+			 * few frames pass meanwhile. */
+			if (s->ge_bad && s->spec.ge_r_us != 0 &&
+			    (int64_t)(now - s->ge_bad_until) >= 0)
+				s->ge_bad = false;
+			/* Lose by the current state, then move the chain. */
+			lose = coin(s, s->ge_bad ? s->thr_ge_bad :
+				    s->thr_ge_good);
+			if (!s->ge_bad) {
+				if (coin(s, s->thr_ge_p)) {
+					s->ge_bad = true;
+					s->ge_bad_until = now + burst_time(s);
+				}
+			} else if (coin(s, s->thr_ge_r)) {
+				s->ge_bad = false;
+			}
 			if (lose) {
 				CTR(s, IC_BURST_DROPPED)++;
 				rte_pktmbuf_free(m);

@@ -46,6 +46,8 @@ START_TEST(parse_good_specs)
 					  "delay=1.5s,rate=10mbps/2000,queue=7,"
 					  "loss=0.0001%", &sp, err, sizeof(err)), 0);
 	ck_assert_uint_eq(sp.ge_good_loss_ppm, 1000);
+	ck_assert_uint_eq(sp.ge_r_ppm, 250000);
+	ck_assert_uint_eq(sp.ge_r_us, 0);
 	ck_assert_uint_eq(sp.reorder_max, 64);
 	ck_assert_uint_eq(sp.reorder_timeout_us, 500);
 	ck_assert_uint_eq(sp.delay_us, 1500000);
@@ -81,7 +83,10 @@ static const struct {
 	{ "loss=1%,", "ends with a comma" },
 	{ "loss=1%,,dup=1%", "KEY=VALUE" },
 	{ "burst=1%", "'burst=1%'" },
-	{ "burst=0%/10%", "above 0%" },
+	{ "burst=0%/10%", "above 0" },
+	{ "burst=1%/0us", "above 0" },
+	{ "burst=1%/10", "'burst=1%/10'" },
+	{ "burst=1%/11s", "'burst=1%/11s'" },
 	{ "burst=1%/2%/3%/4%/5%", "'burst=1%/2%/3%/4%/5%'" },
 	{ "reorder=5%", "'reorder=5%'" },
 	{ "reorder=5%/0", "'reorder=5%/0'" },
@@ -347,6 +352,66 @@ START_TEST(gilbert_elliott_bursts)
 	mean = (double)lost / runs;
 	ck_assert_msg(mean > 3.5 && mean < 4.5, "mean burst %.2f", mean);
 	ck_assert_uint_eq(lost, IMPAIR_GE_SEED5);
+}
+END_TEST
+
+/* One frame at a time, @gap_us apart: how many were lost. */
+static unsigned int
+lost_spaced(struct pmt_impair *s, unsigned int n, uint64_t gap_us)
+{
+	unsigned int i, got = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkt(i, 64);
+
+		pmt_impair_push(s, &m, 1, 1000 + i * gap_us);
+		got += drain(s, 1000 + i * gap_us, NULL, 1);
+	}
+	return n - got;
+}
+
+START_TEST(gilbert_elliott_bursts_in_time)
+{
+	struct pmt_impair_spec sp;
+	struct pmt_impair *s;
+	char err[200];
+	unsigned int lost;
+
+	ck_assert_int_eq(pmt_impair_parse("burst=1%/50us/90%", &sp, err,
+					  sizeof(err)), 0);
+	ck_assert_uint_eq(sp.ge_r_us, 50);
+	ck_assert_uint_eq(sp.ge_r_ppm, 0);
+	ck_assert_uint_eq(sp.ge_bad_loss_ppm, 900000);
+	/*
+	 * Every frame that passes starts a burst (P = 100 %), of 10 us on
+	 * average and never 37 times that (the draw's 53 bits): frames
+	 * 1 ms apart all pass, where a per-frame chain would keep its bad
+	 * state between them and lose 99 % (the quiet link that made
+	 * backed-off retransmissions meet one burst again and again).
+	 */
+	s = stage("burst=100%/10us", PMT_IMPAIR_RX, 5);
+	ck_assert_uint_eq(lost_spaced(s, 2000, 1000), 0);
+	pmt_impair_free(s);
+	s = stage("burst=100%/1%", PMT_IMPAIR_RX, 5);
+	lost = lost_spaced(s, 2000, 1000);
+	pmt_impair_free(s);
+	ck_assert_uint_ge(lost, 1900);
+	/* Frames in the same microsecond: the burst never ends. */
+	s = stage("burst=100%/10us", PMT_IMPAIR_RX, 5);
+	ck_assert_uint_eq(lost_spaced(s, 2000, 0), 1999);
+	pmt_impair_free(s);
+	ck_assert_uint_eq(stats.impair_rx_burst_dropped, lost + 1999);
+	/*
+	 * 10 us apart, bursts of 50 us on average: a burst takes
+	 * floor(D / 10) frames, sum over k >= 1 of e^(-k/5) = 4.52 on
+	 * average, after one frame in 100 starts one: 4.3 % long-run loss.
+	 */
+	memset(&stats, 0, sizeof(stats));
+	s = stage("burst=1%/50us", PMT_IMPAIR_RX, 5);
+	lost = lost_spaced(s, 100000, 10);
+	pmt_impair_free(s);
+	ck_assert_uint_eq(stats.impair_rx_burst_dropped, lost);
+	ck_assert_msg(lost > 3700 && lost < 4900, "lost %u", lost);
 }
 END_TEST
 
@@ -673,6 +738,7 @@ impair_suite(void)
 	tcase_add_test(tc, rng_is_deterministic);
 	tcase_add_test(tc, loss_rate_is_seeded_and_in_bounds);
 	tcase_add_test(tc, gilbert_elliott_bursts);
+	tcase_add_test(tc, gilbert_elliott_bursts_in_time);
 	tcase_add_test(tc, reorder_is_bounded_and_lossless);
 	tcase_add_test(tc, reorder_timeout_releases_a_lone_packet);
 	tcase_add_test(tc, duplication_count);
