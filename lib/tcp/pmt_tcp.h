@@ -91,6 +91,8 @@ enum pmt_tcpt {
 #define PMT_TF_PTO 0x4000000
 /* RFC 8985 6.3: the REXMT timer is RACK's reordering timer. */
 #define PMT_TF_REO 0x8000000
+/* On the burst's output list: its output runs once, after the burst. */
+#define PMT_TF_OUTQ 0x10000000
 
 /* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
 
@@ -259,6 +261,9 @@ struct pmt_tw_entry {
 };
 
 /* Engine-side TCP state, embedded in struct pmt_engine. */
+/* Segments parsed and looked up together (tcp_input.c). */
+#define PMT_TCP_RX_BATCH 32
+
 struct pmt_tcp_engine {
 	struct pmt_slab tcbs;		/* TCBs, free ones linked by q_next */
 	struct pmt_slab idles;		/* idle forms, linked by next_free */
@@ -294,6 +299,16 @@ struct pmt_tcp_engine {
 	uint32_t ooo_mbufs;
 	uint32_t ooo_mbufs_max;
 	uint32_t ooo_stamp;
+	/*
+	 * Connections whose output waits for the end of the RX burst
+	 * (tcp_input.c): one ACK for all the in-order segments a burst
+	 * brought, as GRO gives the kernel, and one transmission for all
+	 * the ACKs; at most one entry per segment of the burst.
+	 */
+	bool out_defer;
+	uint16_t out_n;
+	struct pmt_tcb *out_q[PMT_TCP_RX_BATCH];
+	uint32_t out_rcv[PMT_TCP_RX_BATCH];	/* RCV.NXT at the last output */
 	/*
 	 * RFC 2883: the duplicate bytes of the segment being processed,
 	 * for the ACK it makes (tcp_output.c reports and clears it). Set
@@ -412,7 +427,6 @@ void pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle);
 void pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry);
 
 /* --- input (tcp_input.c) --- */
-#define PMT_TCP_RX_BATCH 32
 
 /* A segment waiting for the burst's bulk lookup. */
 struct pmt_tcp_rx {

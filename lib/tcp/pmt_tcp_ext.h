@@ -76,7 +76,8 @@ struct pmt_rxt_rec {
 	uint16_t reserved;
 };
 
-#define PMT_RXT_RECS 7
+/* Six: with the send-queue cursor, the ext's five cache lines are full. */
+#define PMT_RXT_RECS 6
 
 struct pmt_tcp_ext {
 	struct pmt_sack_sb sb;		/* RFC 6675 scoreboard */
@@ -93,6 +94,16 @@ struct pmt_tcp_ext {
 	uint32_t prr_delivered;		/* bytes the peer got since recovery began */
 	uint32_t prr_out;		/* bytes sent since */
 	uint32_t recover_fs;		/* RecoverFS: FlightSize when it began */
+
+	/*
+	 * Send-queue cursor (tcp_output.c): the mbuf that held the last
+	 * segment's first byte, and its offset from SND.UNA. The next
+	 * segment starts from it instead of walking the queue from its
+	 * head, which with a window of hundreds of mbufs is quadratic.
+	 * NULL: none; pmt_tcp_sndq_drop() moves or clears it.
+	 */
+	struct rte_mbuf *snd_cur;
+	uint32_t snd_cur_off;
 
 	/* --- congestion control (tcp_cc.c) --- */
 	struct pmt_cubic cubic;

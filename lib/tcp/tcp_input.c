@@ -1405,6 +1405,53 @@ text_received(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	return false;
 }
 
+/* Most full-sized segments one deferred ACK covers (see below). */
+#define PMT_TCP_ACK_STRETCH 8u
+
+/*
+ * A segment's output: at once outside a burst; in one, queued for the
+ * burst's end (pmt_tcp_input_burst), so that the in-order segments of
+ * one connection in one burst get one ACK (RFC 5681 4.2 asks for one at
+ * least every second full-sized segment; GRO makes the kernel's the
+ * same stretch ACK) and the ACKs one transmission. The wait is the
+ * rest of a burst of at most PMT_TCP_RX_BATCH segments: microseconds.
+ * What reports one segment goes at once, as the kernel's GRO does not
+ * merge it either: a duplicate's D-SACK (RFC 2883) and the ACK of each
+ * segment while the out-of-order queue holds data (RFC 5681 4.2: the
+ * sender counts them, as duplicate ACKs or by their SACK blocks).
+ */
+static void
+output_after_burst(struct pmt_tcb *tcb)
+{
+	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	unsigned int i;
+
+	if (!te->out_defer || te->dsack.tcb == tcb || tcb->ooo_head != NULL ||
+	    te->out_n == RTE_DIM(te->out_q)) {
+		pmt_tcp_output(tcb);
+		return;
+	}
+	if (!(tcb->flags & PMT_TF_OUTQ)) {
+		tcb->flags |= PMT_TF_OUTQ;
+		te->out_rcv[te->out_n] = tcb->rcv_nxt;
+		te->out_q[te->out_n++] = tcb;
+		return;
+	}
+	/*
+	 * No more than PMT_TCP_ACK_STRETCH segments' worth in one ACK: a
+	 * sender grows its window by at most L SMSS an ACK in slow start
+	 * (RFC 3465 2.2, RFC 9406 4.2: ours is 8), so a longer stretch
+	 * would slow its start.
+	 */
+	for (i = 0; i < te->out_n && te->out_q[i] != tcb; i++)
+		;
+	if (i < te->out_n && tcb->rcv_nxt - te->out_rcv[i] >=
+	    PMT_TCP_ACK_STRETCH * (uint32_t)tcb->t_maxseg) {
+		pmt_tcp_output(tcb);
+		te->out_rcv[i] = tcb->rcv_nxt;
+	}
+}
+
 /* RFC 9293 3.10.7.4: SYN-RECEIVED and every synchronized state. */
 static void
 tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
@@ -1619,7 +1666,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		return;
 	}
 out:
-	pmt_tcp_output(tcb);
+	output_after_burst(tcb);
 }
 
 /*
@@ -1751,6 +1798,7 @@ pmt_tcp_input_burst(struct pmt_engine *eng, struct pmt_tcp_rx *rx,
 	const struct pmt_flow_key *kp[PMT_TCP_RX_BATCH];
 	struct pmt_tcp_seg segs[PMT_TCP_RX_BATCH];
 	void *tcbs[PMT_TCP_RX_BATCH];
+	struct pmt_tcp_engine *te = &eng->tcp;
 	unsigned int i, j = 0;
 
 	/* Parse the whole burst, look every connection up at once. */
@@ -1765,7 +1813,19 @@ pmt_tcp_input_burst(struct pmt_engine *eng, struct pmt_tcp_rx *rx,
 	if (j == 0)
 		return;
 	pmt_sockt_lookup_bulk(eng->tcp.table, kp, j, tcbs);
+	te->out_defer = true;
 	for (i = 0; i < j; i++)
 		tcp_dispatch(eng, rx[i].iface, rx[i].m, &segs[i], &keys[i],
 			     tcbs[i]);
+	te->out_defer = false;
+	/* TCBs are freed only at the end of the turn (tcp_tcb.c): every
+	 * entry is still one, though it may have closed since. */
+	for (i = 0; i < te->out_n; i++) {
+		struct pmt_tcb *tcb = te->out_q[i];
+
+		tcb->flags &= ~(uint32_t)PMT_TF_OUTQ;
+		if (tcb->state != PMT_TCPS_CLOSED)
+			pmt_tcp_output(tcb);
+	}
+	te->out_n = 0;
 }

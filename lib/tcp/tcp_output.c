@@ -111,13 +111,50 @@ fail:
 	return NULL;
 }
 
+/*
+ * The send-queue mbuf holding byte @off (from SND.UNA), its first byte's
+ * offset in @pos: from the ext's cursor when it is at or before @off
+ * (new segments go out in order, so that is one or two steps), else
+ * from the head. NULL past the queue's end.
+ */
+static struct rte_mbuf *
+sndq_seek(struct pmt_tcb *tcb, uint32_t off, uint32_t *pos)
+{
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+	struct rte_mbuf *s = tcb->snd_head;
+	uint32_t p = 0;
+
+	if (x != NULL && x->snd_cur != NULL && x->snd_cur_off <= off) {
+		s = x->snd_cur;
+		p = x->snd_cur_off;
+	}
+	while (s != NULL && p + s->data_len <= off) {
+		p += s->data_len;
+		s = s->next;
+	}
+	/* Only forward: a retransmission low in the window must not send
+	 * the next new segment back on the long walk. */
+	if (x != NULL && s != NULL &&
+	    (x->snd_cur == NULL || p >= x->snd_cur_off)) {
+		x->snd_cur = s;
+		x->snd_cur_off = p;
+	}
+	*pos = p;
+	return s;
+}
+
 /* Chain indirect mbufs windowing bytes [off, off + len) of the send queue. */
 static int
 attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
 	       uint32_t len)
 {
-	struct rte_mbuf *chain = pmt_mbuf_window(tcb->eng->tcp.clone_pool,
-						 tcb->snd_head, off, len);
+	uint32_t pos;
+	struct rte_mbuf *s = sndq_seek(tcb, off, &pos);
+	struct rte_mbuf *chain;
+
+	if (s == NULL)
+		return -EINVAL;	/* asked past the queue */
+	chain = pmt_mbuf_window(tcb->eng->tcp.clone_pool, s, off - pos, len);
 
 	if (chain == NULL)
 		return -rte_errno;
@@ -654,8 +691,19 @@ pmt_tcp_send_data(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
 void
 pmt_tcp_sndq_drop(struct pmt_tcb *tcb, uint32_t n)
 {
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
 	struct rte_mbuf *m;
 
+	if (x != NULL && x->snd_cur != NULL) {
+		/* Offsets move down by n; a cursor on a freed mbuf goes, one
+		 * on the trimmed head stays at 0. */
+		if (x->snd_cur_off >= n)
+			x->snd_cur_off -= n;
+		else if (x->snd_cur_off + x->snd_cur->data_len > n)
+			x->snd_cur_off = 0;
+		else
+			x->snd_cur = NULL;
+	}
 	tcb->snd_q_len -= n;
 	while (n > 0 && (m = tcb->snd_head) != NULL) {
 		if (m->data_len > n) {

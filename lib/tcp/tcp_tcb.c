@@ -376,6 +376,10 @@ pmt_tcb_flush_ooo(struct pmt_tcb *tcb)
 void
 pmt_tcb_flush_queues(struct pmt_tcb *tcb)
 {
+	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
+
+	if (x != NULL)
+		x->snd_cur = NULL;	/* its mbuf goes with the queue */
 	free_chain_list(tcb->snd_head);
 	free_chain_list(tcb->rcv_head);
 	pmt_tcb_flush_ooo(tcb);

@@ -4801,6 +4801,72 @@ START_TEST(burst_hint_recycled_pair)
 }
 END_TEST
 
+/*
+ * One RX burst of in-order data gets one ACK per eight segments' worth
+ * after the first, and one at the burst's end (the kernel's GRO makes
+ * the same stretch ACKs); out-of-order data still gets an ACK for each
+ * segment, which the sender counts.
+ */
+START_TEST(burst_acks_stretch_in_order_data_only)
+{
+	const uint32_t s = PEER_ISS + 1;
+	struct conn c;
+	struct tstack *t;
+	unsigned int i;
+
+	est(&c, NULL);
+	t = c.t;
+	for (i = 0; i < 20; i++)
+		ENQUEUE(&c, .seq = s + i * MSS_TS, .ack = OUR_ISS + 1,
+			.flags = ACK, .len = MSS_TS);
+	tstack_advance(t, 0);
+	ck_assert_uint_eq(rte_ring_count(t->rx), 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 9 * MSS_TS, .flags = ACK,
+	       .wnd = WND(9 * MSS_TS));
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 17 * MSS_TS, .flags = ACK,
+	       .wnd = WND(17 * MSS_TS));
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 20 * MSS_TS, .flags = ACK,
+	       .wnd = WND(20 * MSS_TS));
+	NOTHING(&c);
+	tstack_expect_stats(t, IN(20), OUT(3));
+	recv_pat(&c, s, 20 * MSS_TS);
+	/* The read freed 20 segments: a window update. */
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 20 * MSS_TS, .flags = ACK,
+	       .wnd = WND(0));
+	NOTHING(&c);
+
+	/*
+	 * In order, then past a hole (21 missing): the two beyond it are
+	 * ACKed one by one, duplicates with their SACK blocks, at once.
+	 */
+	ENQUEUE(&c, .seq = s + 20 * MSS_TS, .ack = OUR_ISS + 1, .flags = ACK,
+		.len = MSS_TS);
+	ENQUEUE(&c, .seq = s + 22 * MSS_TS, .ack = OUR_ISS + 1, .flags = ACK,
+		.len = MSS_TS);
+	ENQUEUE(&c, .seq = s + 23 * MSS_TS, .ack = OUR_ISS + 1, .flags = ACK,
+		.len = MSS_TS);
+	tstack_advance(t, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 21 * MSS_TS, .flags = ACK,
+	       .wnd = WND(MSS_TS),
+	       SACK1(1 + 22 * MSS_TS, 1 + 23 * MSS_TS));
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 21 * MSS_TS, .flags = ACK,
+	       .wnd = WND(MSS_TS),
+	       SACK1(1 + 22 * MSS_TS, 1 + 24 * MSS_TS));
+	NOTHING(&c);
+	/* The hole filled: everything ACKed at once. */
+	INJECT(&c, .seq = s + 21 * MSS_TS, .ack = OUR_ISS + 1, .flags = ACK,
+	       .len = MSS_TS);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 24 * MSS_TS, .flags = ACK,
+	       .wnd = WND(4 * MSS_TS));
+	NOTHING(&c);
+	recv_pat(&c, s + 20 * MSS_TS, 4 * MSS_TS);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = s + 24 * MSS_TS, .flags = ACK,
+	       .wnd = WND(0));
+	NOTHING(&c);
+	tstack_free(t);
+}
+END_TEST
+
 /* ================= the idle form ================= */
 
 #define IDLE_US (1000 * MS)
@@ -6241,6 +6307,7 @@ tcp_suite(void)
 	tcase_add_test(tc, time_wait_reuse_by_active_open);
 	tcase_add_test(tc, time_wait_kept_without_timestamps);
 	tcase_add_test(tc, burst_hint_recycled_pair);
+	tcase_add_test(tc, burst_acks_stretch_in_order_data_only);
 
 	tc = tcase(s, "syncache");
 	tcase_add_test(tc, cookie_with_timestamps_keeps_every_option);
