@@ -286,11 +286,15 @@ retry_later(struct gen_worker *w, int fd, struct gen_conn *c)
 
 /*
  * Send what is left of the current message: @tpl windows from out_off.
+ * @closing: a close follows the message at once; its end then goes
+ * with PMT_MSG_MORE too, so that the close's FIN rides on its last
+ * segment (one segment fewer per connection).
  * Returns 1 when it is all queued, 0 when waiting for room, < 0 on error.
  */
 static int
 send_from(struct gen_worker *w, int fd, struct gen_conn *c,
-	  struct rte_mbuf *hdr, struct rte_mbuf *body, uint64_t body_len)
+	  struct rte_mbuf *hdr, struct rte_mbuf *body, uint64_t body_len,
+	  bool closing)
 {
 	uint64_t hlen = hdr ? hdr->pkt_len : 0;
 
@@ -324,7 +328,8 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 			return 0;
 		}
 		ret = pmt_send_mbuf(w->eng, fd, m,
-				    c->out_off + n < c->out_len ? PMT_MSG_MORE : 0);
+				    c->out_off + n < c->out_len || closing ?
+				    PMT_MSG_MORE : 0);
 		if (ret < 0) {
 			rte_pktmbuf_free(m);
 			return ret == -EAGAIN ? 0 : (int)ret;
@@ -546,7 +551,7 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 			w->conf->req_size : w->conf->body_size;
 	}
 	w->c.requests++;
-	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
+	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len, false);
 	if (ret == 1)
 		ret = request_queued(w, fd, c);
 	if (ret < 0) {
@@ -938,7 +943,7 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		return;
 	}
 	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT)) {
-		ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len);
+		ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len, false);
 		if (ret == 1)
 			ret = request_queued(w, fd, c);
 		if (ret < 0) {
@@ -1042,11 +1047,13 @@ server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 	int ret;
 
 	if (c->reject)
-		ret = send_from(w, fd, c, w->rej_tpl[c->reject - 1], NULL, 0);
+		ret = send_from(w, fd, c, w->rej_tpl[c->reject - 1], NULL, 0,
+				true);
 	else {
 		if (cf->proto == GEN_HTTP)
 			hdr = w->hdr_tpl[hdr_kind(c)];
-		ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size);
+		ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size,
+				c->close_after);
 	}
 	if (ret < 0) {
 		conn_fail_errno(w, fd, c, -ret);

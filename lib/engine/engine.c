@@ -338,6 +338,9 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 	uint16_t i, n;
 
 	eng->now = now;
+	/* The application has had its turn: ACKs it did not carry go. */
+	if (eng->tcp.late_n > 0)
+		pmt_tcp_flush_late(eng);
 	pmt_arp_sync(eng);
 	/* Segments of our flows that arrived on other lcores' queues. */
 	n = (uint16_t)rte_ring_sc_dequeue_burst(eng->handoff, (void **)pkts,

@@ -565,13 +565,25 @@ recv_check(struct pmt_tcb *tcb)
 	return -EAGAIN;
 }
 
-/* The window may have opened enough to tell the peer. */
+/*
+ * The window may have opened enough to tell the peer: a read of @n
+ * bytes. Only a read of a segment's worth or more, or one while the
+ * peer holds under two segments of window (it may be stalled), is
+ * worth a window update alone: a 55-byte request read after the
+ * handshake would otherwise cost a segment on every connection (the
+ * window grows from the SYN's unscaled 65535 to the buffer), which
+ * the ACKs of the peer's next data carry anyway.
+ */
 static void
-after_read(struct pmt_tcb *tcb)
+after_read(struct pmt_tcb *tcb, uint32_t n)
 {
 	if (PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
-	    !PMT_TCPS_HAVE_RCVD_FIN(tcb->state))
+	    !PMT_TCPS_HAVE_RCVD_FIN(tcb->state)) {
+		tcb->eng->tcp.after_read = n >= tcb->t_maxseg ||
+			tcb->rcv_adv - tcb->rcv_nxt < 2u * tcb->t_maxseg;
 		pmt_tcp_output(tcb);
+		tcb->eng->tcp.after_read = false;
+	}
 }
 
 long
@@ -604,7 +616,7 @@ pmt_recv(struct pmt_engine *eng, int fd, void *buf, size_t len)
 	if (tcb->rcv_head == NULL)
 		tcb->rcv_tail = NULL;
 	tcb->rcv_q_len -= (uint32_t)done;
-	after_read(tcb);
+	after_read(tcb, (uint32_t)done);
 	return (long)done;
 }
 
@@ -638,7 +650,7 @@ pmt_recv_mbuf(struct pmt_engine *eng, int fd, struct rte_mbuf **mp)
 	head->pkt_len = total;
 	tcb->rcv_q_len -= total;
 	*mp = head;
-	after_read(tcb);
+	after_read(tcb, total);
 	return (long)total;
 }
 

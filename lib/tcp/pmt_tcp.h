@@ -93,6 +93,8 @@ enum pmt_tcpt {
 #define PMT_TF_REO 0x8000000
 /* On the burst's output list: its output runs once, after the burst. */
 #define PMT_TF_OUTQ 0x10000000
+/* On the late list: its ACK waits for the application (tcp_input.c). */
+#define PMT_TF_LATEQ 0x20000000
 
 /* Why a connection ended, for the application (pmt_getsockopt SO_ERROR). */
 
@@ -263,6 +265,8 @@ struct pmt_tw_entry {
 /* Engine-side TCP state, embedded in struct pmt_engine. */
 /* Segments parsed and looked up together (tcp_input.c). */
 #define PMT_TCP_RX_BATCH 32
+/* ACKs that may wait for the application, per engine (tcp_input.c). */
+#define PMT_TCP_LATE_MAX 64
 
 struct pmt_tcp_engine {
 	struct pmt_slab tcbs;		/* TCBs, free ones linked by q_next */
@@ -306,9 +310,18 @@ struct pmt_tcp_engine {
 	 * the ACKs; at most one entry per segment of the burst.
 	 */
 	bool out_defer;
+	bool after_read;		/* output runs for a read (socket.c) */
 	uint16_t out_n;
 	struct pmt_tcb *out_q[PMT_TCP_RX_BATCH];
 	uint32_t out_rcv[PMT_TCP_RX_BATCH];	/* RCV.NXT at the last output */
+	/*
+	 * Connections whose ACK waits for the application's turn: what it
+	 * writes or its close then carries the ACK; the next engine turn
+	 * sends what is still owed (pmt_tcp_flush_late). NULL: taken off
+	 * by tcb_put.
+	 */
+	uint16_t late_n;
+	struct pmt_tcb *late_q[PMT_TCP_LATE_MAX];
 	/*
 	 * RFC 2883: the duplicate bytes of the segment being processed,
 	 * for the ACK it makes (tcp_output.c reports and clears it). Set
@@ -427,6 +440,9 @@ void pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle);
 void pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry);
 
 /* --- input (tcp_input.c) --- */
+
+/* Send the ACKs that waited for the application (start of a turn). */
+void pmt_tcp_flush_late(struct pmt_engine *eng);
 
 /* A segment waiting for the burst's bulk lookup. */
 struct pmt_tcp_rx {

@@ -40,7 +40,7 @@ _Static_assert(offsetof(struct pmt_tcb, cwnd) == sizeof(((struct pmt_tcb_idle *)
 	PMT_TF_FIN_QUEUED | PMT_TF_FIN_SENT | PMT_TF_RCVD_FIN | \
 	PMT_TF_APP_CLOSED | PMT_TF_IN_RECOVERY | PMT_TF_RTT_TIMING | \
 	PMT_TF_KEEPALIVE | PMT_TF_PERSIST | PMT_TF_SHUT_RD | \
-	PMT_TF_WANT_OUT | PMT_TF_CORK | PMT_TF_ACCEPTQ | PMT_TF_OUTQ)
+	PMT_TF_WANT_OUT | PMT_TF_CORK | PMT_TF_ACCEPTQ | PMT_TF_OUTQ | PMT_TF_LATEQ)
 
 static inline uint32_t
 now_ms(const struct pmt_engine *eng)

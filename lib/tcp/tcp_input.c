@@ -168,6 +168,8 @@ tcp_listen(struct pmt_engine *eng, struct pmt_tcb *l, uint16_t iface,
 	pmt_syncache_syn(eng, l, iface, k, seg);
 }
 
+static void output_after_burst(struct pmt_tcb *tcb);
+
 /* RFC 9293 3.10.7.3. */
 static void
 tcp_syn_sent(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
@@ -227,7 +229,8 @@ tcp_syn_sent(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 		tcb->snd_wnd = seg->wnd;
 		tcb->snd_wl1 = seg->seq;
 	}
-	pmt_tcp_output(tcb);
+	/* The handshake's ACK may ride on the application's first write. */
+	output_after_burst(tcb);
 }
 
 static void
@@ -1405,6 +1408,28 @@ text_received(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	return false;
 }
 
+/*
+ * An ACK that may wait for the application's turn: all it would say is
+ * "received", the application has an event to take (connected,
+ * readable, the peer's FIN), and it is likely to answer at once: the
+ * request after the connect, the close after the reply's FIN. Its
+ * write or close then carries the ACK, one segment fewer; if it does
+ * neither, the next engine turn sends the ACK (pmt_tcp_flush_late), a
+ * loop of the application later. Nothing unsent, nothing to resend.
+ */
+static bool
+ack_may_wait(const struct pmt_tcb *tcb)
+{
+	return tcb->ev_queued && (tcb->flags & PMT_TF_ACKNOW) &&
+	       (tcb->state == PMT_TCPS_ESTABLISHED ||
+		tcb->state == PMT_TCPS_CLOSE_WAIT) &&
+	       !(tcb->flags & (PMT_TF_FIN_QUEUED | PMT_TF_PERSIST |
+			       PMT_TF_IN_RECOVERY)) &&
+	       tcb->snd_nxt == tcb->snd_max &&
+	       tcb->snd_max - tcb->snd_una == tcb->snd_q_len &&
+	       tcb->ooo_head == NULL;
+}
+
 /* Most full-sized segments one deferred ACK covers (see below). */
 #define PMT_TCP_ACK_STRETCH 8u
 
@@ -1824,8 +1849,32 @@ pmt_tcp_input_burst(struct pmt_engine *eng, struct pmt_tcp_rx *rx,
 		struct pmt_tcb *tcb = te->out_q[i];
 
 		tcb->flags &= ~(uint32_t)PMT_TF_OUTQ;
+		if (tcb->state == PMT_TCPS_CLOSED)
+			continue;
+		if (ack_may_wait(tcb) && te->late_n < RTE_DIM(te->late_q)) {
+			tcb->flags |= PMT_TF_LATEQ;
+			te->late_q[te->late_n++] = tcb;
+			continue;
+		}
+		pmt_tcp_output(tcb);
+	}
+	te->out_n = 0;
+}
+
+void
+pmt_tcp_flush_late(struct pmt_engine *eng)
+{
+	struct pmt_tcp_engine *te = &eng->tcp;
+	unsigned int i;
+
+	for (i = 0; i < te->late_n; i++) {
+		struct pmt_tcb *tcb = te->late_q[i];
+
+		if (tcb == NULL)
+			continue;	/* freed meanwhile (tcb_put) */
+		tcb->flags &= ~(uint32_t)PMT_TF_LATEQ;
 		if (tcb->state != PMT_TCPS_CLOSED)
 			pmt_tcp_output(tcb);
 	}
-	te->out_n = 0;
+	te->late_n = 0;
 }

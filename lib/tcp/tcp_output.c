@@ -506,7 +506,18 @@ output_one(struct pmt_tcb *tcb, bool force)
 		else if (pmt_seq_lt(tcb->snd_nxt, tcb->snd_max))
 			send = true;
 	}
-	if (!send && PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
+	/*
+	 * A window update alone only after a read that may matter to the
+	 * peer (pmt_recv, socket.c's after_read()): only reads open the
+	 * window. Input-driven output has its ACK rules; and after the
+	 * handshake, where the window grows from the SYN's unscaled 65535
+	 * to the buffer, an update would be one more segment on every
+	 * connection for nothing (the peer's first flight is far below
+	 * 64 KiB, and the ACKs of its data carry the larger window).
+	 * Linux too updates the window from the read path only.
+	 */
+	if (!send && eng->tcp.after_read &&
+	    PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
 	    !PMT_TCPS_HAVE_RCVD_FIN(tcb->state)) {
 		/* A window update worth sending (RFC 1122 4.2.3.3), of
 		 * what the field can carry: unscaled, 64 KiB at most. */

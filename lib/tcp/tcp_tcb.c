@@ -50,7 +50,14 @@ static void
 tcb_put(struct pmt_tcb *tcb)
 {
 	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	unsigned int i;
 
+	/* An ACK still waiting for the application: off the late list. */
+	if (tcb->flags & PMT_TF_LATEQ)
+		for (i = 0; i < te->late_n; i++)
+			if (te->late_q[i] == tcb)
+				te->late_q[i] = NULL;
+	tcb->flags &= ~(uint32_t)PMT_TF_LATEQ;
 	pmt_tcp_ext_put(tcb);
 	te->n_tcbs--;
 	pmt_slab_put(&te->tcbs, tcb);

@@ -234,12 +234,27 @@ tstack_enqueue(struct tstack *t, const void *frame, size_t len,
 	ck_assert_int_eq(rte_ring_enqueue(t->rx, m), 0);
 }
 
+/*
+ * One engine turn. Then, unless the test plays the application between
+ * turns (app_acts), the ACKs that waited for the application go, as the
+ * next turn would send them: the test writes nothing before it looks.
+ */
+static void
+tstack_turn(struct tstack *t)
+{
+	pmt_engine_turn(t->eng, t->now);
+	if (!t->app_acts && t->eng->tcp.late_n > 0) {
+		pmt_tcp_flush_late(t->eng);
+		pmt_engine_tx_flush(t->eng);
+	}
+}
+
 void
 tstack_inject_flags(struct tstack *t, const void *frame, size_t len,
 		    uint64_t ol_flags)
 {
 	tstack_enqueue(t, frame, len, ol_flags);
-	pmt_engine_turn(t->eng, t->now);
+	tstack_turn(t);
 }
 
 void
@@ -252,7 +267,7 @@ void
 tstack_advance(struct tstack *t, uint64_t us)
 {
 	t->now += us;
-	pmt_engine_turn(t->eng, t->now);
+	tstack_turn(t);
 }
 
 struct rte_mbuf *

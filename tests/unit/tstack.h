@@ -33,6 +33,9 @@ struct tstack {
 	uint16_t port;
 	uint64_t now;
 	struct pmt_stats mark;		/* counters at the last mark */
+	/* The test acts as the application between turns: ACKs that wait
+	 * for it go with its writes, or at the next turn. */
+	bool app_acts;
 };
 
 /* A counter and how much it must have moved since the mark. */
