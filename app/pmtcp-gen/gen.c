@@ -803,7 +803,8 @@ client_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 	int rc;
 
 	while (len > 0) {
-		rc = gen_http_resp_feed(&c->resp, p, len, &used);
+		rc = gen_http_resp_feed_known(&c->resp, w->known, p, len,
+					      &used);
 		p += used;
 		len -= used;
 		if (rc == GEN_HTTP_MORE)
@@ -1120,7 +1121,10 @@ static bool
 server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 	    const char *p, size_t len)
 {
+	const struct gen_http_req *kq;
+	uint8_t minor;
 	size_t used;
+	bool close;
 	int rc;
 
 	while (len > 0) {
@@ -1132,6 +1136,18 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 			return false;
 		}
 		if (c->req == NULL) {
+			/* The request seen before, whole here: no parser. */
+			kq = gen_http_req_known(w->known,
+						w->conf->max_header_bytes, p,
+						len);
+			if (kq != NULL) {
+				c->t0 = now;
+				p += w->known->len;
+				len -= w->known->len;
+				close = kq->msg.close;
+				minor = kq->msg.http_minor;
+				goto request_done;
+			}
 			c->req = malloc(sizeof(*c->req));
 			if (c->req == NULL) {
 				conn_fail(w, fd, c, GEN_ERR_OTHER, ENOMEM);
@@ -1142,7 +1158,7 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 						    w->conf->max_header_bytes);
 			c->t0 = now;	/* the request timeout runs from here */
 		}
-		rc = gen_http_req_feed(c->req, p, len, &used);
+		rc = gen_http_req_feed_known(c->req, w->known, p, len, &used);
 		p += used;
 		len -= used;
 		if (rc == GEN_HTTP_MORE)
@@ -1154,12 +1170,15 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 			server_reject(w, fd, c, gen_http_req_error_status(rc));
 			return w->conns[fd].state != C_FREE;
 		}
-		c->close_after = c->req->msg.close;
-		/* HTTP/1.0 keeps a connection only when told. */
-		c->ka_announce = !c->close_after && c->req->msg.http_minor == 0;
+		close = c->req->msg.close;
+		minor = c->req->msg.http_minor;
 		/* Between requests: give the parser back. */
 		free(c->req);
 		c->req = NULL;
+request_done:
+		c->close_after = close;
+		/* HTTP/1.0 keeps a connection only when told. */
+		c->ka_announce = !c->close_after && minor == 0;
 		server_start_response(w, fd, c);
 		w->last_ns = now;
 		if (w->conns[fd].state == C_FREE)
@@ -1536,6 +1555,12 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 						socket);
 	if (w->tpl_pool == NULL || w->clone_pool == NULL)
 		return -ENOMEM;
+	if (cf->proto == GEN_HTTP) {
+		w->known = rte_zmalloc_socket("gen_known", sizeof(*w->known),
+					      0, socket);
+		if (w->known == NULL)
+			return -ENOMEM;
+	}
 
 	if (cf->role == GEN_CLIENT) {
 		if (cf->proto == GEN_HTTP) {
@@ -1626,6 +1651,8 @@ gen_worker_fini(struct gen_worker *w)
 	rte_free(w->wait_fd);
 	rte_free(w->wait_at);
 	rte_free(w->retry_fd);
+	rte_free(w->known);
+	w->known = NULL;
 	w->conns = NULL;
 }
 

@@ -236,6 +236,9 @@ struct gen_worker {
 	/* sends to try again next turn (FIFO of descriptors) */
 	int32_t *retry_fd;
 	uint32_t retry_head, retry_tail, retry_cap;
+	/* HTTP messages seen whole before: compared, not parsed
+	 * (gen_http_known; client: responses, server: requests). */
+	struct gen_http_known *known;
 	struct rte_mempool *tpl_pool;	/* templates: requests, bodies */
 	struct rte_mempool *clone_pool;	/* windows into the templates */
 	struct rte_mbuf *req_tpl;	/* one request, whole */

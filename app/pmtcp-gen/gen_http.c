@@ -1227,3 +1227,94 @@ gen_http_strerror(int rc)
 		return "unknown";
 	}
 }
+
+/* --- known messages: compared, not parsed --- */
+
+/*
+ * Nothing of the message seen yet, and the caller's settings (HEAD,
+ * body hash, header limit) those of the learned one: then the same
+ * bytes give the same result.
+ */
+static bool
+known_applies(const struct gen_http_msg *m, const struct gen_http_known *k,
+	      uint8_t fresh_state)
+{
+	return k->len != 0 && m->state == fresh_state &&
+	       m->header_bytes == 0 && m->interim == 0 &&
+	       m->head == k->q.msg.head && m->hash_body == k->q.msg.hash_body;
+}
+
+/* A message just parsed whole from the start of @data: learn it. */
+static void
+known_learn(struct gen_http_known *k, const struct gen_http_req *q,
+	    const char *data, size_t used)
+{
+	/* DONE from a feed: framed by length or chunks, or bodiless. */
+	if (used == 0 || used > sizeof(k->bytes) || q->msg.interim != 0)
+		return;
+	memcpy(k->bytes, data, used);
+	k->q = *q;
+	k->len = (uint32_t)used;
+}
+
+int
+gen_http_resp_feed_known(struct gen_http_resp *r, struct gen_http_known *k,
+			 const char *data, size_t len, size_t *consumed)
+{
+	bool fresh = r->msg.state == S_PROTO && r->msg.header_bytes == 0 &&
+		     r->msg.interim == 0;
+	int rc;
+
+	if (k == NULL)
+		return gen_http_resp_feed(r, data, len, consumed);
+	if (known_applies(&r->msg, k, S_PROTO) && len >= k->len &&
+	    memcmp(data, k->bytes, k->len) == 0) {
+		r->msg = k->q.msg;
+		k->hits++;
+		*consumed = k->len;
+		return GEN_HTTP_DONE;
+	}
+	rc = gen_http_resp_feed(r, data, len, consumed);
+	if (rc == GEN_HTTP_DONE && fresh) {
+		struct gen_http_req q = { .msg = r->msg };
+
+		known_learn(k, &q, data, *consumed);
+	}
+	return rc;
+}
+
+int
+gen_http_req_feed_known(struct gen_http_req *q, struct gen_http_known *k,
+			const char *data, size_t len, size_t *consumed)
+{
+	bool fresh = q->msg.state == S_REQ_START && q->msg.header_bytes == 0;
+	int rc;
+
+	if (k == NULL)
+		return gen_http_req_feed(q, data, len, consumed);
+	if (known_applies(&q->msg, k, S_REQ_START) &&
+	    q->max_header == k->q.max_header && len >= k->len &&
+	    memcmp(data, k->bytes, k->len) == 0) {
+		*q = k->q;
+		k->hits++;
+		*consumed = k->len;
+		return GEN_HTTP_DONE;
+	}
+	rc = gen_http_req_feed(q, data, len, consumed);
+	if (rc == GEN_HTTP_DONE && fresh)
+		known_learn(k, q, data, *consumed);
+	return rc;
+}
+
+const struct gen_http_req *
+gen_http_req_known(struct gen_http_known *k, uint32_t max_header,
+		   const char *data, size_t len)
+{
+	if (k == NULL || k->len == 0 || len < k->len ||
+	    k->q.max_header != (max_header != 0 ? max_header :
+				GEN_HTTP_MAX_HEADER) ||
+	    memcmp(data, k->bytes, k->len) != 0)
+		return NULL;
+	k->hits++;
+	return &k->q;
+}

@@ -211,6 +211,47 @@ int gen_http_resp_feed(struct gen_http_resp *r, const char *data, size_t len,
  */
 int gen_http_resp_eof(struct gen_http_resp *r);
 
+/** Longest message gen_http_known keeps: a small response or request. */
+#define GEN_HTTP_KNOWN_MAX 1024
+
+/**
+ * A message learned whole: its bytes and what parsing them gave. A load
+ * generator sees the same response (or request) again and again; one
+ * that begins with the same bytes parses to the same result, so those
+ * bytes are compared (memcmp) instead of parsed one by one. A message
+ * that differs in any byte, or arrives cut, goes through the parser.
+ * One per worker and direction; zero it to start empty.
+ */
+struct gen_http_known {
+	uint32_t len;			/* 0: nothing learned */
+	uint64_t hits;			/* messages taken by comparison */
+	struct gen_http_req q;		/* the result (responses: q.msg) */
+	char bytes[GEN_HTTP_KNOWN_MAX];
+};
+
+/**
+ * gen_http_resp_feed() with @k: a response that starts in @data (the
+ * parser has seen none of it) and begins with @k's bytes is @k's result
+ * at once; otherwise it is parsed, and one that was whole in @data,
+ * framed by its length and at most GEN_HTTP_KNOWN_MAX bytes, becomes
+ * @k's. Same results and errors as gen_http_resp_feed().
+ */
+int gen_http_resp_feed_known(struct gen_http_resp *r, struct gen_http_known *k,
+			     const char *data, size_t len, size_t *consumed);
+
+/**
+ * The request @k learned, if @data begins with it and @max_header (as
+ * gen_http_req_set_max_header() takes it) is the one it was parsed
+ * with: a server takes it without a parser of its own. NULL otherwise.
+ */
+const struct gen_http_req *gen_http_req_known(struct gen_http_known *k,
+					      uint32_t max_header,
+					      const char *data, size_t len);
+
+/** gen_http_req_feed() with @k, as gen_http_resp_feed_known(). */
+int gen_http_req_feed_known(struct gen_http_req *q, struct gen_http_known *k,
+			    const char *data, size_t len, size_t *consumed);
+
 /**
  * Prepare @q for the first request on a connection; its header-section
  * limit is GEN_HTTP_MAX_HEADER.

@@ -491,6 +491,133 @@ START_TEST(resp_feed_leaves_pipelined_bytes)
 }
 END_TEST
 
+/*
+ * Known messages: the bytes of one parsed whole, compared next time. A
+ * match gives the parser's very result; one byte off, a cut message, or
+ * other settings go through the parser, which says what is wrong.
+ */
+START_TEST(known_resp_compared_not_parsed)
+{
+	static const char ok[] =
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 204 x"
+		"\r\n\r\n";
+	static const char bad[] =	/* one byte off: a 500 */
+		"HTTP/1.1 500 OK\r\nContent-Length: 2\r\n\r\nok";
+	static const char broken[] =	/* one byte off: not a length */
+		"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nok";
+	static struct gen_http_known k;
+	struct gen_http_resp r, ref;
+	size_t used;
+
+	memset(&k, 0, sizeof(k));
+	/* A cut one teaches nothing. */
+	gen_http_resp_init(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, ok, 20, &used),
+			 GEN_HTTP_MORE);
+	ck_assert_uint_eq(k.len, 0);
+	/* Parsed whole from its first byte: learned, the 204 after it not. */
+	gen_http_resp_init(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, ok, sizeof(ok) - 1,
+						  &used), GEN_HTTP_DONE);
+	ck_assert_uint_eq(used, 40);
+	ck_assert_uint_eq(k.len, 40);
+	ck_assert_uint_eq(k.hits, 0);
+	ref = r;
+	/* The same bytes: the same result, no parse, pipelined bytes left. */
+	gen_http_resp_reset(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, ok, sizeof(ok) - 1,
+						  &used), GEN_HTTP_DONE);
+	ck_assert_uint_eq(used, 40);
+	ck_assert_uint_eq(k.hits, 1);
+	ck_assert_mem_eq(&r, &ref, sizeof(r));
+	ck_assert_uint_eq(r.msg.status, 200);
+	ck_assert_uint_eq(r.msg.body_bytes, 2);
+	/* The 204 after it is parsed (and learned in its place). */
+	gen_http_resp_reset(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, ok + 40,
+						  sizeof(ok) - 41, &used),
+			 GEN_HTTP_DONE);
+	ck_assert_uint_eq(r.msg.status, 204);
+	ck_assert_uint_eq(k.hits, 1);
+	ck_assert_uint_eq(k.len, sizeof(ok) - 41);
+	/* Back to the 200; then one byte off is parsed: a 500. */
+	gen_http_resp_reset(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, ok, 40, &used),
+			 GEN_HTTP_DONE);
+	gen_http_resp_reset(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, bad, sizeof(bad) - 1,
+						  &used), GEN_HTTP_DONE);
+	ck_assert_uint_eq(r.msg.status, 500);
+	ck_assert_uint_eq(k.hits, 1);
+	/* And a broken one fails as the parser says. */
+	gen_http_resp_reset(&r);
+	ck_assert_int_lt(gen_http_resp_feed_known(&r, &k, broken,
+						  sizeof(broken) - 1, &used),
+			 0);
+	/* The learned 500 does not answer for a HEAD (no body there). */
+	gen_http_resp_reset(&r);
+	r.msg.head = true;
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, bad, sizeof(bad) - 1,
+						  &used), GEN_HTTP_DONE);
+	ck_assert_uint_eq(used, sizeof(bad) - 3);	/* "ok" is not its */
+	ck_assert_uint_eq(k.hits, 1);
+	/* Mid-message (a piece already parsed): never compared. */
+	gen_http_resp_reset(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, bad, 5, &used),
+			 GEN_HTTP_MORE);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, &k, bad + 5,
+						  sizeof(bad) - 6, &used),
+			 GEN_HTTP_DONE);
+	ck_assert_uint_eq(k.hits, 1);
+	/* No table: plain parsing. */
+	gen_http_resp_reset(&r);
+	ck_assert_int_eq(gen_http_resp_feed_known(&r, NULL, ok, 40, &used),
+			 GEN_HTTP_DONE);
+}
+END_TEST
+
+START_TEST(known_req_compared_not_parsed)
+{
+	static const char get[] =
+		"GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+	static struct gen_http_known k;
+	const struct gen_http_req *kq;
+	struct gen_http_req q;
+	size_t used;
+
+	memset(&k, 0, sizeof(k));
+	ck_assert_ptr_null(gen_http_req_known(&k, 0, get, sizeof(get) - 1));
+	gen_http_req_init(&q);
+	ck_assert_int_eq(gen_http_req_feed_known(&q, &k, get, sizeof(get) - 1,
+						 &used), GEN_HTTP_DONE);
+	ck_assert_uint_eq(k.len, sizeof(get) - 1);
+	kq = gen_http_req_known(&k, 0, get, sizeof(get) - 1);
+	ck_assert_ptr_nonnull(kq);
+	ck_assert(kq->msg.close);
+	ck_assert_uint_eq(kq->msg.http_minor, 1);
+	ck_assert_str_eq(kq->path, "/a");
+	ck_assert_uint_eq(k.hits, 1);
+	/* Another header limit, a cut copy, one byte off: not it. */
+	ck_assert_ptr_null(gen_http_req_known(&k, 100, get, sizeof(get) - 1));
+	ck_assert_ptr_null(gen_http_req_known(&k, 0, get, sizeof(get) - 2));
+	{
+		char other[sizeof(get)];
+
+		memcpy(other, get, sizeof(get));
+		other[5] = 'b';
+		ck_assert_ptr_null(gen_http_req_known(&k, 0, other,
+						      sizeof(get) - 1));
+		gen_http_req_reset(&q);
+		ck_assert_int_eq(gen_http_req_feed_known(&q, &k, other,
+							 sizeof(get) - 1,
+							 &used),
+				 GEN_HTTP_DONE);
+		ck_assert_str_eq(q.path, "/b");
+	}
+	ck_assert_uint_eq(k.hits, 1);
+}
+END_TEST
+
 START_TEST(resp_head_has_no_body)
 {
 	static const char two[] =
@@ -1629,6 +1756,8 @@ http_suite(void)
 	tcase_add_test(tc, req_error_status_and_answers);
 	tcase_add_test(tc, resp_build_parse_back);
 	tcase_add_test(tc, http_reasons_distinct);
+	tcase_add_test(tc, known_resp_compared_not_parsed);
+	tcase_add_test(tc, known_req_compared_not_parsed);
 	suite_add_tcase(s, tc);
 	return s;
 }
