@@ -78,6 +78,7 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t buf_size;
 	struct pmt_engine *eng;
 
 	eng = rte_zmalloc_socket("pmt_engine", sizeof(*eng), RTE_CACHE_LINE_SIZE,
@@ -97,9 +98,17 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 	eng->now = now;
 
 	snprintf(name, sizeof(name), "pmt_mbuf_%u", idx);
-	/* A per-lcore cache makes alloc/free touch no shared ring. */
+	/*
+	 * A per-lcore cache makes alloc/free touch no shared ring. Room
+	 * for a whole frame of the MTU (Ethernet header, a VLAN tag, the
+	 * CRC): scatter RX is off, and a jumbo frame a PMD hands over in
+	 * pieces would be copied into one (eth.c) or, not fitting, dropped.
+	 */
+	buf_size = RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+			   RTE_PKTMBUF_HEADROOM + st->cfg.mtu +
+			   RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN);
 	eng->pool = rte_pktmbuf_pool_create(name, st->cfg.mbufs_per_lcore,
-					    256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					    256, 0, (uint16_t)buf_size,
 					    socket);
 	if (eng->pool == NULL) {
 		RTE_LOG(ERR, USER1,

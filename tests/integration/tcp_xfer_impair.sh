@@ -32,7 +32,7 @@
 #   one frame.
 #
 # The full matrix (7 impairments x 2 topologies x GET/POST x SACK on/off
-# = 56 transfers) does not fit the CI budget (about 5 minutes for this
+# = 56 transfers, and jumbo on memif) does not fit the CI budget (about 5 minutes for this
 # set on 2 cores). Every impairment runs on both topologies, and the
 # direction and SACK setting rotate so that each of {GET, POST} x
 # {SACK on, off} appears on each topology (SACK off: pmtcp tcp-sack=0
@@ -46,6 +46,13 @@
 #   reorder  reorder=5%/16    POST SACK off snd     GET  SACK off pmtcp
 #   dup      dup=2%           GET  SACK off rcv     POST SACK on  pmtcp
 #   corrupt  corrupt=0.5%     POST SACK off snd     GET  SACK off pmtcp
+#   jumbo    loss=1%          GET  SACK on  rcv     (memif only)
+#
+# jumbo runs at MTU 9000 (memif buffers of 9216 bytes: DPDK 22.11's memif
+# garbles frames chained over descriptors) and checks that the frames
+# were jumbo (the receiver's average over 4000 bytes) and that none came
+# chained (eth_rx_multiseg, eth_rx_linearized 0): the engine's mbufs
+# hold a whole frame of the MTU.
 #
 # SACK is on for the heavy losses (5 %, 10 %, bursts): without SACK
 # there is no RFC 6675 recovery, RACK or TLP (Linux too turns RACK and
@@ -104,11 +111,11 @@ read -r -a EXTRA <<<"${XFER_ARGS:-}"
 
 declare -A SPEC=([loss1]=loss=1% [loss5]=loss=5% [loss10]=loss=10%
 	[burst]=burst=1%/10us [reorder]=reorder=5%/16 [dup]=dup=2%
-	[corrupt]=corrupt=0.5%)
+	[corrupt]=corrupt=0.5% [jumbo]=loss=1%)
 # the stage's counter (impair_{rx,tx}_WHAT) that shows the impairment
 declare -A WHAT=([loss1]=dropped [loss5]=dropped [loss10]=dropped
 	[burst]=burst_dropped [reorder]=reordered [dup]=duplicated
-	[corrupt]=corrupted)
+	[corrupt]=corrupted [jumbo]=dropped)
 # Seconds a transfer may take (connect to end of stream). With SACK
 # recovery (holes below recover repaired too), RACK's reordering timer,
 # PRR and tail-loss probes that repeat (backed off) before the RTO, runs
@@ -118,19 +125,19 @@ declare -A WHAT=([loss1]=dropped [loss5]=dropped [loss10]=dropped
 # (10 runs, Linux sending), reorder 1.0 s, dup 0.4 s, corrupt 0.6 s.
 # The bounds leave room for slower machines and for runs that meet RTOs.
 declare -A BOUND=([loss1]=20 [loss5]=40 [loss10]=60 [burst]=40
-	[reorder]=20 [dup]=20 [corrupt]=20)
+	[reorder]=20 [dup]=20 [corrupt]=20 [jumbo]=20)
 # XFER_BOUND=S: every bound S seconds (to measure a slow case by hand).
 if [ -n "${XFER_BOUND:-}" ]; then
 	for c in "${!BOUND[@]}"; do BOUND[$c]=$XFER_BOUND; done
 fi
-ORDER=(loss1 loss5 loss10 burst reorder dup corrupt)
+ORDER=(loss1 loss5 loss10 burst reorder dup corrupt jumbo)
 # case -> "DIRECTION SACK WHERE" (the table above)
 declare -A MEMIF=([loss1]="get 0 snd" [loss5]="post 1 rcv"
 	[loss10]="get 1 snd" [burst]="post 1 rcv" [reorder]="post 0 snd"
-	[dup]="get 0 rcv" [corrupt]="post 0 snd")
+	[dup]="get 0 rcv" [corrupt]="post 0 snd" [jumbo]="get 1 rcv")
 declare -A KERNEL=([loss1]="post 0 nft+rx" [loss5]="get 1 pmtcp"
 	[loss10]="get 1 nft+rx" [burst]="post 1 pmtcp" [reorder]="get 0 pmtcp"
-	[dup]="post 1 pmtcp" [corrupt]="get 0 pmtcp")
+	[dup]="post 1 pmtcp" [corrupt]="get 0 pmtcp" [jumbo]="-")
 
 # Our names (prefix pmx): netns, tap, EAL file prefixes, memif socket.
 NS=pmx-x-$$
@@ -138,6 +145,7 @@ TAP=pmxt$$
 FILE_PREFIX=pmx-$$
 SOCK=/pmx-$$			# memif sockets are abstract in DPDK 22.11
 NFT_MADE=''
+MEMIF_VDEV_EXTRA=''	# more memif devargs for a case (jumbo: bsize)
 trap xfer_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -172,6 +180,9 @@ esac
 CASES=("$@")
 if [ "${#CASES[@]}" -eq 0 ]; then
 	CASES=("${ORDER[@]}")
+	# jumbo: memif only (the tap's frames are the kernel's business)
+	[ "$TOPO" = memif ] || CASES=("${CASES[@]/jumbo/}")
+	read -r -a CASES <<<"${CASES[*]}"
 fi
 # case_of SPEC TABLE: c, dir, sack, where and lab (a label for file
 # names) of a case as named: NAME takes its row of TABLE (MEMIF or
@@ -198,6 +209,7 @@ fi
 for c in "${CASES[@]}"; do
 	n=${c%%:*}
 	[ -n "${SPEC[$n]:-}" ] || fail "no case '$n' (cases: ${ORDER[*]})"
+	[ "$TOPO:$n" != kernel:jumbo ] || fail "case jumbo: memif only"
 	if [[ $c == *:* ]]; then
 		[[ $c =~ ^[a-z0-9]+:(get|post):[01]$ ]] ||
 			fail "case '$c': NAME:get|post:0|1"
@@ -276,7 +288,7 @@ memif_start() {
 	: >"$TMPD/$label.out"
 	"$TOOL" --no-huge -m 512 --no-pci --file-prefix "$FILE_PREFIX-$label" \
 		-l "$lcore" --log-level=pmd.net.memif:error \
-		"--vdev=net_memif0,role=$role,socket=$sock,socket-abstract=yes,id=0,rsize=12" \
+		"--vdev=net_memif0,role=$role,socket=$sock,socket-abstract=yes,id=0,rsize=12$MEMIF_VDEV_EXTRA" \
 		-- "$@" >"$TMPD/$label.out" 2>"$TMPD/$label.err" &
 	TOOL_PID[$label]=$!
 	TOOL_LABELS+=("$label")
@@ -299,9 +311,16 @@ memif_crashed() {
 }
 
 memif_case() {
-	local c dir sack where step srv cli imp_s=() imp_c=() imp
+	local c dir sack where step srv cli imp_s=() imp_c=() imp jumbo=()
 	local line us pid sent imp_label other lab
 	case_of "$1" MEMIF
+	MEMIF_VDEV_EXTRA=""
+	if [ "$c" = jumbo ]; then
+		# MTU 9000; memif buffers that hold a frame whole (DPDK
+		# 22.11's memif garbles frames chained over descriptors)
+		MEMIF_VDEV_EXTRA=",bsize=9216"
+		jumbo=(--set mtu=9000)
+	fi
 	step="memif $c ($dir, SACK $([ "$sack" = 1 ] && echo on || echo off), ${SPEC[$c]} on the $where side)"
 	srv=$lab-srv cli=$lab-cli
 	log "$step"
@@ -315,11 +334,11 @@ memif_case() {
 	# Both link ends share the socket name of the server's label.
 	memif_start "$srv" server 0 "$SOCK-$lab" --addr 198.18.0.1/24 --set link-wait-ms=100 \
 		--set "tcp-sack=$sack" --set tcp-time-wait-ms=100 "${imp_s[@]}" \
-		"${EXTRA[@]}" --listen "$PORT"
+		"${jumbo[@]}" "${EXTRA[@]}" --listen "$PORT"
 	tl_wait_line "$srv" '^tcptool: listening on' 30 "$step: server start"
 	memif_start "$cli" client 1 "$SOCK-$lab" --addr 198.18.0.2/24 \
 		--set "tcp-sack=$sack" --set tcp-time-wait-ms=100 "${imp_c[@]}" \
-		"${EXTRA[@]}" "--$dir" "$BYTES" --connect "198.18.0.1:$PORT" --wait-exit
+		"${jumbo[@]}" "${EXTRA[@]}" "--$dir" "$BYTES" --connect "198.18.0.1:$PORT" --wait-exit
 	# EAL start (a second or so), the bound, the close: a transfer over
 	# its bound fails here (the next cases still run).
 	if ! xl_wait_line "$cli" '^tcptool: done, waiting' $((BOUND[$c] + 10)); then
@@ -388,6 +407,21 @@ memif_case() {
 		bad=$(xl_bad_sums "$other")
 		log "  [$other] frames dropped as corrupt: $bad"
 		[ "$bad" -gt 0 ] || check_fail "$step: $other dropped no corrupt frame"
+	fi
+	if [ "$c" = jumbo ]; then
+		# Jumbo frames each way, none chained: the receiver's frames
+		# average over 4000 bytes, nothing linearized or dropped whole.
+		local l rxp rxb
+		for l in "$srv" "$cli"; do
+			xl_stats "$l"
+			expect "$step ($l)" eth_rx_multiseg 0
+			expect "$step ($l)" eth_rx_linearized 0
+		done
+		xl_stats "$cli"
+		rxp=$(statv rx_pkts) rxb=$(statv rx_bytes)
+		log "  [$cli] rx_pkts=$rxp rx_bytes=$rxb"
+		[ "$rxp" -gt 0 ] && [ $((rxb / rxp)) -gt 4000 ] ||
+			check_fail "$step: $cli received $rxb bytes in $rxp frames: not jumbo"
 	fi
 	xl_common "$step" "$srv" "$sack"
 	log "  [$srv] $(xl_rexmit)"
