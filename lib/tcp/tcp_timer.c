@@ -79,6 +79,17 @@ pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind)
 #define TLP_SLACK_US 500u
 
 /*
+ * The slack outside recovery, where nothing is known lost and a probe
+ * is a guess: Linux's two ticks (TCP_TIMEOUT_MIN, 2 ms at HZ=1000). A
+ * host's scheduling hiccup of a millisecond (a VM's vCPU, the peer's
+ * process off its core) outlasts 2 SRTT + 500 us on a LAN path and made
+ * probes that only duplicated data: a clean 10 MiB upload to the kernel
+ * retransmitted one segment in CI (D-SACKed). In recovery, where the
+ * probes above pay off, the short slack stays.
+ */
+#define TLP_SLACK_OPEN_US 2000u
+
+/*
  * RFC 8985 7.2: a probe may stand in for the RTO when SACK is on (the
  * probe's answer must say what it found), nothing is being recovered
  * (no recovery, no timeout's backoff or Eifel check, no persist), data
@@ -118,7 +129,7 @@ pto_allowed(const struct pmt_tcb *tcb)
 }
 
 /* RFC 8985 7.2: PTO = 2 SRTT + WCDelAckT for a lone segment (else the
- * slack), 1 s unmeasured. */
+ * slack of the state), 1 s unmeasured. */
 static uint64_t
 pto_of(const struct pmt_tcb *tcb)
 {
@@ -130,7 +141,8 @@ pto_of(const struct pmt_tcb *tcb)
 		return 1000000;
 	pto = 2 * (uint64_t)(tcb->srtt >> 3);
 	pto += pmt_tcp_flight(tcb) <= tcb->t_maxseg ? TLP_WC_DELACK_US :
-		TLP_SLACK_US;
+		(tcb->flags & PMT_TF_IN_RECOVERY) ? TLP_SLACK_US :
+		TLP_SLACK_OPEN_US;
 	return x != NULL ? pto << x->pto_n : pto;
 }
 

@@ -3498,9 +3498,10 @@ drain_rexmits(struct conn *c, uint32_t lo, uint32_t hi)
 	return n;
 }
 
-/* tcp_timer.c TLP_SLACK_US: what the PTO adds to 2 SRTT with more than
- * one segment out. */
-#define PTO_SLACK_US 500u
+/* tcp_timer.c TLP_SLACK_OPEN_US: what the PTO adds to 2 SRTT with more
+ * than one segment out, outside recovery (TLP_SLACK_US, in recovery,
+ * is less). */
+#define PTO_SLACK_US 2000u
 /* What window_out() lets pass: less than any PTO. */
 #define WINDOW_OUT_US 100u
 
