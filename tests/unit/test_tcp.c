@@ -3502,6 +3502,8 @@ drain_rexmits(struct conn *c, uint32_t lo, uint32_t hi)
  * than one segment out, outside recovery (TLP_SLACK_US, in recovery,
  * is less). */
 #define PTO_SLACK_US 2000u
+/* tcp_timer.c TLP_SLACK_US: the same in recovery. */
+#define PTO_SLACK_REC_US 500u
 /* What window_out() lets pass: less than any PTO. */
 #define WINDOW_OUT_US 100u
 
@@ -3804,6 +3806,11 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 	DUPACK(&c, una + 8 * MSS_TS, OSACK1(una, 9, 10));
 	expect_segs(&c, __LINE__, una, 8, 1, 9);
 	NOTHING(&c);
+	/* In recovery the probe's slack is the short one (500 us). */
+	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
+	ck_assert(tcb->flags & PMT_TF_PTO);
+	ck_assert_uint_eq(tcb->tmr[PMT_TCPT_REXMT] - t->now,
+			  2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_REC_US);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
 	tstack_advance(t, 10 * RTO_MIN_US);
