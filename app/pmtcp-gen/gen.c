@@ -1158,7 +1158,7 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 						    w->conf->max_header_bytes);
 			c->t0 = now;	/* the request timeout runs from here */
 		}
-		rc = gen_http_req_feed_known(c->req, w->known, p, len, &used);
+		rc = gen_http_req_feed_learn(c->req, w->known, p, len, &used);
 		p += used;
 		len -= used;
 		if (rc == GEN_HTTP_MORE)

@@ -1230,20 +1230,6 @@ gen_http_strerror(int rc)
 
 /* --- known messages: compared, not parsed --- */
 
-/*
- * Nothing of the message seen yet, and the caller's settings (HEAD,
- * body hash, header limit) those of the learned one: then the same
- * bytes give the same result.
- */
-static bool
-known_applies(const struct gen_http_msg *m, const struct gen_http_known *k,
-	      uint8_t fresh_state)
-{
-	return k->len != 0 && m->state == fresh_state &&
-	       m->header_bytes == 0 && m->interim == 0 &&
-	       m->head == k->q.msg.head && m->hash_body == k->q.msg.hash_body;
-}
-
 /* A message just parsed whole from the start of @data: learn it. */
 static void
 known_learn(struct gen_http_known *k, const struct gen_http_req *q,
@@ -1267,7 +1253,10 @@ gen_http_resp_feed_known(struct gen_http_resp *r, struct gen_http_known *k,
 
 	if (k == NULL)
 		return gen_http_resp_feed(r, data, len, consumed);
-	if (known_applies(&r->msg, k, S_PROTO) && len >= k->len &&
+	/* Nothing of it seen yet, the settings (HEAD, body hash) those of
+	 * the learned one: then the same bytes give the same result. */
+	if (fresh && k->len != 0 && r->msg.head == k->q.msg.head &&
+	    r->msg.hash_body == k->q.msg.hash_body && len >= k->len &&
 	    memcmp(data, k->bytes, k->len) == 0) {
 		r->msg = k->q.msg;
 		k->hits++;
@@ -1284,24 +1273,13 @@ gen_http_resp_feed_known(struct gen_http_resp *r, struct gen_http_known *k,
 }
 
 int
-gen_http_req_feed_known(struct gen_http_req *q, struct gen_http_known *k,
+gen_http_req_feed_learn(struct gen_http_req *q, struct gen_http_known *k,
 			const char *data, size_t len, size_t *consumed)
 {
 	bool fresh = q->msg.state == S_REQ_START && q->msg.header_bytes == 0;
-	int rc;
+	int rc = gen_http_req_feed(q, data, len, consumed);
 
-	if (k == NULL)
-		return gen_http_req_feed(q, data, len, consumed);
-	if (known_applies(&q->msg, k, S_REQ_START) &&
-	    q->max_header == k->q.max_header && len >= k->len &&
-	    memcmp(data, k->bytes, k->len) == 0) {
-		*q = k->q;
-		k->hits++;
-		*consumed = k->len;
-		return GEN_HTTP_DONE;
-	}
-	rc = gen_http_req_feed(q, data, len, consumed);
-	if (rc == GEN_HTTP_DONE && fresh)
+	if (k != NULL && rc == GEN_HTTP_DONE && fresh)
 		known_learn(k, q, data, *consumed);
 	return rc;
 }

@@ -232,9 +232,9 @@ struct gen_http_known {
 /**
  * gen_http_resp_feed() with @k: a response that starts in @data (the
  * parser has seen none of it) and begins with @k's bytes is @k's result
- * at once; otherwise it is parsed, and one that was whole in @data,
- * framed by its length and at most GEN_HTTP_KNOWN_MAX bytes, becomes
- * @k's. Same results and errors as gen_http_resp_feed().
+ * at once; otherwise it is parsed, and one that was whole in @data (at
+ * most GEN_HTTP_KNOWN_MAX bytes, no 1xx before it) becomes @k's. Same
+ * results and errors as gen_http_resp_feed().
  */
 int gen_http_resp_feed_known(struct gen_http_resp *r, struct gen_http_known *k,
 			     const char *data, size_t len, size_t *consumed);
@@ -248,8 +248,13 @@ const struct gen_http_req *gen_http_req_known(struct gen_http_known *k,
 					      uint32_t max_header,
 					      const char *data, size_t len);
 
-/** gen_http_req_feed() with @k, as gen_http_resp_feed_known(). */
-int gen_http_req_feed_known(struct gen_http_req *q, struct gen_http_known *k,
+/**
+ * gen_http_req_feed(), and a request parsed whole from the start of
+ * @data (at most GEN_HTTP_KNOWN_MAX bytes) becomes @k's (NULL: none).
+ * The comparison is gen_http_req_known()'s, made before a parser is
+ * set up for the request.
+ */
+int gen_http_req_feed_learn(struct gen_http_req *q, struct gen_http_known *k,
 			    const char *data, size_t len, size_t *consumed);
 
 /**

@@ -588,7 +588,7 @@ START_TEST(known_req_compared_not_parsed)
 	memset(&k, 0, sizeof(k));
 	ck_assert_ptr_null(gen_http_req_known(&k, 0, get, sizeof(get) - 1));
 	gen_http_req_init(&q);
-	ck_assert_int_eq(gen_http_req_feed_known(&q, &k, get, sizeof(get) - 1,
+	ck_assert_int_eq(gen_http_req_feed_learn(&q, &k, get, sizeof(get) - 1,
 						 &used), GEN_HTTP_DONE);
 	ck_assert_uint_eq(k.len, sizeof(get) - 1);
 	kq = gen_http_req_known(&k, 0, get, sizeof(get) - 1);
@@ -608,7 +608,7 @@ START_TEST(known_req_compared_not_parsed)
 		ck_assert_ptr_null(gen_http_req_known(&k, 0, other,
 						      sizeof(get) - 1));
 		gen_http_req_reset(&q);
-		ck_assert_int_eq(gen_http_req_feed_known(&q, &k, other,
+		ck_assert_int_eq(gen_http_req_feed_learn(&q, &k, other,
 							 sizeof(get) - 1,
 							 &used),
 				 GEN_HTTP_DONE);
