@@ -624,12 +624,11 @@ passive_open(struct conn *c, const struct peer_syn *p, uint64_t rtt_us)
 	tstack_mark(t);
 }
 
-/* Active open to ESTABLISHED with @p's options on the SYN-ACK. */
+/* Active open up to the peer's SYN-ACK with @p's options, taken in. */
 static void
-active_open(struct conn *c, const struct peer_syn *p)
+active_open_synack(struct conn *c, const struct peer_syn *p)
 {
 	struct tstack *t = c->t;
-	struct evs e;
 
 	c->fd = pmt_socket(t->eng);
 	ck_assert_int_ge(c->fd, 0);
@@ -644,6 +643,16 @@ active_open(struct conn *c, const struct peer_syn *p)
 	       .wnd = UINT16_MAX, .opts = p->opts, .mss = p->mss, .ws = p->ws);
 	c->ts = (p->opts & O_TS) != 0;
 	conn_windows(c, p);
+}
+
+/* Active open to ESTABLISHED with @p's options on the SYN-ACK. */
+static void
+active_open(struct conn *c, const struct peer_syn *p)
+{
+	struct tstack *t = c->t;
+	struct evs e;
+
+	active_open_synack(c, p);
 	EXPECT(c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK);
 	e = events(t);
 	ck_assert_uint_eq(e.m[c->fd], PMT_EV_OUT);
@@ -4897,19 +4906,7 @@ START_TEST(ack_waits_for_the_application)
 	conn_init(&c, NULL);
 	t = c.t;
 	t->app_acts = true;	/* the test answers between turns */
-	c.fd = pmt_socket(t->eng);
-	ck_assert_int_ge(c.fd, 0);
-	c.lport = aim_iss(&c, false);
-	ck_assert_int_eq(pmt_bind(t->eng, c.fd, 0, c.lport), 0);
-	ck_assert_int_eq(pmt_connect(t->eng, c.fd, ts_ip(TS_PEER_IP),
-				     c.rport), -EINPROGRESS);
-	EXPECT(&c, .seq = OUR_ISS, .flags = SYN, .wnd = UINT16_MAX,
-	       .opts = O_ALL, .mss = c.mss, .ws = OUR_WS);
-	INJECT(&c, .seq = PEER_ISS, .ack = OUR_ISS + 1, .flags = SYN | ACK,
-	       .wnd = UINT16_MAX, .opts = full_syn.opts, .mss = full_syn.mss,
-	       .ws = full_syn.ws);
-	c.ts = true;
-	conn_windows(&c, &full_syn);
+	active_open_synack(&c, &full_syn);
 	/* Connected, told so; the ACK waits for what it says. */
 	NOTHING(&c);
 	e = events(t);
