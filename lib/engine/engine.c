@@ -246,10 +246,81 @@ txbuf_flush(struct pmt_engine *eng, uint16_t iface)
 	return b->n;
 }
 
+struct rte_mbuf *
+pmt_engine_linearize(struct pmt_engine *eng, struct rte_mbuf *m,
+		     uint64_t keep_flags)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(eng->pool) -
+			RTE_PKTMBUF_HEADROOM;
+	struct rte_mbuf *n = NULL, *s;
+	uint32_t left;
+	char *dst;
+
+	if (m->pkt_len <= room) {
+		n = rte_pktmbuf_alloc(eng->pool);
+		if (n == NULL)
+			PMT_STAT_INC(eng, mbuf_alloc_fail);
+	}
+	if (n == NULL)
+		goto fail;
+	dst = rte_pktmbuf_append(n, (uint16_t)m->pkt_len);
+	/* pkt_len bounds the copy, whatever the pieces claim. */
+	for (s = m, left = m->pkt_len; s != NULL && left > 0; s = s->next) {
+		uint32_t piece = RTE_MIN((uint32_t)s->data_len, left);
+
+		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), piece);
+		dst += piece;
+		left -= piece;
+	}
+	if (left > 0) {
+		rte_pktmbuf_free(n);	/* the pieces hold less than pkt_len */
+		goto fail;
+	}
+	n->port = m->port;
+	n->packet_type = m->packet_type;
+	n->ol_flags = m->ol_flags & keep_flags;
+	n->tx_offload = m->tx_offload;
+	rte_pktmbuf_free(m);
+	return n;
+fail:
+	rte_pktmbuf_free(m);
+	return NULL;
+}
+
+/*
+ * A chain longer than the port takes (one segment on a port without
+ * RTE_ETH_TX_OFFLOAD_MULTI_SEGS, such as net_af_xdp, which would send
+ * the first piece's bytes for the whole length) is copied into one
+ * mbuf. @return the frame to send, or NULL (dropped and counted).
+ */
+static struct rte_mbuf *
+tx_fit_segs(struct pmt_engine *eng, const struct pmt_iface *ifc,
+	    struct rte_mbuf *m)
+{
+	uint16_t lim = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ?
+		       ifc->tx_max_segs_tso : ifc->tx_max_segs;
+
+	if (m->nb_segs <= lim)
+		return m;
+	m = pmt_engine_linearize(eng, m, RTE_MBUF_F_TX_OFFLOAD_MASK);
+	if (m == NULL)
+		PMT_STAT_INC(eng, eth_tx_multiseg_drop);
+	else
+		PMT_STAT_INC(eng, eth_tx_linearized);
+	return m;
+}
+
 void
 pmt_engine_tx(struct pmt_engine *eng, uint16_t iface, struct rte_mbuf *m)
 {
 	struct pmt_txbuf *b = &eng->tx[iface];
+	const struct pmt_iface *ifc = &eng->stack->ifaces[iface];
+
+	if (unlikely(m->nb_segs > ifc->tx_max_segs)) {
+		m = tx_fit_segs(eng, ifc, m);
+		if (m == NULL)
+			return;
+	}
 
 	if (!eng->tx_pending) {
 		eng->tx_pending = true;

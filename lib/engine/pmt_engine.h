@@ -34,6 +34,8 @@ struct pmt_iface {
 	bool tx_tcp_cksum;	/* port computes the TCP checksum */
 	bool tso;		/* port cuts large TCP frames (TSO) */
 	bool rx_tcp_cksum;	/* port reports TCP checksum state in ol_flags */
+	uint16_t tx_max_segs;	/* mbufs a frame may span (1: no chains) */
+	uint16_t tx_max_segs_tso; /* the same for a TSO frame */
 };
 
 struct pmt_engine;
@@ -133,6 +135,14 @@ void pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
 		      struct rte_mbuf **pkts, unsigned int n);
 
 /* Queue @m for transmission on @iface; drains when the buffer fills. */
+/*
+ * Copy a chained frame into one mbuf of the engine's pool, keeping the
+ * offload lengths and the ol_flags in keep_flags. @return the new mbuf,
+ * or NULL (too long for one mbuf, no mbuf, or pieces shorter than
+ * pkt_len); the chain is freed either way.
+ */
+struct rte_mbuf *pmt_engine_linearize(struct pmt_engine *eng,
+				      struct rte_mbuf *m, uint64_t keep_flags);
 void pmt_engine_tx(struct pmt_engine *eng, uint16_t iface,
 		   struct rte_mbuf *m);
 

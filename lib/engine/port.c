@@ -90,8 +90,23 @@ port_configure(struct pmt_stack *st, struct pmt_iface *ifc)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		ifc->tx_tcp_cksum = true;
 	}
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+	/*
+	 * Zero-copy segments are chains (headers, then the send queue's
+	 * data). A port without MULTI_SEGS gets each copied into one
+	 * mbuf, as do chains longer than the port's descriptor limits.
+	 */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		ifc->tx_max_segs_tso = RTE_MAX(info.tx_desc_lim.nb_seg_max, 1);
+		ifc->tx_max_segs = RTE_MAX(RTE_MIN(info.tx_desc_lim.nb_seg_max,
+					   info.tx_desc_lim.nb_mtu_seg_max), 1);
+	} else {
+		ifc->tx_max_segs = 1;
+		ifc->tx_max_segs_tso = 1;
+		RTE_LOG(INFO, USER1,
+			"pmtcp: port %u (%s) sends no chained mbufs: segments are copied whole\n",
+			pid, name);
+	}
 	/* TSO needs the checksums it implies and chained frames. */
 	if (st->cfg.tso && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
 	    ifc->tx_ip_cksum && ifc->tx_tcp_cksum &&

@@ -39,43 +39,13 @@ pmt_eth_parse(const void *frame, uint32_t len, const struct rte_ether_addr *ours
 static struct rte_mbuf *
 eth_linearize(struct pmt_engine *eng, struct rte_mbuf *m)
 {
-	uint32_t room = rte_pktmbuf_data_room_size(eng->pool) -
-			RTE_PKTMBUF_HEADROOM;
-	struct rte_mbuf *n = NULL, *s;
-	uint32_t left;
-	char *dst;
-
-	if (m->pkt_len <= room) {
-		n = rte_pktmbuf_alloc(eng->pool);
-		if (n == NULL)
-			PMT_STAT_INC(eng, mbuf_alloc_fail);
-	}
-	if (n == NULL)
-		goto drop;
-	dst = rte_pktmbuf_append(n, (uint16_t)m->pkt_len);
-	/* pkt_len bounds the copy, whatever the pieces claim. */
-	for (s = m, left = m->pkt_len; s != NULL && left > 0; s = s->next) {
-		uint32_t piece = RTE_MIN((uint32_t)s->data_len, left);
-
-		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), piece);
-		dst += piece;
-		left -= piece;
-	}
-	if (left > 0) {
-		rte_pktmbuf_free(n);	/* the pieces hold less than pkt_len */
-		goto drop;
-	}
-	n->port = m->port;
-	n->packet_type = m->packet_type;
-	n->ol_flags = m->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK |
-				     RTE_MBUF_F_RX_L4_CKSUM_MASK);
-	PMT_STAT_INC(eng, eth_rx_linearized);
-	rte_pktmbuf_free(m);
-	return n;
-drop:
-	PMT_STAT_INC(eng, eth_rx_multiseg);
-	rte_pktmbuf_free(m);
-	return NULL;
+	m = pmt_engine_linearize(eng, m, RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				 RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	if (m == NULL)
+		PMT_STAT_INC(eng, eth_rx_multiseg);
+	else
+		PMT_STAT_INC(eng, eth_rx_linearized);
+	return m;
 }
 
 void

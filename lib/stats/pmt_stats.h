@@ -22,6 +22,8 @@
 	X(eth_rx_unknown_type)		\
 	X(eth_rx_multiseg)		\
 	X(eth_rx_linearized)		\
+	X(eth_tx_linearized)		\
+	X(eth_tx_multiseg_drop)		\
 	X(arp_rx_requests)		\
 	X(arp_rx_replies)		\
 	X(arp_rx_short)			\

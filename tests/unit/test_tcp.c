@@ -2525,6 +2525,43 @@ START_TEST(send_cut_at_mss_across_mbufs_and_wrap)
 }
 END_TEST
 
+/*
+ * A port that takes no chained mbufs (net_af_xdp) gets each segment
+ * copied into one mbuf: the same bytes on the wire, counted.
+ */
+START_TEST(port_without_chains_gets_whole_segments)
+{
+	struct conn c;
+	struct tstack *t;
+	struct rte_mbuf *m;
+	uint32_t i;
+
+	est(&c, NULL);
+	t = c.t;
+	t->st->ifaces[0].tx_max_segs = 1;
+	t->st->ifaces[0].tx_max_segs_tso = 1;
+	send_pat(&c, OUR_ISS + 1, 2 * MSS_TS + 100, 0);
+	for (i = 0; i < 2; i++) {
+		m = EXPECT_KEEP(&c, .seq = OUR_ISS + 1 + i * MSS_TS,
+				.ack = PEER_ISS + 1, .flags = ACK, .len = MSS_TS);
+		ck_assert_uint_eq(m->nb_segs, 1);
+		ck_assert_uint_eq(m->data_len, m->pkt_len);
+		rte_pktmbuf_free(m);
+	}
+	NOTHING(&c);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1 + 2 * MSS_TS,
+	       .flags = ACK);
+	m = EXPECT_KEEP(&c, .seq = OUR_ISS + 1 + 2 * MSS_TS,
+			.ack = PEER_ISS + 1, .flags = ACK | PSH, .len = 100);
+	ck_assert_uint_eq(m->nb_segs, 1);
+	rte_pktmbuf_free(m);
+	NOTHING(&c);
+	ck_assert_uint_eq(tstack_stat(t, "eth_tx_linearized"), 3);
+	ck_assert_uint_eq(tstack_stat(t, "eth_tx_multiseg_drop"), 0);
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(send_mbuf_is_zero_copy)
 {
 	static const uint16_t sizes[3] = { 1000, 2000, 700 };
@@ -6337,6 +6374,7 @@ tcp_suite(void)
 
 	tc = tcase(s, "send");
 	tcase_add_test(tc, send_cut_at_mss_across_mbufs_and_wrap);
+	tcase_add_test(tc, port_without_chains_gets_whole_segments);
 	tcase_add_test(tc, send_mbuf_is_zero_copy);
 	tcase_add_test(tc, nagle_coalesces_until_ack);
 	tcase_add_test(tc, nagle_hold_bounded_by_flush_timer);
