@@ -9,6 +9,7 @@
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -115,6 +116,57 @@ tpl_build(struct rte_mempool *mp, const char *prefix, size_t plen,
 		last = m;
 	} while (off < len);
 	return head;
+}
+
+/* @m as an indexed template; @return 0, or -ENOMEM (@m freed). */
+static int
+tpl_index(struct gen_tpl *t, struct rte_mbuf *m, int socket)
+{
+	struct rte_mbuf *s;
+	uint32_t i, n = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (m == NULL)
+		return -ENOMEM;
+	/* Counted, not nb_segs: a body of gigabytes has more pieces than
+	 * its 16 bits hold. */
+	for (s = m; s != NULL; s = s->next)
+		n++;
+	t->seg = rte_malloc_socket("gen_tpl_seg", (size_t)n * sizeof(*t->seg),
+				   0, socket);
+	if (t->seg == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOMEM;
+	}
+	for (s = m, i = 0; s != NULL; s = s->next)
+		t->seg[i++] = s;
+	t->m = m;
+	t->n_seg = i;
+	t->piece = m->data_len;	/* tpl_build fills each piece whole */
+	return 0;
+}
+
+static void
+tpl_free(struct gen_tpl *t)
+{
+	rte_pktmbuf_free(t->m);
+	rte_free(t->seg);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Clones of @len bytes of @t from @off (pmt_mbuf_window's contract). */
+static struct rte_mbuf *
+tpl_window(struct gen_worker *w, const struct gen_tpl *t, uint64_t off,
+	   uint64_t len)
+{
+	uint64_t i = off / t->piece;
+
+	if (i >= t->n_seg) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	return pmt_mbuf_window(w->clone_pool, t->seg[i], off - i * t->piece,
+			       len);
 }
 
 const char *const gen_close_names[GEN_CLOSE_N] = {
@@ -293,7 +345,7 @@ retry_later(struct gen_worker *w, int fd, struct gen_conn *c)
  */
 static int
 send_from(struct gen_worker *w, int fd, struct gen_conn *c,
-	  struct rte_mbuf *hdr, struct rte_mbuf *body, uint64_t body_len,
+	  struct rte_mbuf *hdr, const struct gen_tpl *body, uint64_t body_len,
 	  bool closing)
 {
 	uint64_t hlen = hdr ? hdr->pkt_len : 0;
@@ -321,7 +373,7 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 			uint64_t boff = c->out_off - hlen;
 
 			n = RTE_MIN((uint64_t)room, body_len - boff);
-			m = pmt_mbuf_window(w->clone_pool, body, boff, n);
+			m = tpl_window(w, body, boff, n);
 		}
 		if (m == NULL) {
 			retry_later(w, fd, c);	/* out of clones */
@@ -551,7 +603,7 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 			w->conf->req_size : w->conf->body_size;
 	}
 	w->c.requests++;
-	ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len, false);
+	ret = send_from(w, fd, c, NULL, &w->req_tpl, w->req_len, false);
 	if (ret == 1)
 		ret = request_queued(w, fd, c);
 	if (ret < 0) {
@@ -944,7 +996,7 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		return;
 	}
 	if (c->state == C_SENDING && (ev->events & PMT_EV_OUT)) {
-		ret = send_from(w, fd, c, NULL, w->req_tpl, w->req_len, false);
+		ret = send_from(w, fd, c, NULL, &w->req_tpl, w->req_len, false);
 		if (ret == 1)
 			ret = request_queued(w, fd, c);
 		if (ret < 0) {
@@ -1053,7 +1105,7 @@ server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 	else {
 		if (cf->proto == GEN_HTTP)
 			hdr = w->hdr_tpl[hdr_kind(c)];
-		ret = send_from(w, fd, c, hdr, w->body_tpl, cf->body_size,
+		ret = send_from(w, fd, c, hdr, &w->body_tpl, cf->body_size,
 				c->close_after);
 	}
 	if (ret < 0) {
@@ -1414,7 +1466,7 @@ stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
 			return;
 		off = c->out_off % len;
 		n = RTE_MIN((uint64_t)room, len - off);
-		m = pmt_mbuf_window(w->clone_pool, w->body_tpl, off, n);
+		m = tpl_window(w, &w->body_tpl, off, n);
 		if (m == NULL) {
 			retry_later(w, fd, c);
 			return;
@@ -1570,17 +1622,21 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 						 cf->requests_per_conn != 1, 0);
 			if (len == 0)
 				return -E2BIG;
-			w->req_tpl = tpl_build(w->tpl_pool, buf, len, len);
+			ret = tpl_index(&w->req_tpl,
+					tpl_build(w->tpl_pool, buf, len, len),
+					socket);
 			w->req_len = len;
 			/* RFC 9110 9.3.2: an answer to HEAD has no body. */
 			w->head = strcmp(cf->method, "HEAD") == 0;
 		} else {
-			w->req_tpl = tpl_build(w->tpl_pool, "", 0,
-					       RTE_MAX(cf->req_size, (uint64_t)1));
+			ret = tpl_index(&w->req_tpl,
+					tpl_build(w->tpl_pool, "", 0,
+						  RTE_MAX(cf->req_size, (uint64_t)1)),
+					socket);
 			w->req_len = cf->req_size;
 		}
-		if (w->req_tpl == NULL)
-			return -ENOMEM;
+		if (ret != 0)
+			return ret;
 		/* The rate's bucket starts with the run (gen_worker_run). */
 		return 0;
 	}
@@ -1607,10 +1663,12 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 				return -ENOMEM;
 		}
 	}
-	w->body_tpl = tpl_build(w->tpl_pool, "", 0,
-				RTE_MAX(cf->body_size, (uint64_t)1));
-	if (w->body_tpl == NULL)
-		return -ENOMEM;
+	ret = tpl_index(&w->body_tpl,
+			tpl_build(w->tpl_pool, "", 0,
+				  RTE_MAX(cf->body_size, (uint64_t)1)),
+			socket);
+	if (ret != 0)
+		return ret;
 	for (k = 0; k < cf->n_ports; k++) {
 		int fd = pmt_socket(eng);
 
@@ -1640,12 +1698,12 @@ gen_worker_fini(struct gen_worker *w)
 				conn_close(w, (int)fd, &w->conns[fd]);
 			}
 		}
-	rte_pktmbuf_free(w->req_tpl);
+	tpl_free(&w->req_tpl);
 	for (k = 0; k < 3; k++)
 		rte_pktmbuf_free(w->hdr_tpl[k]);
 	for (k = 0; k < GEN_REJECTS; k++)
 		rte_pktmbuf_free(w->rej_tpl[k]);
-	rte_pktmbuf_free(w->body_tpl);
+	tpl_free(&w->body_tpl);
 	gen_tw_fini(&w->tw);
 	rte_free(w->conns);
 	rte_free(w->wait_fd);

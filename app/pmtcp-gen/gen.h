@@ -199,6 +199,18 @@ struct gen_counters {
 struct gen_conn;
 
 /* One generator per lcore, on that lcore's engine. */
+/*
+ * A message kept as a chain of equal pieces, with an index of them, so
+ * that a window anywhere in a body of gigabytes is found in one step,
+ * not by a walk from the head on every send.
+ */
+struct gen_tpl {
+	struct rte_mbuf *m;		/* the chain, or NULL */
+	struct rte_mbuf **seg;		/* seg[i] holds [i * piece, ...) */
+	uint32_t piece;			/* bytes of every piece but the last */
+	uint32_t n_seg;
+};
+
 struct gen_worker {
 	struct pmt_engine *eng;
 	const struct gen_conf *conf;
@@ -241,10 +253,10 @@ struct gen_worker {
 	struct gen_http_known *known;
 	struct rte_mempool *tpl_pool;	/* templates: requests, bodies */
 	struct rte_mempool *clone_pool;	/* windows into the templates */
-	struct rte_mbuf *req_tpl;	/* one request, whole */
+	struct gen_tpl req_tpl;		/* one request, whole */
 	struct rte_mbuf *hdr_tpl[3];	/* response header: keep-alive, close,
 					 * keep-alive announced (HTTP/1.0) */
-	struct rte_mbuf *body_tpl;	/* response body, shared by all */
+	struct gen_tpl body_tpl;	/* response body, shared by all */
 	struct rte_mbuf *rej_tpl[GEN_REJECTS];	/* 4xx/501 and close */
 	uint64_t req_len;
 	bool head;			/* client: the method is HEAD (no body) */
