@@ -80,6 +80,24 @@ pattern(uint64_t i)
 	return (uint8_t)(((uint32_t)i * 2654435761u) >> 24);
 }
 
+uint32_t
+gen_pattern_crc32c(uint64_t len)
+{
+	uint8_t buf[4096];
+	uint32_t crc = 0;
+	uint64_t off = 0;
+
+	while (off < len) {
+		size_t n = (size_t)RTE_MIN((uint64_t)sizeof(buf), len - off), i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(off + i);
+		crc = gen_http_crc32c(crc, buf, n);
+		off += n;
+	}
+	return crc;
+}
+
 #define TPL_ROOM 8192
 
 /* A template chain of @len bytes: @prefix then the pattern. */

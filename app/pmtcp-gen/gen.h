@@ -149,6 +149,7 @@ struct gen_conf {
 	unsigned int expect_status;		/* 0 any, 1..5 a class, else exact */
 	int64_t expect_body;			/* body bytes, -1 = any */
 	int64_t expect_crc;			/* body CRC32C, -1 = any */
+	bool expect_crc_pattern;		/* expect_crc: our own body's */
 };
 
 /* Per-lcore counters, written by their lcore only, read by the reporter. */
@@ -278,6 +279,8 @@ int gen_stat_index(const char *name);
 
 /* Nanoseconds from the TSC (set up by gen_clock_init). */
 uint64_t gen_now(void);
+/* CRC32C of the first @len bytes of the server's body pattern. */
+uint32_t gen_pattern_crc32c(uint64_t len);
 void gen_clock_init(void);
 
 int gen_worker_init(struct gen_worker *w, const struct gen_conf *conf,

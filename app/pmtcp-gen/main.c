@@ -75,7 +75,9 @@ static const char usage_text[] =
 "  --expect-status S      client: answers must have status S (200) or class\n"
 "                         (2xx, the default); any: no check\n"
 "  --expect-body BYTES    client: answers must have this many body bytes\n"
-"  --expect-body-crc32c X client: and this CRC32C (hex, e.g. 0x1b2c3d4e)\n"
+"  --expect-body-crc32c X client: and this CRC32C (hex, e.g. 0x1b2c3d4e);\n"
+"                         pattern: that of pmtcp-gen's own body of\n"
+"                         --expect-body bytes (every byte checked)\n"
 "\n"
 "Churn (client; each connection draws its fate at open, from --seed):\n"
 "  --close KIND|mix|fin=W,rst=W,half=W  how a connection ends after its\n"
@@ -609,11 +611,17 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 		char *end;
 		unsigned long long x;
 
+		if (value != NULL && strcmp(value, "pattern") == 0) {
+			g->expect_crc_pattern = true;	/* check_gen computes it */
+			return 0;
+		}
 		errno = 0;
 		x = value != NULL ? strtoull(value, &end, 16) : 0;
 		if (value == NULL || !value[0] || errno || *end || x > UINT32_MAX)
-			return bad(err, errlen, key, value, "a 32-bit hex value");
+			return bad(err, errlen, key, value,
+				   "a 32-bit hex value or \"pattern\"");
 		g->expect_crc = (int64_t)x;
+		g->expect_crc_pattern = false;
 	} else if (strcmp(key, "close") == 0) {
 		return parse_close(g, value, err, errlen);
 	} else if (strcmp(key, "blackhole") == 0) {
@@ -758,6 +766,11 @@ check_gen(struct gen_conf *g, const struct pmt_config *cfg)
 	if (g->proto == GEN_RAW && g->raw_mode == GEN_RAW_BULK &&
 	    g->body_size == 0)
 		return usage_error("raw bulk needs --body-size > 0");
+	if (g->expect_crc_pattern) {
+		if (g->expect_body < 0)
+			return usage_error("--expect-body-crc32c pattern needs --expect-body BYTES");
+		g->expect_crc = gen_pattern_crc32c((uint64_t)g->expect_body);
+	}
 	if (g->host[0] == '\0' && g->n_servers > 0) {
 		struct in_addr a = { .s_addr = g->servers[0].addr };
 

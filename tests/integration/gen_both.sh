@@ -21,6 +21,10 @@
 #   2. raw request/response, 64-byte requests, 100,000-byte responses
 #      (70 segments each), 8 concurrent, 3 s: the client received exactly
 #      answered x 100000 bytes, the server sent the same; zero errors;
+#   2b. HTTP keep-alive, 300,000-byte bodies, 8 concurrent, 2 s, the
+#      client checking each body's length and CRC32C against its own
+#      pattern (--expect-body-crc32c pattern): at least 100 answers, zero
+#      errors (gen_client_failures shows a wrong CRC is an error);
 #   3. 50,000 connections opened at 50,000/s (ports from 1024: one
 #      address pair), one request each, then 4 s in all,
 #      idle (pmtcp-gen's tcp-idle-ms 1000): every one compacted to its
@@ -119,6 +123,14 @@ gl_summary raw server
 expect_eq raw server.answered "${SUM[answered]}" "${C[answered]}"
 expect_eq raw server.errors "${SUM[errors]}" 0
 expect_eq raw pool.mbuf "${POOL[mbuf]:-0}" 0
+
+log "step 2b: HTTP keep-alive, 300000-byte bodies, every byte checked (CRC32C of the pattern)"
+BODY=300000
+run_both crc --body-size "$BODY" --concurrency 8 --requests-per-conn 0 \
+	--duration 2 --expect-body "$BODY" --expect-body-crc32c pattern
+gl_summary crc client
+expect_ge crc client.answered "${SUM[answered]}" 100
+expect_eq crc client.errors "${SUM[errors]}" 0
 
 log "step 3: 50000 idle connections, then the end-of-run close of all at once"
 N=50000
