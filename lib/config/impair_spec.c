@@ -200,12 +200,12 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 		unsigned int n, bit;
 		static const char *const keys[] = {
 			"loss", "burst", "reorder", "dup", "corrupt", "delay",
-			"jitter", "rate", "queue",
+			"jitter", "rate", "queue", "spare",
 		};
 
 		if (eq == NULL)
 			return bad(err, errlen, s, len,
-				   "want KEY=VALUE (keys: loss burst reorder dup corrupt delay jitter rate queue)");
+				   "want KEY=VALUE (keys: loss burst reorder dup corrupt delay jitter rate queue spare)");
 		klen = (size_t)(eq - s);
 		v = eq + 1;
 		for (bit = 0; bit < sizeof(keys) / sizeof(keys[0]); bit++)
@@ -214,7 +214,7 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 				break;
 		if (bit == sizeof(keys) / sizeof(keys[0]))
 			return bad(err, errlen, s, len,
-				   "unknown impairment (keys: loss burst reorder dup corrupt delay jitter rate queue)");
+				   "unknown impairment (keys: loss burst reorder dup corrupt delay jitter rate queue spare)");
 		if (seen & (1u << bit))
 			return bad(err, errlen, s, len, "given twice");
 		seen |= 1u << bit;
@@ -282,6 +282,12 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 				return bad(err, errlen, s, len,
 					   "want a packet count in 1..%u",
 					   IMPAIR_QUEUE_MAX);
+			break;
+		case 9:
+			if (lim - v != 3 || memcmp(v, "syn", 3) != 0)
+				return bad(err, errlen, s, len,
+					   "want syn (TCP SYN and SYN-ACK frames are not lost or corrupted)");
+			sp.spare_syn = 1;
 			break;
 		}
 		if (comma == NULL)

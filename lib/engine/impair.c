@@ -26,6 +26,7 @@ enum {
 	IC_DELAYED,
 	IC_RATE_DROPPED,
 	IC_QUEUE_FULL,
+	IC_SPARED,
 	IC_N,
 };
 
@@ -39,6 +40,7 @@ static const size_t ctr_off[2][IC_N] = {
 		offsetof(struct pmt_stats, impair_rx_delayed),
 		offsetof(struct pmt_stats, impair_rx_rate_dropped),
 		offsetof(struct pmt_stats, impair_rx_queue_full),
+		offsetof(struct pmt_stats, impair_rx_spared),
 	}, {
 		offsetof(struct pmt_stats, impair_tx_dropped),
 		offsetof(struct pmt_stats, impair_tx_burst_dropped),
@@ -48,6 +50,7 @@ static const size_t ctr_off[2][IC_N] = {
 		offsetof(struct pmt_stats, impair_tx_delayed),
 		offsetof(struct pmt_stats, impair_tx_rate_dropped),
 		offsetof(struct pmt_stats, impair_tx_queue_full),
+		offsetof(struct pmt_stats, impair_tx_spared),
 	},
 };
 
@@ -450,6 +453,30 @@ burst_time(struct pmt_impair *s)
  * delay with jitter and reordering. A step sees only what the earlier
  * ones let through.
  */
+/* An untagged IPv4 TCP frame with SYN set (SYN or SYN-ACK). */
+static bool
+frame_is_syn(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ip;
+	uint32_t l3 = sizeof(*eh), l4;
+	const uint8_t *f;
+	uint8_t b;
+
+	if (m->data_len < l3 + sizeof(*ip))
+		return false;
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return false;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+	if (ip->next_proto_id != IPPROTO_TCP)
+		return false;
+	l4 = l3 + (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	/* The flags byte is the 14th of the TCP header. */
+	f = rte_pktmbuf_read(m, l4 + 13, 1, &b);
+	return f != NULL && (*f & RTE_TCP_SYN_FLAG) != 0;
+}
+
 void
 pmt_impair_push(struct pmt_impair *s, struct rte_mbuf **pkts, unsigned int n,
 		uint64_t now)
@@ -458,6 +485,14 @@ pmt_impair_push(struct pmt_impair *s, struct rte_mbuf **pkts, unsigned int n,
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i], *c = NULL;
+
+		if (unlikely(s->spec.spare_syn) && frame_is_syn(m)) {
+			/* Spared loss, duplication and corruption; delayed
+			 * and reordered as the rest. */
+			CTR(s, IC_SPARED)++;
+			delay_step(s, m, now);
+			continue;
+		}
 
 		if (s->spec.rate_bps != 0 &&
 		    !rate_ok(s, rte_pktmbuf_pkt_len(m), now)) {

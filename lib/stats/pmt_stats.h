@@ -160,6 +160,7 @@
 	X(impair_rx_delayed)		\
 	X(impair_rx_rate_dropped)	\
 	X(impair_rx_queue_full)	\
+	X(impair_rx_spared)		\
 	X(impair_tx_dropped)		\
 	X(impair_tx_burst_dropped)	\
 	X(impair_tx_reordered)		\
@@ -167,7 +168,8 @@
 	X(impair_tx_corrupted)		\
 	X(impair_tx_delayed)		\
 	X(impair_tx_rate_dropped)	\
-	X(impair_tx_queue_full)
+	X(impair_tx_queue_full)		\
+	X(impair_tx_spared)
 
 struct pmt_stats {
 #define PMT_STATS_FIELD(name) uint64_t name;

@@ -55,6 +55,14 @@ START_TEST(parse_good_specs)
 	ck_assert_uint_eq(sp.rate_burst, 2000);
 	ck_assert_uint_eq(sp.queue, 7);
 	ck_assert_uint_eq(sp.loss_ppm, 1);
+	ck_assert_uint_eq(sp.spare_syn, 0);
+	ck_assert_int_eq(pmt_impair_parse("loss=5%,spare=syn", &sp, err,
+					  sizeof(err)), 0);
+	ck_assert_uint_eq(sp.spare_syn, 1);
+	ck_assert_uint_eq(sp.loss_ppm, 50000);
+	/* Sparing alone impairs nothing. */
+	ck_assert_int_eq(pmt_impair_parse("spare=syn", &sp, err, sizeof(err)), 0);
+	ck_assert(!pmt_impair_spec_on(&sp));
 	/* Small rates keep a bucket that holds a jumbo frame. */
 	ck_assert_int_eq(pmt_impair_parse("rate=64kbit", &sp, err, sizeof(err)), 0);
 	ck_assert_uint_eq(sp.rate_bps, 8000);
@@ -104,6 +112,8 @@ static const struct {
 	{ "queue=0", "'queue=0'" },
 	{ "queue=70000", "'queue=70000'" },
 	{ "delay=2ms,loss=1%,dup=3", "'dup=3'" },
+	{ "spare=ack", "'spare=ack'" },
+	{ "spare=syn,spare=syn", "given twice" },
 };
 
 START_TEST(parse_bad_specs)
@@ -265,6 +275,45 @@ run(struct pmt_impair *s, uint32_t first, unsigned int n, uint64_t now,
 	}
 	return got;
 }
+
+/* An Ethernet/IPv4/TCP frame with @flags, numbered as pkt() does. */
+static struct rte_mbuf *
+tcp_pkt(uint32_t seq, uint8_t flags)
+{
+	struct rte_mbuf *m = pkt(seq, 64);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	/* The number sits in the IP header's id/fragment bytes (16..19). */
+	f[12] = 0x08;			/* ethertype IPv4 */
+	f[13] = 0x00;
+	f[14] = 0x45;			/* version 4, 20-byte header */
+	f[23] = 6;			/* TCP */
+	f[14 + 20 + 13] = flags;
+	return m;
+}
+
+START_TEST(spare_syn_keeps_handshakes_whole)
+{
+	struct pmt_impair *s = stage("loss=100%,spare=syn", PMT_IMPAIR_RX, 3);
+	struct rte_mbuf *b[5];
+	uint32_t out[5];
+	unsigned int n;
+
+	b[0] = tcp_pkt(0, RTE_TCP_SYN_FLAG);
+	b[1] = tcp_pkt(1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	b[2] = tcp_pkt(2, RTE_TCP_ACK_FLAG);
+	b[3] = tcp_pkt(3, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
+	b[4] = pkt(4, 64);		/* not IP */
+	pmt_impair_push(s, b, 5, 1000);
+	n = drain(s, 1000, out, 5);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(out[0], 0);
+	ck_assert_uint_eq(out[1], 1);
+	ck_assert_uint_eq(stats.impair_rx_spared, 2);
+	ck_assert_uint_eq(stats.impair_rx_dropped, 3);
+	pmt_impair_free(s);
+}
+END_TEST
 
 START_TEST(rng_is_deterministic)
 {
@@ -742,6 +791,7 @@ impair_suite(void)
 	tcase_add_test(tc, reorder_is_bounded_and_lossless);
 	tcase_add_test(tc, reorder_timeout_releases_a_lone_packet);
 	tcase_add_test(tc, duplication_count);
+	tcase_add_test(tc, spare_syn_keeps_handshakes_whole);
 	tcase_add_test(tc, delay_and_jitter_release_on_time);
 	tcase_add_test(tc, queue_full_drops_and_teardown_frees_held);
 	tcase_add_test(tc, rate_limit_polices_to_the_rate);
