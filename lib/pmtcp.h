@@ -75,8 +75,13 @@ struct pmt_impair_spec {
 	uint32_t queue;			/**< holding queue bound, packets */
 	uint32_t rate_burst;		/**< token bucket depth, bytes */
 	uint64_t rate_bps;		/**< rate limit, bytes/s; 0: none */
-	uint32_t spare_syn;		/**< TCP SYNs escape loss and corruption */
+	uint32_t spare;			/**< PMT_IMPAIR_SPARE_*: frames let be */
 };
+
+/** spare=syn: TCP SYN and SYN-ACK frames escape loss and corruption. */
+#define PMT_IMPAIR_SPARE_SYN 1u
+/** spare=arp: so do ARP frames. */
+#define PMT_IMPAIR_SPARE_ARP 2u
 
 /** True when @p s impairs anything. */
 static inline bool
@@ -91,10 +96,10 @@ pmt_impair_spec_on(const struct pmt_impair_spec *s)
  * loss=P%, burst=P%/R[/BADLOSS%[/GOODLOSS%]] (R: R% per frame or a mean
  * duration such as 50us), reorder=P%/N[/TIMEOUT],
  * dup=P%, corrupt=P%, delay=T, jitter=T, rate=RATE[/BURSTBYTES],
- * queue=N, spare=syn (TCP SYN and SYN-ACK frames escape loss, bursts
- * and corruption: a run then measures loss recovery, not the 1 s
- * initial retransmission timeout); "off" (or "none") for none. T: a
- * number with us, ms or s.
+ * queue=N, spare=syn|arp|syn/arp (TCP SYN and SYN-ACK frames, ARP
+ * frames, escape loss, bursts, duplication and corruption: a run then
+ * measures loss recovery, not 1 s initial timeouts); "off" (or "none")
+ * for none. T: a number with us, ms or s.
  * RATE: a number with bit, kbit, mbit, gbit (bits/s) or bps, kbps, mbps,
  * gbps (bytes/s, as tc).
  *

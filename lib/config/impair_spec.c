@@ -284,10 +284,22 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 					   IMPAIR_QUEUE_MAX);
 			break;
 		case 9:
-			if (lim - v != 3 || memcmp(v, "syn", 3) != 0)
+			n = split(v, lim, f, fe, 2);
+			if (n > 2)
+				n = 0;
+			for (bit = 0; bit < n; bit++) {
+				size_t fl = (size_t)(fe[bit] - f[bit]);
+
+				if (fl == 3 && memcmp(f[bit], "syn", 3) == 0)
+					sp.spare |= PMT_IMPAIR_SPARE_SYN;
+				else if (fl == 3 && memcmp(f[bit], "arp", 3) == 0)
+					sp.spare |= PMT_IMPAIR_SPARE_ARP;
+				else
+					n = 0;
+			}
+			if (n == 0)
 				return bad(err, errlen, s, len,
-					   "want syn (TCP SYN and SYN-ACK frames are not lost or corrupted)");
-			sp.spare_syn = 1;
+					   "want syn, arp or syn/arp (TCP SYN and SYN-ACK frames, ARP frames: not lost, duplicated or corrupted)");
 			break;
 		}
 		if (comma == NULL)

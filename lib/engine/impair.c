@@ -453,9 +453,10 @@ burst_time(struct pmt_impair *s)
  * delay with jitter and reordering. A step sees only what the earlier
  * ones let through.
  */
-/* An untagged IPv4 TCP frame with SYN set (SYN or SYN-ACK). */
+/* A frame the spec spares: an ARP frame, or an untagged IPv4 TCP frame
+ * with SYN set (SYN or SYN-ACK). */
 static bool
-frame_is_syn(const struct rte_mbuf *m)
+frame_spared(const struct rte_mbuf *m, uint32_t spare)
 {
 	const struct rte_ether_hdr *eh;
 	const struct rte_ipv4_hdr *ip;
@@ -463,10 +464,13 @@ frame_is_syn(const struct rte_mbuf *m)
 	const uint8_t *f;
 	uint8_t b;
 
-	if (m->data_len < l3 + sizeof(*ip))
+	if (m->data_len < l3)
 		return false;
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		return (spare & PMT_IMPAIR_SPARE_ARP) != 0;
+	if (!(spare & PMT_IMPAIR_SPARE_SYN) || m->data_len < l3 + sizeof(*ip) ||
+	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
 		return false;
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
 	if (ip->next_proto_id != IPPROTO_TCP)
@@ -486,7 +490,7 @@ pmt_impair_push(struct pmt_impair *s, struct rte_mbuf **pkts, unsigned int n,
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i], *c = NULL;
 
-		if (unlikely(s->spec.spare_syn) && frame_is_syn(m)) {
+		if (unlikely(s->spec.spare) && frame_spared(m, s->spec.spare)) {
 			/* Spared loss, duplication and corruption; delayed
 			 * and reordered as the rest. */
 			CTR(s, IC_SPARED)++;

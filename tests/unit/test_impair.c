@@ -55,11 +55,14 @@ START_TEST(parse_good_specs)
 	ck_assert_uint_eq(sp.rate_burst, 2000);
 	ck_assert_uint_eq(sp.queue, 7);
 	ck_assert_uint_eq(sp.loss_ppm, 1);
-	ck_assert_uint_eq(sp.spare_syn, 0);
+	ck_assert_uint_eq(sp.spare, 0);
 	ck_assert_int_eq(pmt_impair_parse("loss=5%,spare=syn", &sp, err,
 					  sizeof(err)), 0);
-	ck_assert_uint_eq(sp.spare_syn, 1);
+	ck_assert_uint_eq(sp.spare, PMT_IMPAIR_SPARE_SYN);
 	ck_assert_uint_eq(sp.loss_ppm, 50000);
+	ck_assert_int_eq(pmt_impair_parse("spare=arp/syn", &sp, err,
+					  sizeof(err)), 0);
+	ck_assert_uint_eq(sp.spare, PMT_IMPAIR_SPARE_SYN | PMT_IMPAIR_SPARE_ARP);
 	/* Sparing alone impairs nothing. */
 	ck_assert_int_eq(pmt_impair_parse("spare=syn", &sp, err, sizeof(err)), 0);
 	ck_assert(!pmt_impair_spec_on(&sp));
@@ -113,6 +116,8 @@ static const struct {
 	{ "queue=70000", "'queue=70000'" },
 	{ "delay=2ms,loss=1%,dup=3", "'dup=3'" },
 	{ "spare=ack", "'spare=ack'" },
+	{ "spare=syn/arp/syn", "'spare=syn/arp/syn'" },
+	{ "spare=", "'spare='" },
 	{ "spare=syn,spare=syn", "given twice" },
 };
 
@@ -292,26 +297,53 @@ tcp_pkt(uint32_t seq, uint8_t flags)
 	return m;
 }
 
-START_TEST(spare_syn_keeps_handshakes_whole)
+/* An ARP frame numbered as pkt() does. */
+static struct rte_mbuf *
+arp_pkt(uint32_t seq)
 {
-	struct pmt_impair *s = stage("loss=100%,spare=syn", PMT_IMPAIR_RX, 3);
-	struct rte_mbuf *b[5];
-	uint32_t out[5];
-	unsigned int n;
+	struct rte_mbuf *m = pkt(seq, 64);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	f[12] = 0x08;
+	f[13] = 0x06;
+	return m;
+}
+
+/* What of SYN, SYN-ACK, ACK, FIN-ACK, non-IP, ARP passes loss=100%. */
+static void
+spare_case(const char *spec, uint32_t want_mask, uint64_t want_spared)
+{
+	struct pmt_impair *s = stage(spec, PMT_IMPAIR_RX, 3);
+	struct rte_mbuf *b[6];
+	uint32_t out[6];
+	unsigned int n, i, k = 0;
 
 	b[0] = tcp_pkt(0, RTE_TCP_SYN_FLAG);
 	b[1] = tcp_pkt(1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	b[2] = tcp_pkt(2, RTE_TCP_ACK_FLAG);
 	b[3] = tcp_pkt(3, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
-	b[4] = pkt(4, 64);		/* not IP */
-	pmt_impair_push(s, b, 5, 1000);
-	n = drain(s, 1000, out, 5);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_uint_eq(out[0], 0);
-	ck_assert_uint_eq(out[1], 1);
-	ck_assert_uint_eq(stats.impair_rx_spared, 2);
-	ck_assert_uint_eq(stats.impair_rx_dropped, 3);
+	b[4] = pkt(4, 64);		/* not IP, not ARP */
+	b[5] = arp_pkt(5);
+	pmt_impair_push(s, b, 6, 1000);
+	n = drain(s, 1000, out, 6);
+	for (i = 0; i < 6; i++)
+		if (want_mask & (1u << i)) {
+			ck_assert_uint_lt(k, n);
+			ck_assert_uint_eq(out[k++], i);
+		}
+	ck_assert_uint_eq(n, k);
+	ck_assert_uint_eq(stats.impair_rx_spared, want_spared);
+	ck_assert_uint_eq(stats.impair_rx_dropped, 6 - want_spared);
 	pmt_impair_free(s);
+}
+
+START_TEST(spare_keeps_handshakes_and_arp_whole)
+{
+	spare_case("loss=100%,spare=syn", 0x03, 2);
+	memset(&stats, 0, sizeof(stats));
+	spare_case("loss=100%,spare=arp", 0x20, 1);
+	memset(&stats, 0, sizeof(stats));
+	spare_case("loss=100%,spare=syn/arp", 0x23, 3);
 }
 END_TEST
 
@@ -791,7 +823,7 @@ impair_suite(void)
 	tcase_add_test(tc, reorder_is_bounded_and_lossless);
 	tcase_add_test(tc, reorder_timeout_releases_a_lone_packet);
 	tcase_add_test(tc, duplication_count);
-	tcase_add_test(tc, spare_syn_keeps_handshakes_whole);
+	tcase_add_test(tc, spare_keeps_handshakes_and_arp_whole);
 	tcase_add_test(tc, delay_and_jitter_release_on_time);
 	tcase_add_test(tc, queue_full_drops_and_teardown_frees_held);
 	tcase_add_test(tc, rate_limit_polices_to_the_rate);
