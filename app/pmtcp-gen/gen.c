@@ -355,61 +355,6 @@ retry_later(struct gen_worker *w, int fd, struct gen_conn *c)
 }
 
 /*
- * Messages this short are copied (pmt_send) rather than cloned from the
- * templates: one mbuf on the send queue, which the stack copies again
- * behind the headers, instead of two clones of shared templates whose
- * reference counts every connection updates.
- */
-#define GEN_COPY_MAX 1024
-
-/*
- * send_from()'s short path: what is left of the message, gathered from
- * the templates and handed over as bytes. -ENOTSUP: a template piece is
- * not contiguous here (the caller windows it instead).
- */
-static int
-send_copy(struct gen_worker *w, int fd, struct gen_conn *c,
-	  const struct rte_mbuf *hdr, const struct gen_tpl *body, bool closing)
-{
-	uint64_t hlen = hdr ? hdr->pkt_len : 0, off = c->out_off;
-	uint8_t buf[GEN_COPY_MAX];
-	size_t n = 0;
-	long ret;
-
-	if (off < hlen) {
-		if (hdr->data_len != hdr->pkt_len)
-			return -ENOTSUP;
-		memcpy(buf, rte_pktmbuf_mtod_offset(hdr, uint8_t *, off),
-		       hlen - off);
-		n = hlen - off;
-		off = hlen;
-	}
-	if (c->out_len > off) {
-		uint64_t boff = off - hlen, left = c->out_len - off;
-
-		if (body == NULL || body->m == NULL ||
-		    boff + left > body->piece)
-			return -ENOTSUP;
-		memcpy(buf + n, rte_pktmbuf_mtod_offset(body->m, uint8_t *,
-							boff), left);
-		n += left;
-	}
-	for (off = 0; off < n; off += (uint64_t)ret) {
-		/* A full send buffer takes part; asked again, the stack
-		 * says EAGAIN and signals PMT_EV_OUT when there is room. */
-		ret = pmt_send(w->eng, fd, buf + off, n - off,
-			       closing ? PMT_MSG_MORE : 0);
-		if (ret == -EAGAIN)
-			return 0;
-		if (ret < 0)
-			return (int)ret;
-		c->out_off += (uint64_t)ret;
-		w->c.tx_bytes += (uint64_t)ret;
-	}
-	return 1;
-}
-
-/*
  * Send what is left of the current message: @tpl windows from out_off.
  * @closing: a close follows the message at once; its end then goes
  * with PMT_MSG_MORE too, so that the close's FIN rides on its last
@@ -423,12 +368,6 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 {
 	uint64_t hlen = hdr ? hdr->pkt_len : 0;
 
-	if (c->out_len - c->out_off <= GEN_COPY_MAX) {
-		int ret = send_copy(w, fd, c, hdr, body, closing);
-
-		if (ret != -ENOTSUP)
-			return ret;
-	}
 	while (c->out_off < c->out_len) {
 		long room = pmt_send_space(w->eng, fd);
 		struct rte_mbuf *m;
