@@ -52,11 +52,18 @@ struct gen_conn {
 	uint64_t out_len;	/* its length */
 	uint64_t in_left;	/* raw: bytes still expected */
 	uint64_t reqs;		/* requests done on this connection */
+	/*
+	 * The HTTP parser, attached only while a message is on its way:
+	 * an idle connection keeps 8 bytes here, not the parser's 64.
+	 */
 	union {
-		struct gen_http_resp resp;
-		struct gen_http_req *req;	/* server: allocated on accept */
+		struct gen_http_resp *resp;	/* client: from resp_get() */
+		struct gen_http_req *req;	/* server: malloc on data */
 	};
 };
+
+_Static_assert(sizeof(struct gen_conn) <= 72,
+	       "a connection slot: flags, clocks, offsets and one pointer");
 
 static uint64_t ns_mult;	/* TSC to ns: (tsc * ns_mult) >> 32 */
 
@@ -281,6 +288,33 @@ errno_kind(int err, bool connecting)
 	}
 }
 
+/*
+ * A client's response parser. The slab has one per connection slot, so
+ * a get never fails; it is reserved, not touched, and only the parsers
+ * in use at once (the high-water mark) become resident.
+ */
+static struct gen_http_resp *
+resp_get(struct gen_worker *w)
+{
+	struct gen_http_resp *r = w->resp_free;
+
+	if (r != NULL) {
+		memcpy(&w->resp_free, r, sizeof(w->resp_free));
+		return r;
+	}
+	RTE_VERIFY(w->resp_fresh < w->n_conns);
+	return &w->resp_slab[w->resp_fresh++];
+}
+
+static void
+resp_put(struct gen_worker *w, struct gen_conn *c)
+{
+	/* Free parsers are linked through their first bytes. */
+	memcpy(c->resp, &w->resp_free, sizeof(w->resp_free));
+	w->resp_free = c->resp;
+	c->resp = NULL;
+}
+
 static void
 conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 {
@@ -294,6 +328,8 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 		w->busy--;
 	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
 		free(c->req);
+	else if (w->conf->role == GEN_CLIENT && c->resp != NULL)
+		resp_put(w, c);
 	c->state = C_FREE;
 	pmt_close(w->eng, fd);
 	w->c.conn_closed++;
@@ -613,9 +649,11 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 	c->got_first = false;
 	c->t0 = c->last_io = now;
 	if (w->conf->proto == GEN_HTTP) {
-		gen_http_resp_reset(&c->resp);
-		c->resp.msg.head = w->head;
-		c->resp.msg.hash_body = w->conf->expect_crc >= 0;
+		if (c->resp == NULL)
+			c->resp = resp_get(w);
+		gen_http_resp_reset(c->resp);
+		c->resp->msg.head = w->head;
+		c->resp->msg.hash_body = w->conf->expect_crc >= 0;
 	} else {
 		c->in_left = w->conf->raw_mode == GEN_RAW_ECHO ?
 			w->conf->req_size : w->conf->body_size;
@@ -708,9 +746,6 @@ client_open(struct gen_worker *w, uint64_t now)
 	c->srv = (uint8_t)si;
 	c->close_kind = close_kind;
 	c->t0 = c->last_io = now;
-	gen_http_resp_init(&c->resp);
-	c->resp.msg.head = w->head;
-	c->resp.msg.hash_body = cf->expect_crc >= 0;
 	w->c.conn_active++;
 	w->connecting++;
 	conn_timer(w, fd, c);
@@ -721,16 +756,16 @@ static enum gen_err
 client_check(const struct gen_worker *w, const struct gen_conn *c)
 {
 	const struct gen_conf *cf = w->conf;
-	unsigned int st = c->resp.msg.status;
+	unsigned int st = c->resp->msg.status;
 
 	if (cf->expect_status >= 1 && cf->expect_status <= 5 ?
 	    st / 100 != cf->expect_status :
 	    cf->expect_status != 0 && st != cf->expect_status)
 		return GEN_ERR_STATUS;
 	if (cf->expect_body >= 0 &&
-	    c->resp.msg.body_bytes != (uint64_t)cf->expect_body)
+	    c->resp->msg.body_bytes != (uint64_t)cf->expect_body)
 		return GEN_ERR_BODY;
-	if (cf->expect_crc >= 0 && c->resp.msg.hash != (uint32_t)cf->expect_crc)
+	if (cf->expect_crc >= 0 && c->resp->msg.hash != (uint32_t)cf->expect_crc)
 		return GEN_ERR_BODY;
 	return GEN_ERR_N;
 }
@@ -777,10 +812,10 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 		if (bad != GEN_ERR_N) {
 			/* Answered, but not as asked: a failure all the same. */
 			conn_fail(w, fd, c, bad, bad == GEN_ERR_STATUS ?
-				  (int)c->resp.msg.status :
+				  (int)c->resp->msg.status :
 				  cf->expect_body >= 0 &&
-				  c->resp.msg.body_bytes != (uint64_t)cf->expect_body ?
-				  (int)RTE_MIN(c->resp.msg.body_bytes,
+				  c->resp->msg.body_bytes != (uint64_t)cf->expect_body ?
+				  (int)RTE_MIN(c->resp->msg.body_bytes,
 					       (uint64_t)INT32_MAX) : -1);
 			return;
 		}
@@ -802,6 +837,8 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 
 		if (next != w->wait_head) {
 			c->state = C_IDLE;
+			if (c->resp != NULL)
+				resp_put(w, c);	/* idle: no parser held */
 			w->wait_fd[w->wait_tail] = fd;
 			w->wait_at[w->wait_tail] = now +
 				(uint64_t)cf->interval_ms * 1000000;
@@ -818,11 +855,11 @@ static void
 client_http_done(struct gen_worker *w, int fd, struct gen_conn *c,
 		 uint64_t now)
 {
-	if (c->resp.msg.status >= 200 && c->resp.msg.status < 300)
+	if (c->resp->msg.status >= 200 && c->resp->msg.status < 300)
 		w->c.status_2xx++;
 	else
 		w->c.status_other++;
-	client_response_done(w, fd, c, now, c->resp.msg.close);
+	client_response_done(w, fd, c, now, c->resp->msg.close);
 }
 
 /* The server closed its side (@n == 0 from recv). */
@@ -833,7 +870,7 @@ client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 
 	if (w->conf->proto == GEN_HTTP && c->state == C_WAITING) {
 		/* RFC 9112 6.3: a body without length ends with the close. */
-		rc = gen_http_resp_eof(&c->resp);
+		rc = gen_http_resp_eof(c->resp);
 		if (rc == GEN_HTTP_DONE) {
 			client_http_done(w, fd, c, now);
 			/* The EOF that ended the answer ends a half close too. */
@@ -873,7 +910,7 @@ client_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 	int rc;
 
 	while (len > 0) {
-		rc = gen_http_resp_feed_known(&c->resp, w->known, p, len,
+		rc = gen_http_resp_feed_known(c->resp, w->known, p, len,
 					      &used);
 		p += used;
 		len -= used;
@@ -1631,6 +1668,14 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		if (w->known == NULL)
 			return -ENOMEM;
 	}
+	if (cf->proto == GEN_HTTP && cf->role == GEN_CLIENT) {
+		/* Not zeroed: only parsers in use become resident. */
+		w->resp_slab = rte_malloc_socket("gen_resp", (size_t)w->n_conns *
+						 sizeof(*w->resp_slab),
+						 RTE_CACHE_LINE_SIZE, socket);
+		if (w->resp_slab == NULL)
+			return -ENOMEM;
+	}
 
 	if (cf->role == GEN_CLIENT) {
 		if (cf->proto == GEN_HTTP) {
@@ -1729,6 +1774,10 @@ gen_worker_fini(struct gen_worker *w)
 	rte_free(w->retry_fd);
 	rte_free(w->known);
 	w->known = NULL;
+	rte_free(w->resp_slab);
+	w->resp_slab = NULL;
+	w->resp_free = NULL;
+	w->resp_fresh = 0;
 	w->conns = NULL;
 }
 
