@@ -299,7 +299,7 @@ resp_get(struct gen_worker *w)
 	struct gen_http_resp *r = w->resp_free;
 
 	if (r != NULL) {
-		memcpy(&w->resp_free, r, sizeof(w->resp_free));
+		memcpy(&w->resp_free, r, sizeof(void *));
 		return r;
 	}
 	RTE_VERIFY(w->resp_fresh < w->n_conns);
@@ -310,7 +310,7 @@ static void
 resp_put(struct gen_worker *w, struct gen_conn *c)
 {
 	/* Free parsers are linked through their first bytes. */
-	memcpy(c->resp, &w->resp_free, sizeof(w->resp_free));
+	memcpy(c->resp, &w->resp_free, sizeof(void *));
 	w->resp_free = c->resp;
 	c->resp = NULL;
 }
