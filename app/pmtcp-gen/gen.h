@@ -199,7 +199,6 @@ struct gen_counters {
 
 struct gen_conn;
 
-/* One generator per lcore, on that lcore's engine. */
 /*
  * A message kept as a chain of equal pieces, with an index of them, so
  * that a window anywhere in a body of gigabytes is found in one step,
@@ -212,6 +211,7 @@ struct gen_tpl {
 	uint32_t n_seg;
 };
 
+/* One generator per lcore, on that lcore's engine. */
 struct gen_worker {
 	struct pmt_engine *eng;
 	const struct gen_conf *conf;

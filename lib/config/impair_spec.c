@@ -197,7 +197,7 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 		const char *eq = memchr(s, '=', (size_t)(lim - s));
 		const char *v;
 		size_t klen, len = (size_t)(lim - s);
-		unsigned int n, bit;
+		unsigned int n, bit, j;
 		static const char *const keys[] = {
 			"loss", "burst", "reorder", "dup", "corrupt", "delay",
 			"jitter", "rate", "queue", "spare",
@@ -287,12 +287,12 @@ pmt_impair_parse(const char *spec, struct pmt_impair_spec *out, char *err,
 			n = split(v, lim, f, fe, 2);
 			if (n > 2)
 				n = 0;
-			for (bit = 0; bit < n; bit++) {
-				size_t fl = (size_t)(fe[bit] - f[bit]);
+			for (j = 0; j < n; j++) {
+				size_t fl = (size_t)(fe[j] - f[j]);
 
-				if (fl == 3 && memcmp(f[bit], "syn", 3) == 0)
+				if (fl == 3 && memcmp(f[j], "syn", 3) == 0)
 					sp.spare |= PMT_IMPAIR_SPARE_SYN;
-				else if (fl == 3 && memcmp(f[bit], "arp", 3) == 0)
+				else if (fl == 3 && memcmp(f[j], "arp", 3) == 0)
 					sp.spare |= PMT_IMPAIR_SPARE_ARP;
 				else
 					n = 0;

@@ -447,12 +447,6 @@ burst_time(struct pmt_impair *s)
 	return t < 1.0 ? 1 : (uint64_t)t;
 }
 
-/*
- * Each packet, in this order: rate (a policer: over the rate is lost),
- * random loss, Gilbert-Elliott loss, duplication, corruption, then
- * delay with jitter and reordering. A step sees only what the earlier
- * ones let through.
- */
 /* A frame the spec spares: an ARP frame, or an untagged IPv4 TCP frame
  * with SYN set (SYN or SYN-ACK). */
 static bool
@@ -481,6 +475,12 @@ frame_spared(const struct rte_mbuf *m, uint32_t spare)
 	return f != NULL && (*f & RTE_TCP_SYN_FLAG) != 0;
 }
 
+/*
+ * Each packet, in this order: a frame the spec spares goes straight to
+ * the last step; rate (a policer: over the rate is lost), random loss,
+ * Gilbert-Elliott loss, duplication, corruption, then delay with jitter
+ * and reordering. A step sees only what the earlier ones let through.
+ */
 void
 pmt_impair_push(struct pmt_impair *s, struct rte_mbuf **pkts, unsigned int n,
 		uint64_t now)

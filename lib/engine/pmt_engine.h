@@ -134,7 +134,6 @@ unsigned int pmt_engine_turn(struct pmt_engine *eng, uint64_t now);
 void pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
 		      struct rte_mbuf **pkts, unsigned int n);
 
-/* Queue @m for transmission on @iface; drains when the buffer fills. */
 /*
  * Copy a chained frame into one mbuf of the engine's pool, keeping the
  * offload lengths and the ol_flags in keep_flags. @return the new mbuf,
@@ -143,6 +142,8 @@ void pmt_engine_input(struct pmt_engine *eng, uint16_t iface,
  */
 struct rte_mbuf *pmt_engine_linearize(struct pmt_engine *eng,
 				      struct rte_mbuf *m, uint64_t keep_flags);
+
+/* Queue @m for transmission on @iface; drains when the buffer fills. */
 void pmt_engine_tx(struct pmt_engine *eng, uint16_t iface,
 		   struct rte_mbuf *m);
 
