@@ -72,6 +72,35 @@ pmt_engine_impair_fini(struct pmt_engine *eng)
 		}
 }
 
+struct pmt_engine *pmt_engine_slots[PMT_ENGINE_SLOTS];
+
+/* A TCB names its engine by slot (a byte), not by pointer. */
+static int
+slot_take(struct pmt_engine *eng)
+{
+	unsigned int i;
+
+	for (i = 0; i < PMT_ENGINE_SLOTS; i++)
+		if (pmt_engine_slots[i] == NULL) {
+			pmt_engine_slots[i] = eng;
+			eng->slot = (uint8_t)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The wheel's callback: its timers are ARP entries' and TCBs'. */
+static void
+engine_timer_fire(struct pmt_wheel *w, struct pmt_timer *t, uint64_t now)
+{
+	struct pmt_engine *eng = container_of(w, struct pmt_engine, wheel);
+
+	if (pmt_arp_owns_timer(eng, t))
+		pmt_arp_timer_fire(eng, t, now);
+	else
+		pmt_tcp_timer_fire(t, now);
+}
+
 struct pmt_engine *
 pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 		  uint64_t now)
@@ -85,6 +114,12 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 				 socket);
 	if (eng == NULL) {
 		RTE_LOG(ERR, USER1, "pmtcp: no memory for engine %u\n", idx);
+		return NULL;
+	}
+	if (slot_take(eng) != 0) {
+		RTE_LOG(ERR, USER1, "pmtcp: more than %u engines in one process\n",
+			PMT_ENGINE_SLOTS);
+		rte_free(eng);
 		return NULL;
 	}
 	eng->stack = st;
@@ -134,7 +169,7 @@ pmt_engine_create(struct pmt_stack *st, uint16_t idx, unsigned int lcore_id,
 	}
 	if (impair_init(eng, socket) != 0)
 		goto fail;
-	pmt_wheel_init(&eng->wheel, now);
+	pmt_wheel_init(&eng->wheel, now, engine_timer_fire);
 	if (pmt_arp_init(eng, st->cfg.arp_entries) != 0) {
 		RTE_LOG(ERR, USER1, "pmtcp: no memory for ARP cache\n");
 		goto fail;
@@ -170,6 +205,8 @@ pmt_engine_free(struct pmt_engine *eng)
 		rte_ring_free(eng->handoff);
 	}
 	rte_mempool_free(eng->pool);
+	if (pmt_engine_slots[eng->slot] == eng)
+		pmt_engine_slots[eng->slot] = NULL;
 	rte_free(eng);
 }
 
@@ -417,6 +454,9 @@ pmt_engine_turn(struct pmt_engine *eng, uint64_t now)
 	bool busy = false;
 	uint16_t i, n;
 
+	/* A stopped process wakes minutes later: timers keep their sense. */
+	if (now - eng->now > PMT_TCP_TMR_JUMP_US)
+		pmt_tcp_timer_clock_jump(eng, eng->now, now);
 	eng->now = now;
 	/* The application has had its turn: ACKs it did not carry go. */
 	if (eng->tcp.late_n > 0)

@@ -72,6 +72,7 @@ struct pmt_engine {
 	uint64_t tsc_per_us;
 	uint64_t us_mult;		/* TSC to microseconds, shifted 40 */
 	uint16_t idx;			/* engine index = queue id */
+	uint8_t slot;			/* in pmt_engine_slots[] */
 	uint16_t lcore_id;
 	uint16_t n_ifaces;
 	/* Ports whose RX / TX pass an impairment stage: one bit each. */

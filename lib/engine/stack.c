@@ -66,7 +66,7 @@ pmt_stack_init(const struct pmt_config *cfg)
 		}
 		now = pmt_engine_clock(eng);
 		eng->now = now;
-		pmt_wheel_init(&eng->wheel, now);
+		pmt_wheel_init(&eng->wheel, now, eng->wheel.fn);
 		st->engines[st->n_engines++] = eng;
 		st->by_lcore[lcore] = eng;
 	}

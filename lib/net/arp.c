@@ -51,7 +51,6 @@ arp_find(struct pmt_arp_table *t, uint16_t iface, uint32_t ip)
 	return e;
 }
 
-static void arp_timer_fire(struct pmt_timer *tm, uint64_t now);
 
 static struct pmt_arp_entry *
 arp_alloc(struct pmt_engine *eng, uint16_t iface, uint32_t ip)
@@ -125,8 +124,7 @@ pmt_arp_init(struct pmt_engine *eng, unsigned int n_entries)
 	}
 	for (i = 0; i < t->n_entries; i++) {
 		t->entries[i].next = i + 2 <= t->n_entries ? i + 2 : 0;
-		pmt_timer_init(&t->entries[i].timer, arp_timer_fire);
-		t->entries[i].eng = eng;
+		pmt_timer_init(&t->entries[i].timer);
 	}
 	t->free_head = 1;
 	t->n_used = 0;
@@ -464,11 +462,20 @@ pmt_arp_resolve(struct pmt_engine *eng, uint16_t iface, uint32_t ip)
 	arp_arm(eng, e, eng->stack->cfg.arp_retry_ms);
 }
 
-static void
-arp_timer_fire(struct pmt_timer *tm, uint64_t now)
+bool
+pmt_arp_owns_timer(const struct pmt_engine *eng, const struct pmt_timer *tm)
+{
+	const struct pmt_arp_table *t = &eng->arp;
+	uintptr_t a = (uintptr_t)tm, lo = (uintptr_t)t->entries;
+
+	return t->entries != NULL && a >= lo &&
+	       a < lo + (uintptr_t)t->n_entries * sizeof(t->entries[0]);
+}
+
+void
+pmt_arp_timer_fire(struct pmt_engine *eng, struct pmt_timer *tm, uint64_t now)
 {
 	struct pmt_arp_entry *e = container_of(tm, struct pmt_arp_entry, timer);
-	struct pmt_engine *eng = e->eng;
 	const struct pmt_config *cfg = &eng->stack->cfg;
 
 	RTE_SET_USED(now);

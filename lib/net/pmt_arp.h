@@ -36,7 +36,6 @@ struct pmt_arp_entry {
 	bool was_used;			/* "used" is valid */
 	struct rte_ether_addr mac;
 	uint64_t used;			/* now of the last transmit through it */
-	struct pmt_engine *eng;		/* owner, for the timer callback */
 	struct pmt_timer timer;
 	struct rte_mbuf *pending[PMT_ARP_PENDING_MAX];
 };
@@ -56,6 +55,10 @@ void pmt_arp_fini(struct pmt_engine *eng);
 
 /* Timers the ARP cache has armed on the engine's wheel. */
 uint32_t pmt_arp_timers_armed(const struct pmt_engine *eng);
+/* The engine's wheel callback: is @tm an ARP entry's, and run it. */
+bool pmt_arp_owns_timer(const struct pmt_engine *eng, const struct pmt_timer *tm);
+void pmt_arp_timer_fire(struct pmt_engine *eng, struct pmt_timer *tm,
+			uint64_t now);
 
 /* Handle a received ARP frame (Ethernet header still on); consumes @m. */
 void pmt_arp_input(struct pmt_engine *eng, uint16_t iface,

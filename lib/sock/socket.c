@@ -136,6 +136,7 @@ pmt_listen(struct pmt_engine *eng, int fd, int backlog)
 {
 	struct pmt_tcp_engine *te;
 	struct pmt_tcb *tcb;
+	unsigned int i;
 
 	GET_TCB(eng, fd, tcb);
 	te = &eng->tcp;
@@ -145,19 +146,30 @@ pmt_listen(struct pmt_engine *eng, int fd, int backlog)
 	}
 	if (tcb->state != PMT_TCPS_CLOSED || tcb->key.lport == 0)
 		return -EINVAL;	/* bind a port first */
-	if (te->n_listen == PMT_TCP_MAX_LISTEN)
+	for (i = 0; i < te->n_listen && te->listen[i] != NULL; i++)
+		;
+	if (i == PMT_TCP_MAX_LISTEN)
 		return -ENOBUFS;
 	tcb->backlog = (uint16_t)RTE_MIN(RTE_MAX(backlog, 1), UINT16_MAX);
 	tcb->state = PMT_TCPS_LISTEN;
-	te->listen[te->n_listen++] = tcb;
+	te->listen[i] = tcb;
+	if (i == te->n_listen)
+		te->n_listen++;
 	return 0;
 }
 
 struct pmt_tcb *
 pmt_listen_child(struct pmt_tcb *l, const struct pmt_flow_key *k)
 {
-	struct pmt_tcb *tcb = pmt_tcb_alloc(l->eng);
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(l)->tcp;
+	struct pmt_tcb *tcb;
+	unsigned int slot;
 
+	for (slot = 0; slot < te->n_listen && te->listen[slot] != l; slot++)
+		;
+	if (slot == te->n_listen)
+		return NULL;	/* not a listener */
+	tcb = pmt_tcb_alloc(pmt_tcb_eng(l));
 	if (tcb == NULL)
 		return NULL;
 	tcb->key = *k;
@@ -179,52 +191,58 @@ pmt_listen_child(struct pmt_tcb *l, const struct pmt_flow_key *k)
 	 * child is made by the handshake's final ACK and goes straight to
 	 * the accept queue, so q_len counts completed connections only.
 	 */
-	tcb->parent = l;
+	tcb->parent = (uint8_t)(slot + 1);
 	l->q_len++;
-	PMT_STAT_INC(l->eng, tcp_conn_accepts);
+	PMT_STAT_INC(pmt_tcb_eng(l), tcp_conn_accepts);
 	return tcb;
 }
 
-static bool
-list_remove(struct pmt_tcb **pp, struct pmt_tcb *tcb)
+/* Take @tcb off listener @l's accept queue, keeping its tail right. */
+static void
+accq_remove(const struct pmt_tcp_engine *te, struct pmt_tcb *l,
+	    struct pmt_tcb *tcb)
 {
-	for (; *pp != NULL; pp = &(*pp)->q_next)
-		if (*pp == tcb) {
-			*pp = tcb->q_next;
-			tcb->q_next = NULL;
-			return true;
-		}
-	return false;
+	struct pmt_tcb *prev = NULL, *t;
+
+	for (t = l->acc_head; t != NULL; prev = t, t = pmt_tcb_at(te, t->q_next))
+		if (t == tcb)
+			break;
+	if (t == NULL)
+		return;
+	if (prev == NULL)
+		l->acc_head = pmt_tcb_at(te, tcb->q_next);
+	else
+		prev->q_next = tcb->q_next;
+	if (l->acc_tail == tcb)
+		l->acc_tail = prev;
+	tcb->q_next = 0;
 }
 
 void
 pmt_listen_unlink(struct pmt_tcb *tcb)
 {
-	struct pmt_tcb *l = tcb->parent;
+	const struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
+	struct pmt_tcb *l = pmt_tcb_parent(te, tcb);
 
 	if (l == NULL)
 		return;
-	if ((tcb->flags & PMT_TF_ACCEPTQ) && list_remove(&l->acc_head, tcb)) {
-		struct pmt_tcb *t = l->acc_head;
-
-		l->acc_tail = NULL;
-		for (; t != NULL; t = t->q_next)
-			l->acc_tail = t;
-	}
+	if (tcb->flags & PMT_TF_ACCEPTQ)
+		accq_remove(te, l, tcb);
 	tcb->flags &= ~(uint32_t)PMT_TF_ACCEPTQ;
 	l->q_len--;
-	tcb->parent = NULL;
+	tcb->parent = 0;
 }
 
 void
 pmt_listen_established(struct pmt_tcb *tcb)
 {
-	struct pmt_tcb *l = tcb->parent;
+	const struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
+	struct pmt_tcb *l = pmt_tcb_parent(te, tcb);
 
-	tcb->q_next = NULL;
+	tcb->q_next = 0;
 	tcb->flags |= PMT_TF_ACCEPTQ;
 	if (l->acc_tail != NULL)
-		l->acc_tail->q_next = tcb;
+		l->acc_tail->q_next = pmt_tcb_ref(te, tcb);
 	else
 		l->acc_head = tcb;
 	l->acc_tail = tcb;
@@ -246,11 +264,11 @@ pmt_accept(struct pmt_engine *eng, int fd, uint32_t *addr, uint16_t *port)
 	nfd = fd_alloc(eng, tcb);
 	if (nfd < 0)
 		return nfd;
-	l->acc_head = tcb->q_next;
+	l->acc_head = pmt_tcb_at(&eng->tcp, tcb->q_next);
 	if (l->acc_head == NULL)
 		l->acc_tail = NULL;
-	tcb->q_next = NULL;
-	tcb->parent = NULL;
+	tcb->q_next = 0;
+	tcb->parent = 0;
 	tcb->flags &= ~(uint32_t)PMT_TF_ACCEPTQ;
 	l->q_len--;
 	if (addr != NULL)
@@ -295,7 +313,8 @@ tw_reusable(const struct pmt_engine *eng, void *e)
 	return !pmt_tcb_is_idle(e) && tcb->state == PMT_TCPS_TIME_WAIT &&
 		(tcb->flags & PMT_TF_TS) && (tcb->flags & PMT_TF_APP_CLOSED) &&
 		!tcb->ev_queued && tcb->tmr[PMT_TCPT_2MSL] != 0 &&
-		tcb->tmr[PMT_TCPT_2MSL] + PMT_TW_REUSE_US <= eng->now + tw_us;
+		pmt_tcp_timer_deadline(tcb, PMT_TCPT_2MSL) + PMT_TW_REUSE_US <=
+		eng->now + tw_us;
 }
 
 /* Is the probe's 4-tuple free, or held by a reusable TIME-WAIT? */
@@ -579,10 +598,10 @@ after_read(struct pmt_tcb *tcb, uint32_t n)
 {
 	if (PMT_TCPS_HAVE_ESTABLISHED(tcb->state) &&
 	    !PMT_TCPS_HAVE_RCVD_FIN(tcb->state)) {
-		tcb->eng->tcp.after_read = n >= tcb->t_maxseg ||
+		pmt_tcb_eng(tcb)->tcp.after_read = n >= tcb->t_maxseg ||
 			tcb->rcv_adv - tcb->rcv_nxt < 2u * tcb->t_maxseg;
 		pmt_tcp_output(tcb);
-		tcb->eng->tcp.after_read = false;
+		pmt_tcb_eng(tcb)->tcp.after_read = false;
 	}
 }
 
@@ -704,7 +723,8 @@ drop_child_of(void *arg, const struct pmt_flow_key *k, void *value)
 	/* An idle form is an accepted connection, nobody's child. */
 	if (pmt_tcb_is_idle(value))
 		return 0;
-	if (tcb->parent == arg && tcb->state != PMT_TCPS_CLOSED)
+	if (pmt_tcb_parent(&pmt_tcb_eng(tcb)->tcp, tcb) == arg &&
+	    tcb->state != PMT_TCPS_CLOSED)
 		pmt_tcb_drop(tcb, ECONNABORTED);
 	return 0;
 }
@@ -712,23 +732,24 @@ drop_child_of(void *arg, const struct pmt_flow_key *k, void *value)
 static void
 listener_close(struct pmt_tcb *l)
 {
-	struct pmt_tcp_engine *te = &l->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(l)->tcp;
 	unsigned int i;
 
-	for (i = 0; i < te->n_listen; i++)
-		if (te->listen[i] == l) {
-			te->listen[i] = te->listen[--te->n_listen];
-			break;
-		}
 	/* Half-open ones are syncache entries: they go without a word. */
-	pmt_syncache_listener_gone(l->eng, l);
+	pmt_syncache_listener_gone(pmt_tcb_eng(l), l);
 	/* Its port may be an ephemeral one a search found taken. */
 	pmt_port_forget(&te->ports);
 	/* Children nobody will accept: reset them (pmt_tcb_close unlinks). */
 	while (l->acc_head != NULL)
 		pmt_tcb_drop(l->acc_head, ECONNABORTED);
 	if (l->q_len > 0)
-		pmt_sockt_walk(l->eng->tcp.table, drop_child_of, l);
+		pmt_sockt_walk(pmt_tcb_eng(l)->tcp.table, drop_child_of, l);
+	/* Its slot last: the children above found it through it. */
+	for (i = 0; i < te->n_listen; i++)
+		if (te->listen[i] == l)
+			te->listen[i] = NULL;
+	while (te->n_listen > 0 && te->listen[te->n_listen - 1] == NULL)
+		te->n_listen--;
 	l->state = PMT_TCPS_CLOSED;
 }
 
@@ -964,10 +985,10 @@ pmt_events(struct pmt_engine *eng, struct pmt_event *ev, int max)
 	while (n < max && te->ev_head != NULL) {
 		struct pmt_tcb *tcb = te->ev_head;
 
-		te->ev_head = tcb->ev_next;
+		te->ev_head = pmt_tcb_at(te, tcb->ev_next);
 		if (te->ev_head == NULL)
 			te->ev_tail = NULL;
-		tcb->ev_next = NULL;
+		tcb->ev_next = 0;
 		tcb->ev_queued = 0;
 		if (tcb->fd < 0) {
 			tcb->ev_mask = 0;

@@ -100,13 +100,17 @@ enum pmt_tcpt {
 
 /*
  * The TCB: the socket's control information. One per connection, from
- * the engine's TCB pool. Layout by cache line (checked in tcp_tcb.c):
+ * the engine's TCB slab. Four cache lines (checked in tcp_tcb.c):
  *  0: what every arriving segment reads (state, tuple, sequence
  *     variables, the timestamp to echo);
  *  1: send side, congestion control, RTT estimator;
- *  2-3: queues and the timer node with its deadlines;
- *  4: ownership and application glue, touched on events and accept.
- * 320 bytes in all.
+ *  2: the queues and the timer node;
+ *  3: the timers' deadlines, ownership and application glue, touched
+ *     on events, accept and the timers.
+ * What keeps it at 256 bytes: the engine is a one-byte slot, other TCBs
+ * are 32-bit slab references, the deadlines are 32-bit (microseconds
+ * for the short timers, milliseconds for the long ones), the wheel node
+ * has no callback of its own, and fields of exclusive states share room.
  */
 struct pmt_tcb {
 	/* --- line 0: what every arriving segment reads --- */
@@ -144,26 +148,31 @@ struct pmt_tcb {
 	uint32_t rcv_buf;		/* SO_RCVBUF */
 	uint32_t ooo_len;		/* bytes in the out-of-order queue */
 	uint32_t max_sndwnd;		/* largest window the peer offered */
-	uint32_t rtseq;			/* sequence being timed (Karn) */
-	uint32_t ext;			/* its pmt_tcp_ext: slab index + 1, 0 = none */
+	/*
+	 * While PMT_TF_RTT_TIMING, the sequence being timed (Karn) and when
+	 * it was sent (engine clock, us, low 32 bits: an RTT is far below
+	 * 71 minutes). While PMT_TF_EIFEL (no timing then: Karn), what
+	 * undoes a spurious RTO: RFC 3522 RetransmitTS and RFC 4015
+	 * pipe_prev = max(FlightSize, ssthresh).
+	 */
 	union {
-		/* While PMT_TF_RTT_TIMING: when rtseq was sent (us). */
-		uint64_t rttime;
-		/* While PMT_TF_EIFEL (no timing then: Karn): what undoes a
-		 * spurious RTO (RFC 3522 RetransmitTS, RFC 4015 pipe_prev). */
-		struct {
-			uint32_t rexmit_ts;	/* TSval of the retransmission */
-			uint32_t pipe_prev;	/* max(FlightSize, ssthresh) */
-		};
+		uint32_t rtseq;
+		uint32_t pipe_prev;
 	};
+	union {
+		uint32_t rttime;
+		uint32_t rexmit_ts;	/* TSval of the retransmission */
+	};
+	uint32_t ext;			/* its pmt_tcp_ext: slab index + 1, 0 = none */
 	uint32_t srtt;			/* smoothed RTT, us << 3 */
 	uint32_t rttvar;		/* RTT variance, us << 2 */
 	uint32_t rto;			/* us */
 	uint16_t ooo_n;			/* segments in the out-of-order queue */
 	uint8_t keep_probes;
 	uint8_t err;			/* errno the connection ended with */
+	uint32_t t_active;		/* ms: last segment in or data out */
 
-	/* --- lines 2-3: queues and timers --- */
+	/* --- line 2: queues and the timer node --- */
 	RTE_MARKER line2 __rte_cache_aligned;
 	union {
 		struct {		/* connections */
@@ -179,29 +188,52 @@ struct pmt_tcb {
 	struct rte_mbuf *rcv_tail;
 	struct rte_mbuf *ooo_head;	/* sorted, seq in hash.fdir.lo */
 	struct pmt_timer timer;
-	uint64_t tmr[PMT_TCPT_N];	/* deadline per kind, 0 = off */
+
+	/* --- line 3: deadlines, ownership and application glue --- */
+	/* Deadline per kind, 0 = off (tcp_timer.c: pmt_tcp_timer_deadline). */
+	uint32_t tmr[PMT_TCPT_N] __rte_cache_aligned;
 	uint32_t irs;
 	uint32_t iss;
-	uint32_t ts_recent_age;		/* ms of ts_recent */
 	uint32_t ts_offset;		/* per-connection TSval offset */
-
-	/* --- line 4: ownership and application glue --- */
-	struct pmt_engine *eng __rte_cache_aligned;
-	struct pmt_tcb *parent;		/* listener of a child not yet accepted */
-	struct pmt_tcb *q_next;		/* accept list / reap list */
-	struct pmt_tcb *ev_next;	/* engine's ready list */
-	void *udata;			/* application's per-socket pointer */
+	uint32_t q_next;		/* accept list / reap list: TCB reference */
+	uint32_t ev_next;		/* engine's ready list: TCB reference */
 	int32_t fd;			/* descriptor, -1 for children not accepted */
-	uint16_t peer_mss;		/* from the SYN, 536 by default */
-	uint16_t ev_mask;		/* events pending report */
-	uint16_t backlog;		/* listener: max queued children */
-	uint16_t q_len;			/* listener: children queued */
+	union {
+		struct {		/* listeners */
+			uint16_t backlog;	/* max queued children */
+			uint16_t q_len;		/* children queued */
+		};
+		uint32_t tw_gen;	/* TIME-WAIT: its FIFO entry */
+	};
+	void *udata;			/* application's per-socket pointer */
+	uint8_t eng_slot;		/* its engine: pmt_engine_slots[] */
+	uint8_t ev_mask : 4;		/* PMT_EV_* pending report */
+	uint8_t tbl : 2;		/* PMT_TBL_*: socket-table membership */
+	uint8_t ev_queued : 1;		/* on the ready list */
+	/* A child not yet accepted: its listener's slot in listen[] + 1. */
+	uint8_t parent;
 	uint16_t linger_s;		/* SO_LINGER seconds; 0xffff = off */
-	uint8_t tbl;			/* PMT_TBL_*: socket-table membership */
-	uint8_t ev_queued;		/* on the ready list */
-	uint32_t tw_gen;		/* its TIME-WAIT FIFO entry */
-	uint32_t t_active;		/* ms: last segment in or data out */
+	/* When ts_recent was taken, engine ms >> 16 (PMT_TS_AGE_*). */
+	uint16_t ts_recent_age;
 };
+
+/*
+ * ts_recent_age counts 65.536 s units: RFC 7323 5.5's only question of
+ * it is whether TS.Recent is older than 24 days, and 16 bits of those
+ * units wrap after 49.7 days, as 32 bits of milliseconds do.
+ */
+#define PMT_TS_AGE_SHIFT 16
+#define PMT_TS_AGE_24D ((uint16_t)((24ull * 86400 * 1000) >> PMT_TS_AGE_SHIFT))
+
+/* Engines by slot, for pmt_tcb_eng() (engine.c). */
+#define PMT_ENGINE_SLOTS 256
+extern struct pmt_engine *pmt_engine_slots[PMT_ENGINE_SLOTS];
+
+static inline struct pmt_engine *
+pmt_tcb_eng(const struct pmt_tcb *tcb)
+{
+	return pmt_engine_slots[tcb->eng_slot];
+}
 
 /*
  * The idle form of an ESTABLISHED connection with nothing queued,
@@ -226,7 +258,6 @@ struct pmt_tcb_idle {
 	uint32_t ts_recent_age;
 	uint32_t ts_offset;
 	int32_t fd;
-	uint16_t peer_mss;
 	uint16_t linger_s;
 	union {
 		void *udata;
@@ -280,6 +311,8 @@ struct pmt_tcp_engine {
 	uint32_t fd_fresh;		/* descriptors ever handed out */
 	uint32_t fds_in_use;		/* descriptors held (pmt_engine_usage) */
 	uint32_t *fd_next;		/* free list links */
+	/* Listeners; a slot keeps its listener for life (children name
+	 * it by slot), so the array may have holes below n_listen. */
 	uint16_t n_listen;
 	struct pmt_tcb *listen[PMT_TCP_MAX_LISTEN];
 	struct pmt_tcb *ev_head;	/* ready list */
@@ -334,6 +367,36 @@ struct pmt_tcp_engine {
 		uint32_t right;
 	} dsack;
 };
+
+/*
+ * Links between TCBs (accept, reap and ready lists) are references into
+ * the engine's TCB slab, 32 bits instead of a pointer's 64: index + 1,
+ * 0 for none.
+ */
+static inline uint32_t
+pmt_tcb_ref(const struct pmt_tcp_engine *te, const struct pmt_tcb *tcb)
+{
+	if (tcb == NULL)
+		return 0;
+	return (uint32_t)(((const char *)tcb - te->tcbs.base) /
+			  sizeof(struct pmt_tcb)) + 1;
+}
+
+static inline struct pmt_tcb *
+pmt_tcb_at(const struct pmt_tcp_engine *te, uint32_t ref)
+{
+	if (ref == 0)
+		return NULL;
+	return (struct pmt_tcb *)(te->tcbs.base +
+				  (size_t)(ref - 1) * sizeof(struct pmt_tcb));
+}
+
+/* A child's listener (NULL: accepted, or never a child). */
+static inline struct pmt_tcb *
+pmt_tcb_parent(const struct pmt_tcp_engine *te, const struct pmt_tcb *tcb)
+{
+	return tcb->parent == 0 ? NULL : te->listen[tcb->parent - 1];
+}
 
 /*
  * An out-of-order segment keeps its sequence number in the mbuf, and in
@@ -499,6 +562,13 @@ uint32_t pmt_tcp_ts_now(const struct pmt_tcb *tcb);
 
 /* --- timers (tcp_timer.c) --- */
 void pmt_tcp_timer_init(struct pmt_tcb *tcb);
+/* The engine wheel's callback for a TCB's node (engine.c). */
+void pmt_tcp_timer_fire(struct pmt_timer *t, uint64_t now);
+/* The clock moves from @old to @now by more than this: restate deadlines. */
+#define PMT_TCP_TMR_JUMP_US (UINT64_C(1) << 28)
+void pmt_tcp_timer_clock_jump(struct pmt_engine *eng, uint64_t old, uint64_t now);
+/* When @kind fires, on the engine clock (us); 0 when it is off. */
+uint64_t pmt_tcp_timer_deadline(const struct pmt_tcb *tcb, enum pmt_tcpt kind);
 void pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind,
 		       uint64_t delay_us);
 void pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind);

@@ -137,11 +137,11 @@ static struct pmt_tcp_ext *
 cubic_ext(struct pmt_tcb *tcb, bool must)
 {
 	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
-	const struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	const struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 
 	if (x != NULL)
 		return x;
-	if (!must && pmt_tcp_ext_in_use(tcb->eng) >= te->exts.cap)
+	if (!must && pmt_tcp_ext_in_use(pmt_tcb_eng(tcb)) >= te->exts.cap)
 		return NULL;
 	return pmt_tcp_ext_get(tcb);	/* initialised by pmt_cc_ext_init() */
 }
@@ -183,7 +183,7 @@ hystart_start(struct pmt_tcb *tcb, struct pmt_hystart *h, uint8_t phase)
 static void
 hystart_ack(struct pmt_tcb *tcb, struct pmt_hystart *h, uint32_t acked)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t incr = RTE_MIN(acked, HY_L * tcb->t_maxseg);
 
 	if (h->phase == PMT_HY_CSS)
@@ -242,13 +242,13 @@ pmt_cc_rtt_sample(struct pmt_tcb *tcb, uint32_t rtt_us)
 			h->css_base_rtt = h->cur_min_rtt;
 			h->css_rounds = 0;
 			h->phase = PMT_HY_CSS;
-			PMT_STAT_INC(tcb->eng, tcp_hystart_css);
+			PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_hystart_css);
 		}
 	} else if (h->cur_min_rtt < h->css_base_rtt) {
 		/* RFC 9406 4.2: the increase was spurious: resume slow start. */
 		h->css_base_rtt = HY_INF;
 		h->phase = PMT_HY_SS;
-		PMT_STAT_INC(tcb->eng, tcp_hystart_ss_resume);
+		PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_hystart_ss_resume);
 	}
 }
 
@@ -280,7 +280,7 @@ static void
 cubic_cong_avoid(struct pmt_tcb *tcb, uint32_t acked)
 {
 	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
-	uint64_t now = tcb->eng->now;
+	uint64_t now = pmt_tcb_eng(tcb)->now;
 	uint32_t mss = tcb->t_maxseg, now_ms = (uint32_t)(now / 1000), idle;
 
 	/* As in slow start: only a connection that uses more than the

@@ -33,7 +33,7 @@ _Static_assert(offsetof(struct pmt_tcb, cwnd) == sizeof(((struct pmt_tcb_idle *)
  */
 #define IDLE_KEPT(X) X(cwnd) X(ssthresh) X(max_sndwnd) X(snd_buf) \
 	X(rcv_buf) X(srtt) X(rttvar) X(rto) X(iss) X(irs) \
-	X(ts_recent_age) X(ts_offset) X(fd) X(peer_mss) X(linger_s) X(udata)
+	X(ts_recent_age) X(ts_offset) X(fd) X(linger_s) X(udata)
 
 /* What must be clear for a connection to sleep: nothing under way. */
 #define IDLE_BUSY_FLAGS (PMT_TF_ACKNOW | PMT_TF_DELACK | PMT_TF_MORE | \
@@ -83,7 +83,7 @@ pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle)
 void
 pmt_tcp_idle_arm(struct pmt_tcb *tcb)
 {
-	uint32_t ms = tcb->eng->stack->cfg.tcp_idle_ms;
+	uint32_t ms = pmt_tcb_eng(tcb)->stack->cfg.tcp_idle_ms;
 
 	/* Keepalive owns the KEEP timer; the idle timer borrows it otherwise. */
 	if (ms == 0 || tcb->state != PMT_TCPS_ESTABLISHED || tcb->fd < 0 ||
@@ -99,7 +99,7 @@ idle_allowed(const struct pmt_tcb *tcb)
 
 	if (tcb->state != PMT_TCPS_ESTABLISHED || tcb->fd < 0 ||
 	    tcb->tbl != PMT_TBL_IN || (tcb->flags & IDLE_BUSY_FLAGS) ||
-	    tcb->ev_queued || tcb->ev_mask != 0 || tcb->parent != NULL ||
+	    tcb->ev_queued || tcb->ev_mask != 0 || tcb->parent != 0 ||
 	    tcb->snd_q_len != 0 || tcb->snd_una != tcb->snd_max ||
 	    tcb->snd_nxt != tcb->snd_max || tcb->rcv_q_len != 0 ||
 	    tcb->ooo_len != 0 || tcb->rcv_head != NULL ||
@@ -116,7 +116,7 @@ idle_allowed(const struct pmt_tcb *tcb)
 bool
 pmt_tcp_idle_try(struct pmt_tcb *tcb)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	struct pmt_tcp_engine *te = &eng->tcp;
 	uint32_t ms = eng->stack->cfg.tcp_idle_ms, quiet;
 	struct pmt_tcb_idle *idle;

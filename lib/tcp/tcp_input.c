@@ -17,6 +17,13 @@
  * number, RST, SYN, ACK, text, FIN. Output happens once at the end.
  */
 
+/* The engine clock in ts_recent_age's units (pmt_tcp.h). */
+static inline uint16_t
+ts_age_now(const struct pmt_engine *eng)
+{
+	return (uint16_t)((eng->now / 1000) >> PMT_TS_AGE_SHIFT);
+}
+
 static inline uint32_t
 seg_space(const struct pmt_tcp_seg *seg)
 {
@@ -46,14 +53,15 @@ void
 pmt_tcp_syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 		    bool active)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint16_t ours = pmt_tcp_mss_of(eng, tcb->iface);
 
-	tcb->peer_mss = 536;
+	uint16_t peer_mss = 536;	/* RFC 9293 3.7.1: without the option */
+
 	if (seg->opts & PMT_TO_MSS)
 		/* A tiny MSS only makes us slow and busy: clamp it. */
-		tcb->peer_mss = RTE_MAX(seg->mss, (uint16_t)64);
-	tcb->t_maxseg = RTE_MIN(tcb->peer_mss, ours);
+		peer_mss = RTE_MAX(seg->mss, (uint16_t)64);
+	tcb->t_maxseg = RTE_MIN(peer_mss, ours);
 	/* Scaling needs both sides' option; an active open offered ours. */
 	if (seg->opts & PMT_TO_WSCALE) {
 		tcb->flags |= PMT_TF_WS;
@@ -68,7 +76,7 @@ pmt_tcp_syn_options(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	if (seg->opts & PMT_TO_TS) {
 		tcb->flags |= PMT_TF_TS;
 		tcb->ts_recent = seg->tsval;
-		tcb->ts_recent_age = (uint32_t)(eng->now / 1000);
+		tcb->ts_recent_age = ts_age_now(eng);
 		/* RFC 9293 3.7.1: options come out of the MSS. */
 		tcb->t_maxseg = (uint16_t)(tcb->t_maxseg - 12);
 	} else {
@@ -174,7 +182,7 @@ static void output_after_burst(struct pmt_tcb *tcb);
 static void
 tcp_syn_sent(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	bool ack = seg->flags & PMT_TH_ACK;
 
 	if (ack && (pmt_seq_leq(seg->ack, tcb->iss) ||
@@ -261,7 +269,7 @@ rcv_append(struct pmt_tcb *tcb, struct rte_mbuf *m)
 static void
 dup_note(struct pmt_tcb *tcb, uint32_t left, uint32_t right)
 {
-	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 
 	if (!pmt_seq_lt(left, right))
 		return;
@@ -272,7 +280,7 @@ dup_note(struct pmt_tcb *tcb, uint32_t left, uint32_t right)
 			te->dsack.right = right;
 		return;
 	}
-	PMT_STAT_INC(tcb->eng, tcp_rx_dup_segs);
+	PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_rx_dup_segs);
 	te->dsack.tcb = tcb;
 	te->dsack.left = left;
 	te->dsack.right = right;
@@ -304,7 +312,7 @@ ooo_unlink_free(struct pmt_tcb *tcb, struct rte_mbuf **pp)
 	m->next = NULL;
 	tcb->ooo_len -= rte_pktmbuf_data_len(m);
 	tcb->ooo_n--;
-	tcb->eng->tcp.ooo_mbufs--;
+	pmt_tcb_eng(tcb)->tcp.ooo_mbufs--;
 	rte_pktmbuf_free(m);
 }
 
@@ -368,7 +376,7 @@ ooo_fits(const struct ooo_limits *lim, uint32_t n, uint32_t bytes)
 static void
 ooo_insert(struct pmt_tcb *tcb, struct rte_mbuf **mp, uint32_t seq, bool fin)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	const struct pmt_config *cfg = &eng->stack->cfg;
 	struct rte_mbuf *m = *mp, **pp = &tcb->ooo_head, *prev = NULL, *n;
 	uint32_t len = rte_pktmbuf_data_len(m), end = seq + len;
@@ -485,7 +493,7 @@ ooo_pull(struct pmt_tcb *tcb)
 		m->next = NULL;
 		tcb->ooo_len -= len;
 		tcb->ooo_n--;
-		tcb->eng->tcp.ooo_mbufs--;
+		pmt_tcb_eng(tcb)->tcp.ooo_mbufs--;
 		/* What the in-order segment brought again (RFC 2883). */
 		dup_note(tcb, PMT_OOO_SEQ(m),
 			 pmt_seq_lt(end, tcb->rcv_nxt) ? end : tcb->rcv_nxt);
@@ -506,7 +514,7 @@ static void
 challenge_ack(struct pmt_tcb *tcb)
 {
 	/* RFC 5961 3.2 / 4.2: make a blind attacker's guess cost a round trip. */
-	PMT_STAT_INC(tcb->eng, tcp_challenge_acks);
+	PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_challenge_acks);
 	tcb->flags |= PMT_TF_ACKNOW;
 }
 
@@ -546,7 +554,7 @@ fin_received(struct pmt_tcb *tcb)
 static struct pmt_tcp_ext *
 sack_update(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	struct pmt_sack_update res;
 	struct pmt_tcp_ext *x;
 	uint32_t una;
@@ -581,7 +589,7 @@ sack_update(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 static void
 len_send(struct pmt_tcb *tcb, uint32_t seq, uint32_t len)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
 
 	if (x != NULL)
@@ -668,7 +676,7 @@ rxt_lost_resend(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 			x->n_rxt--;
 			continue;
 		}
-		PMT_STAT_INC(tcb->eng, tcp_rexmit_lost_rexmit);
+		PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_rexmit_lost_rexmit);
 		r.mark = tcb->snd_max;
 		x->rxt[n - 1] = r;
 		len_send(tcb, seq, RTE_MIN(end - seq, tcb->snd_q_len - off));
@@ -772,7 +780,7 @@ sack_send(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 static void
 sack_enter_recovery(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t lt = ((tcb->flags & PMT_TF_LT_MASK) >> PMT_TF_LT_SHIFT) *
 		(uint32_t)tcb->t_maxseg;
 
@@ -916,7 +924,7 @@ sack_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x, int64_t delivered)
 	    ((x->rack_flags & PMT_REC_TLP_OUT) &&
 	     pmt_sack_has(&x->sb, x->tlp_end_seq - 1))) {
 		if (x->rack_flags & PMT_REC_TLP_OUT)
-			PMT_STAT_INC(tcb->eng, tcp_tlp_recovered);
+			PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_tlp_recovered);
 		sack_enter_recovery(tcb, x);
 		return;
 	}
@@ -939,7 +947,7 @@ pmt_tcp_rack_timeout(struct pmt_tcb *tcb)
 	/* Every hole below the highest SACKed byte went before it and
 	 * was not delivered within the reordering window: lost. */
 	x->rack_lost_below = high;
-	PMT_STAT_INC(tcb->eng, tcp_rack_reo_timeouts);
+	PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_rack_reo_timeouts);
 	if (x->rack_flags & PMT_REC_SACK)
 		sack_send(tcb, x);
 	else if (!(tcb->flags & PMT_TF_IN_RECOVERY) &&
@@ -960,7 +968,7 @@ tlp_after_ack(struct pmt_tcb *tcb, struct pmt_tcp_ext *x)
 		return;
 	if ((x->rack_flags & (PMT_REC_TLP_RETX | PMT_REC_TLP_DSACK)) ==
 	    PMT_REC_TLP_RETX && !(tcb->flags & PMT_TF_IN_RECOVERY)) {
-		PMT_STAT_INC(tcb->eng, tcp_tlp_recovered);
+		PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_tlp_recovered);
 		pmt_cc_enter_recovery(tcb, 0);
 		pmt_cc_recovery_done(tcb, true);
 	}
@@ -1000,7 +1008,7 @@ dupack_counts(const struct pmt_tcb *tcb, uint32_t swnd)
 static void
 rexmit_first(struct pmt_tcb *tcb)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t len = RTE_MIN((uint32_t)tcb->t_maxseg, tcb->snd_q_len);
 
 	if (len == 0)
@@ -1033,7 +1041,7 @@ limited_transmit(struct pmt_tcb *tcb)
 	pmt_tcp_output(tcb);
 	tcb->cwnd = cwnd;
 	if (tcb->state != PMT_TCPS_CLOSED && pmt_seq_gt(tcb->snd_max, max)) {
-		PMT_STAT_INC(tcb->eng, tcp_limited_transmit);
+		PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_limited_transmit);
 		tcb->flags = (tcb->flags & ~(uint32_t)PMT_TF_LT_MASK) |
 			((n + 1) << PMT_TF_LT_SHIFT);
 	}
@@ -1048,7 +1056,7 @@ static void
 dupack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 		struct pmt_tcp_ext *x)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t lt;
 
 	PMT_STAT_INC(eng, tcp_dupacks_counted);
@@ -1103,7 +1111,7 @@ ts_echo_us(const struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	    seg->tsecr == 0)
 		return false;
 	ms = pmt_tcp_ts_now(tcb) - seg->tsecr;
-	if ((int32_t)ms < 0 || ms > tcb->eng->stack->cfg.tcp_rto_max_ms)
+	if ((int32_t)ms < 0 || ms > pmt_tcb_eng(tcb)->stack->cfg.tcp_rto_max_ms)
 		return false;
 	*us = ms * 1000;
 	return true;
@@ -1120,7 +1128,7 @@ ts_echo_us(const struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 static void
 rtt_sample(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t us;
 
 	if (tcb->flags & PMT_TF_RTT_TIMING) {
@@ -1178,7 +1186,7 @@ rto_was_spurious(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg)
 static void
 rto_undo(struct pmt_tcb *tcb, uint32_t acked)
 {
-	PMT_STAT_INC(tcb->eng, tcp_spurious_rto);
+	PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_spurious_rto);
 	/* Step (4): no go-back-N: carry on from SND.MAX, FIN and all. */
 	tcb->snd_nxt = tcb->snd_max;
 	if ((tcb->flags & PMT_TF_FIN_QUEUED) &&
@@ -1192,7 +1200,7 @@ static bool
 ack_received(struct pmt_tcb *tcb, const struct pmt_tcp_seg *seg,
 	     bool *closed)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t swnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	uint32_t acked, data_acked;
 	bool fin_acked = false, spurious, partial = false;
@@ -1372,7 +1380,7 @@ static bool
 text_received(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	      struct rte_mbuf **mp)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	bool fin = (seg->flags & PMT_TH_FIN) != 0;
 	struct rte_mbuf *m = *mp;
 
@@ -1452,7 +1460,7 @@ ack_may_wait(const struct pmt_tcb *tcb)
 static void
 output_after_burst(struct pmt_tcb *tcb)
 {
-	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 	unsigned int i;
 
 	if (!te->out_defer || te->dsack.tcb == tcb || tcb->ooo_head != NULL ||
@@ -1486,7 +1494,7 @@ static void
 tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		 struct rte_mbuf **mp)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t wnd, space, adv;
 	bool ok, closed, fin_due;
 
@@ -1515,7 +1523,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
 	    !(seg->flags & PMT_TH_RST) &&
 	    (int32_t)(seg->tsval - tcb->ts_recent) < 0 &&
-	    (uint32_t)(eng->now / 1000) - tcb->ts_recent_age < 24u * 86400 * 1000) {
+	    (uint16_t)(ts_age_now(eng) - tcb->ts_recent_age) < PMT_TS_AGE_24D) {
 		PMT_STAT_INC(eng, tcp_rx_paws_drop);
 		dup_note_old(tcb, seg);
 		tcb->flags |= PMT_TF_ACKNOW;
@@ -1556,7 +1564,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 	if ((tcb->flags & PMT_TF_TS) && (seg->opts & PMT_TO_TS) &&
 	    pmt_seq_leq(seg->seq, tcb->rcv_nxt)) {
 		tcb->ts_recent = seg->tsval;
-		tcb->ts_recent_age = (uint32_t)(eng->now / 1000);
+		tcb->ts_recent_age = ts_age_now(eng);
 	}
 	/* Trim what we already have from the front... */
 	if (pmt_seq_lt(seg->seq, tcb->rcv_nxt)) {
@@ -1604,7 +1612,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		case PMT_TCPS_SYN_RECEIVED:
 			/* Passive: back to LISTEN, i.e. the child goes.
 			 * Active (simultaneous open): refused. */
-			pmt_tcb_close(tcb, tcb->parent ? 0 : ECONNREFUSED);
+			pmt_tcb_close(tcb, tcb->parent != 0 ? 0 : ECONNREFUSED);
 			return;
 		case PMT_TCPS_ESTABLISHED:
 		case PMT_TCPS_FIN_WAIT_1:
@@ -1640,7 +1648,7 @@ tcp_synchronized(struct pmt_tcb *tcb, struct pmt_tcp_seg *seg,
 		if (tcb->flags & PMT_TF_KEEPALIVE)
 			pmt_tcp_timer_arm(tcb, PMT_TCPT_KEEP,
 					  (uint64_t)eng->stack->cfg.tcp_keep_idle_s * 1000000);
-		if (tcb->parent != NULL)
+		if (tcb->parent != 0)
 			pmt_listen_established(tcb);
 		else
 			pmt_tcb_event(tcb, PMT_EV_OUT);

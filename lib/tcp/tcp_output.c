@@ -37,7 +37,7 @@ uint32_t
 pmt_tcp_ts_now(const struct pmt_tcb *tcb)
 {
 	/* RFC 7323 5.4: a 1 ms clock with a per-connection offset. */
-	return (uint32_t)(tcb->eng->now / 1000) + tcb->ts_offset;
+	return (uint32_t)(pmt_tcb_eng(tcb)->now / 1000) + tcb->ts_offset;
 }
 
 /* The window to advertise now, in bytes, and the field that carries it. */
@@ -154,7 +154,7 @@ attach_payload(struct pmt_tcb *tcb, struct rte_mbuf *hdr, uint32_t off,
 
 	if (s == NULL)
 		return -EINVAL;	/* asked past the queue */
-	chain = pmt_mbuf_window(tcb->eng->tcp.clone_pool, s, off - pos, len);
+	chain = pmt_mbuf_window(pmt_tcb_eng(tcb)->tcp.clone_pool, s, off - pos, len);
 
 	if (chain == NULL)
 		return -rte_errno;
@@ -223,7 +223,7 @@ struct sack_run {
 static void
 fill_sack(struct pmt_tcb *tcb, struct pmt_tcp_out_opts *o)
 {
-	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 	uint32_t fit = (o->opts & PMT_TO_TS) ? 3 : PMT_TCP_MAX_SACK;
 	bool dsack = te->dsack.tcb == tcb;
 	struct sack_run top[PMT_TCP_MAX_SACK], run;
@@ -236,7 +236,7 @@ fill_sack(struct pmt_tcb *tcb, struct pmt_tcp_out_opts *o)
 		o->sack[n].right = te->dsack.right;
 		n++;
 		te->dsack.tcb = NULL;	/* reported once (RFC 2883 4) */
-		PMT_STAT_INC(tcb->eng, tcp_rx_dsack_sent);
+		PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_rx_dsack_sent);
 	}
 	while (m != NULL) {
 		run.left = PMT_OOO_SEQ(m);
@@ -276,7 +276,7 @@ fill_sack(struct pmt_tcb *tcb, struct pmt_tcp_out_opts *o)
 	if (n > 0) {
 		o->opts |= PMT_TO_SACK;
 		o->n_sack = (uint8_t)n;
-		PMT_STAT_ADD(tcb->eng, tcp_tx_sack_blocks, n);
+		PMT_STAT_ADD(pmt_tcb_eng(tcb), tcp_tx_sack_blocks, n);
 	}
 }
 
@@ -288,13 +288,13 @@ fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
 		bool active = tcb->state == PMT_TCPS_SYN_SENT;
 
 		o->opts |= PMT_TO_MSS;
-		o->mss = pmt_tcp_mss_of(tcb->eng, tcb->iface);
+		o->mss = pmt_tcp_mss_of(pmt_tcb_eng(tcb), tcb->iface);
 		/* A passive open answers only what the peer offered. */
 		if (active || (tcb->flags & PMT_TF_WS)) {
 			o->opts |= PMT_TO_WSCALE;
 			o->wscale = tcb->rcv_wscale;
 		}
-		if ((active && tcb->eng->stack->cfg.tcp_sack) ||
+		if ((active && pmt_tcb_eng(tcb)->stack->cfg.tcp_sack) ||
 		    (tcb->flags & PMT_TF_SACK_PERMIT))
 			o->opts |= PMT_TO_SACK_PERM;
 		if (active || (tcb->flags & PMT_TF_TS))
@@ -309,7 +309,7 @@ fill_options(struct pmt_tcb *tcb, uint8_t flags, struct pmt_tcp_out_opts *o)
 	}
 	if ((tcb->flags & PMT_TF_SACK_PERMIT) &&
 	    (flags & (PMT_TH_ACK | PMT_TH_SYN | PMT_TH_RST)) == PMT_TH_ACK &&
-	    (tcb->ooo_head != NULL || tcb->eng->tcp.dsack.tcb == tcb))
+	    (tcb->ooo_head != NULL || pmt_tcb_eng(tcb)->tcp.dsack.tcb == tcb))
 		fill_sack(tcb, o);
 }
 
@@ -363,7 +363,7 @@ static int
 tcp_send_segment(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
 		 uint32_t len, uint8_t flags)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	struct pmt_tcp_out_opts o;
 	struct rte_mbuf *m;
 	uint16_t olen, hlen, win;
@@ -426,7 +426,7 @@ tcp_send_segment(struct pmt_tcb *tcb, uint32_t seq, uint32_t off,
 static int
 output_one(struct pmt_tcb *tcb, bool force)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
 	uint32_t data = tcb->snd_q_len, win, len = 0, mss = tcb->t_maxseg;
 	uint32_t tso_max = mss, sack_lim = 0, sack_credit = 0;
@@ -627,7 +627,7 @@ output_one(struct pmt_tcb *tcb, bool force)
 			tcb->flags |= PMT_TF_RTT_TIMING;
 			tcb->rtseq = pmt_seq_lt(seq, tcb->snd_max) ?
 				tcb->snd_max : seq;
-			tcb->rttime = eng->now;
+			tcb->rttime = (uint32_t)eng->now;
 		}
 		tcb->snd_max = tcb->snd_nxt;
 	}

@@ -412,7 +412,7 @@ child_make(struct pmt_tcb *l, uint16_t iface,
 	if (p->rtt_ok) {
 		tcb->flags |= PMT_TF_RTT_TIMING;
 		tcb->rtseq = p->iss;
-		tcb->rttime = p->sent;
+		tcb->rttime = (uint32_t)p->sent;
 	}
 	return tcb;
 }

@@ -24,10 +24,14 @@ _Static_assert(offsetof(struct pmt_tcb, cwnd) == RTE_CACHE_LINE_SIZE,
 	       "TCB line 0 holds exactly what every arriving segment reads");
 _Static_assert(offsetof(struct pmt_tcb, snd_head) == 2 * RTE_CACHE_LINE_SIZE,
 	       "TCB line 1: send side and congestion control");
-_Static_assert(offsetof(struct pmt_tcb, eng) == 4 * RTE_CACHE_LINE_SIZE,
-	       "TCB lines 2-3: queues and timers");
-_Static_assert(sizeof(struct pmt_tcb) == 5 * RTE_CACHE_LINE_SIZE,
-	       "TCB budget: five cache lines, 320 bytes");
+_Static_assert(offsetof(struct pmt_tcb, tmr) == 3 * RTE_CACHE_LINE_SIZE,
+	       "TCB line 2: queues and the timer node");
+_Static_assert(sizeof(struct pmt_tcb) <= 256,
+	       "TCB budget: four cache lines, 256 bytes (issue 10)");
+_Static_assert(sizeof(struct pmt_tcb) % RTE_CACHE_LINE_SIZE == 0,
+	       "TCB references divide by the slab's object size");
+_Static_assert(PMT_TCP_MAX_LISTEN < 255, "a child names its listener in a byte");
+_Static_assert(PMT_ENGINE_SLOTS == 256, "a TCB names its engine in a byte");
 
 _Static_assert(sizeof(struct pmt_tcp_ext) <= 5 * RTE_CACHE_LINE_SIZE,
 	       "a connection's recovery and congestion state: five cache lines");
@@ -49,7 +53,7 @@ const char *const pmt_tcp_state_names[PMT_TCPS_N] = {
 static void
 tcb_put(struct pmt_tcb *tcb)
 {
-	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 	unsigned int i;
 
 	/* An ACK still waiting for the application: off the late list. */
@@ -72,7 +76,7 @@ pmt_tcb_in_use(const struct pmt_engine *eng)
 struct pmt_tcp_ext *
 pmt_tcp_ext_of(const struct pmt_tcb *tcb)
 {
-	const struct pmt_slab *s = &tcb->eng->tcp.exts;
+	const struct pmt_slab *s = &pmt_tcb_eng(tcb)->tcp.exts;
 
 	if (tcb->ext == 0)
 		return NULL;
@@ -82,14 +86,14 @@ pmt_tcp_ext_of(const struct pmt_tcb *tcb)
 struct pmt_tcp_ext *
 pmt_tcp_ext_get(struct pmt_tcb *tcb)
 {
-	struct pmt_slab *s = &tcb->eng->tcp.exts;
+	struct pmt_slab *s = &pmt_tcb_eng(tcb)->tcp.exts;
 	struct pmt_tcp_ext *x = pmt_tcp_ext_of(tcb);
 
 	if (x != NULL)
 		return x;
 	x = pmt_slab_get(s);
 	if (x == NULL) {
-		PMT_STAT_INC(tcb->eng, tcp_ext_none);
+		PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_ext_none);
 		return NULL;
 	}
 	memset(x, 0, sizeof(*x));
@@ -99,7 +103,7 @@ pmt_tcp_ext_get(struct pmt_tcb *tcb)
 	x->recovery_point = tcb->snd_una;
 	tcb->ext = (uint32_t)(((char *)x - s->base) / s->size) + 1;
 	pmt_cc_ext_init(tcb, x);
-	PMT_STAT_INC(tcb->eng, tcp_ext_allocs);
+	PMT_STAT_INC(pmt_tcb_eng(tcb), tcp_ext_allocs);
 	return x;
 }
 
@@ -111,7 +115,7 @@ pmt_tcp_ext_put(struct pmt_tcb *tcb)
 	if (x == NULL)
 		return;
 	tcb->ext = 0;
-	pmt_slab_put(&tcb->eng->tcp.exts, x);
+	pmt_slab_put(&pmt_tcb_eng(tcb)->tcp.exts, x);
 }
 
 uint32_t
@@ -132,7 +136,7 @@ tcb_grace_over(void *ctx, void *value)
 		pmt_tcp_idle_put(eng, pmt_tcb_idle_of(value));
 		return;
 	}
-	tcb->q_next = eng->tcp.reap;
+	tcb->q_next = pmt_tcb_ref(&eng->tcp, eng->tcp.reap);
 	eng->tcp.reap = tcb;
 }
 
@@ -157,8 +161,8 @@ pmt_tcp_reap(struct pmt_engine *eng)
 	for (; tcb != NULL; tcb = next) {
 		bool idled = tcb->tbl == PMT_TBL_IDLED;
 
-		next = tcb->q_next;
-		tcb->q_next = NULL;
+		next = pmt_tcb_at(&eng->tcp, tcb->q_next);
+		tcb->q_next = 0;
 		tcb->tbl = PMT_TBL_NONE;
 		/*
 		 * An idled TCB's connection lives on in its idle form. Else,
@@ -179,8 +183,9 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	uint32_t n = cfg->tcp_max_sockets;
 	int ret;
 
+	/* A free TCB links the free list where its send queue was. */
 	ret = pmt_slab_init(&te->tcbs, "pmt_tcb", sizeof(struct pmt_tcb),
-			    offsetof(struct pmt_tcb, q_next), n, socket);
+			    offsetof(struct pmt_tcb, snd_head), n, socket);
 	/*
 	 * Only connections that lose data or grow past slow start's start
 	 * hold one: at most 65536 per engine, reserved but resident only
@@ -259,7 +264,7 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 void
 pmt_tcb_time_wait(struct pmt_tcb *tcb)
 {
-	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 	uint32_t next;
 
 	tcb->state = PMT_TCPS_TIME_WAIT;
@@ -323,13 +328,12 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 	}
 	memset(tcb, 0, sizeof(*tcb));
 	eng->tcp.n_tcbs++;
-	tcb->eng = eng;
+	tcb->eng_slot = eng->slot;
 	tcb->fd = -1;
 	tcb->state = PMT_TCPS_CLOSED;
 	tcb->snd_buf = cfg->tcp_sndbuf;
 	tcb->rcv_buf = cfg->tcp_rcvbuf;
 	tcb->rto = cfg->tcp_rto_init_ms * 1000;
-	tcb->peer_mss = 536;	/* RFC 9293 3.7.1: without the option */
 	tcb->t_maxseg = 536;
 	tcb->linger_s = 0xffff;
 	if (cfg->tcp_congestion == PMT_CC_NEWRENO)
@@ -341,11 +345,11 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 int
 pmt_tcb_hash(struct pmt_tcb *tcb)
 {
-	int ret = pmt_sockt_add(tcb->eng->tcp.table, &tcb->key, tcb);
+	int ret = pmt_sockt_add(pmt_tcb_eng(tcb)->tcp.table, &tcb->key, tcb);
 
 	if (ret == 0) {
 		tcb->tbl = PMT_TBL_IN;
-		pmt_port_note(&tcb->eng->tcp.ports, &tcb->key, 1);
+		pmt_port_note(&pmt_tcb_eng(tcb)->tcp.ports, &tcb->key, 1);
 	}
 	return ret;
 }
@@ -375,7 +379,7 @@ pmt_tcb_flush_ooo(struct pmt_tcb *tcb)
 {
 	free_chain_list(tcb->ooo_head);
 	tcb->ooo_head = NULL;
-	tcb->eng->tcp.ooo_mbufs -= tcb->ooo_n;
+	pmt_tcb_eng(tcb)->tcp.ooo_mbufs -= tcb->ooo_n;
 	tcb->ooo_len = 0;
 	tcb->ooo_n = 0;
 }
@@ -398,7 +402,7 @@ pmt_tcb_flush_queues(struct pmt_tcb *tcb)
 void
 pmt_tcb_close(struct pmt_tcb *tcb, int err)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	uint8_t was = tcb->state;
 
 	if (was == PMT_TCPS_CLOSED)
@@ -419,7 +423,7 @@ pmt_tcb_close(struct pmt_tcb *tcb, int err)
 		tcb->tbl = PMT_TBL_LEAVING;
 	}
 	PMT_STAT_INC(eng, tcp_conn_closed);
-	if (tcb->parent != NULL) {
+	if (tcb->parent != 0) {
 		/* A child nobody accepted: the listener lets go of it. */
 		pmt_listen_unlink(tcb);
 		tcb->flags |= PMT_TF_APP_CLOSED;
@@ -458,7 +462,7 @@ pmt_tcb_drop(struct pmt_tcb *tcb, int err)
 	if (tcb->state >= PMT_TCPS_SYN_RECEIVED &&
 	    tcb->state != PMT_TCPS_TIME_WAIT) {
 		/* RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>. */
-		pmt_tcp_respond(tcb->eng, &tcb->key, tcb->snd_nxt, 0,
+		pmt_tcp_respond(pmt_tcb_eng(tcb), &tcb->key, tcb->snd_nxt, 0,
 				PMT_TH_RST);
 	}
 	pmt_tcb_close(tcb, err);
@@ -467,15 +471,15 @@ pmt_tcb_drop(struct pmt_tcb *tcb, int err)
 void
 pmt_tcb_event(struct pmt_tcb *tcb, uint16_t ev)
 {
-	struct pmt_tcp_engine *te = &tcb->eng->tcp;
+	struct pmt_tcp_engine *te = &pmt_tcb_eng(tcb)->tcp;
 
 	tcb->ev_mask |= ev;
 	if (tcb->ev_queued || tcb->fd < 0)
 		return;
 	tcb->ev_queued = 1;
-	tcb->ev_next = NULL;
+	tcb->ev_next = 0;
 	if (te->ev_tail != NULL)
-		te->ev_tail->ev_next = tcb;
+		te->ev_tail->ev_next = pmt_tcb_ref(te, tcb);
 	else
 		te->ev_head = tcb;
 	te->ev_tail = tcb;
@@ -491,7 +495,7 @@ pmt_tcp_listener(struct pmt_engine *eng, uint32_t laddr, uint16_t lport)
 	for (i = 0; i < te->n_listen; i++) {
 		struct pmt_tcb *l = te->listen[i];
 
-		if (l->key.lport != lport)
+		if (l == NULL || l->key.lport != lport)
 			continue;
 		if (l->key.laddr == laddr)
 			return l;

@@ -11,44 +11,151 @@
  * re-arms), and an idle connection costs one node.
  */
 
-static void tcp_timer_fire(struct pmt_timer *t, uint64_t now);
+/*
+ * Deadlines are 32 bits. Bit 31 picks the unit: clear, the low 31 bits
+ * of the engine clock's microseconds, for a timer due within 2^30 us
+ * (17.9 minutes: every RTO, delayed ACK, flush, TIME-WAIT and the
+ * tests' keepalives, to the microsecond); set, the low 31 bits of the
+ * clock in units of 1024 us, good for 12 days (keepalive idles at most
+ * a day, and fires up to a millisecond late). 1024, not 1000: the clock
+ * may wrap (the tests start it 5000 s short of 2^64), and a shift wraps
+ * with it where a division would jump. 0 is "off": a deadline that
+ * falls on 0 moves a microsecond later, never earlier.
+ */
+#define TMR_LONG 0x80000000u
+#define TMR_LOW31 0x7fffffffu
+#define TMR_NEAR_US (UINT64_C(1) << 30)
+#define TMR_LONG_SHIFT 10
+
+/*
+ * The clock may also jump: a process stopped for minutes runs its next
+ * turn that much later. A deadline left behind by more than 2^30 us
+ * would read as one in the future, so a turn whose clock moved more
+ * than PMT_TCP_TMR_JUMP_US first restates every deadline against the
+ * new clock (pmt_tcp_timer_clock_jump); any smaller step leaves each
+ * overdue deadline well inside the range until the wheel runs it.
+ */
+
+/* @d - @now in 31-bit serial arithmetic, sign-extended. */
+static inline int64_t
+tmr_delta31(uint32_t d, uint64_t now)
+{
+	return (int32_t)(((d - (uint32_t)now) & TMR_LOW31) << 1) >> 1;
+}
+
+/* Deadline @d (non-zero) on the clock, read at @now. */
+static uint64_t
+tmr_decode(uint32_t d, uint64_t now)
+{
+	uint64_t now_k;
+
+	if (!(d & TMR_LONG))
+		return now + (uint64_t)tmr_delta31(d, now);
+	now_k = now >> TMR_LONG_SHIFT;
+	return (now_k + (uint64_t)tmr_delta31(d, now_k)) << TMR_LONG_SHIFT;
+}
+
+/* Deadline @when (not before @now) in 32 bits; *@at: when it fires. */
+static uint32_t
+tmr_encode(uint64_t when, uint64_t now, uint64_t *at)
+{
+	uint32_t d;
+
+	if (when - now < TMR_NEAR_US) {
+		d = (uint32_t)when & TMR_LOW31;
+		if (d == 0)
+			d = (uint32_t)++when & TMR_LOW31;
+	} else {
+		/* Rounded up: a timer never fires before its time. */
+		uint64_t k = (when + (1u << TMR_LONG_SHIFT) - 1) >> TMR_LONG_SHIFT;
+
+		d = ((uint32_t)k & TMR_LOW31) | TMR_LONG;
+		when = k << TMR_LONG_SHIFT;
+	}
+	*at = when;
+	return d;
+}
+
+uint64_t
+pmt_tcp_timer_deadline(const struct pmt_tcb *tcb, enum pmt_tcpt kind)
+{
+	uint32_t d = tcb->tmr[kind];
+
+	return d == 0 ? 0 : tmr_decode(d, pmt_tcb_eng(tcb)->now);
+}
+
+static int
+restate(void *arg, const struct pmt_flow_key *k, void *value)
+{
+	const uint64_t *clk = arg;	/* old, new */
+	struct pmt_tcb *tcb = value;
+	unsigned int i;
+	uint64_t d, at;
+
+	RTE_SET_USED(k);
+	if (pmt_tcb_is_idle(value))
+		return 0;		/* an idle form has no timer */
+	for (i = 0; i < PMT_TCPT_N; i++) {
+		if (tcb->tmr[i] == 0)
+			continue;
+		d = tmr_decode(tcb->tmr[i], clk[0]);
+		if ((int64_t)(d - clk[1]) < 0)
+			d = clk[1];	/* overdue: due at once */
+		tcb->tmr[i] = tmr_encode(d, clk[1], &at);
+	}
+	return 0;
+}
+
+void
+pmt_tcp_timer_clock_jump(struct pmt_engine *eng, uint64_t old, uint64_t now)
+{
+	uint64_t clk[2] = { old, now };
+
+	/* Every TCB with a timer is in the table (closing cancels them). */
+	pmt_sockt_walk(eng->tcp.table, restate, clk);
+}
 
 void
 pmt_tcp_timer_init(struct pmt_tcb *tcb)
 {
-	pmt_timer_init(&tcb->timer, tcp_timer_fire);
+	pmt_timer_init(&tcb->timer);
 }
 
 static void
 resched(struct pmt_tcb *tcb)
 {
-	uint64_t first = 0;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
+	uint64_t first = 0, d;
 	unsigned int k;
 
-	for (k = 0; k < PMT_TCPT_N; k++)
-		if (tcb->tmr[k] != 0 &&
-		    (first == 0 || (int64_t)(tcb->tmr[k] - first) < 0))
-			first = tcb->tmr[k];
+	for (k = 0; k < PMT_TCPT_N; k++) {
+		d = pmt_tcp_timer_deadline(tcb, k);
+		if (d != 0 && (first == 0 || (int64_t)(d - first) < 0))
+			first = d;
+	}
 	if (first == 0) {
-		pmt_wheel_cancel(&tcb->eng->wheel, &tcb->timer);
+		pmt_wheel_cancel(&eng->wheel, &tcb->timer);
 		/* Nothing left to do: time it for its idle form. */
 		pmt_tcp_idle_arm(tcb);
 	} else if (!pmt_timer_armed(&tcb->timer) || tcb->timer.expires != first)
-		pmt_wheel_arm(&tcb->eng->wheel, &tcb->timer, first);
+		pmt_wheel_arm(&eng->wheel, &tcb->timer, first);
 }
 
 void
 pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind, uint64_t delay_us)
 {
-	uint64_t when = tcb->eng->now + delay_us;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
+	uint64_t when = eng->now + delay_us;
+	uint32_t d;
 
 	if (kind == PMT_TCPT_REXMT)
 		tcb->flags &= ~(uint32_t)PMT_TF_PTO;
 
-	tcb->tmr[kind] = when ? when : 1;	/* 0 means "off" */
+	d = tmr_encode(when, eng->now, &when);
+	tcb->tmr[kind] = d;
 	if (!pmt_timer_armed(&tcb->timer) ||
-	    (int64_t)(tcb->tmr[kind] - tcb->timer.expires) < 0)
-		pmt_wheel_arm(&tcb->eng->wheel, &tcb->timer, tcb->tmr[kind]);
+	    (int64_t)(when - tcb->timer.expires) < 0)
+		pmt_wheel_arm(&eng->wheel, &tcb->timer, when);
 }
 
 void
@@ -155,7 +262,8 @@ static void
 rexmt_sooner(struct pmt_tcb *tcb, uint64_t us, uint32_t flag)
 {
 	if (pmt_tcp_timer_on(tcb, PMT_TCPT_REXMT) &&
-	    (int64_t)(tcb->eng->now + us - tcb->tmr[PMT_TCPT_REXMT]) >= 0)
+	    (int64_t)(pmt_tcb_eng(tcb)->now + us -
+		      pmt_tcp_timer_deadline(tcb, PMT_TCPT_REXMT)) >= 0)
 		return;
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_REXMT, us);
 	tcb->flags |= flag;
@@ -207,7 +315,7 @@ pmt_tcp_timer_rexmt(struct pmt_tcb *tcb, uint64_t rto_us)
 static void
 timer_tlp(struct pmt_tcb *tcb)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	struct pmt_tcp_ext *x = pmt_tcp_ext_get(tcb);
 	uint32_t mss = tcb->t_maxseg, max = tcb->snd_max, cwnd = tcb->cwnd;
 	uint32_t sent = pmt_tcp_data_out(tcb);
@@ -264,7 +372,7 @@ void
 pmt_tcp_timer_2msl(struct pmt_tcb *tcb)
 {
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-			  (uint64_t)tcb->eng->stack->cfg.tcp_time_wait_ms * 1000);
+			  (uint64_t)pmt_tcb_eng(tcb)->stack->cfg.tcp_time_wait_ms * 1000);
 }
 
 void
@@ -272,7 +380,7 @@ pmt_tcp_timer_fin_wait2(struct pmt_tcb *tcb)
 {
 	/* Both share the slot: an orphan's FIN-WAIT-2 ends as TIME-WAIT does. */
 	pmt_tcp_timer_arm(tcb, PMT_TCPT_2MSL,
-			  (uint64_t)tcb->eng->stack->cfg.tcp_fin_wait2_ms * 1000);
+			  (uint64_t)pmt_tcb_eng(tcb)->stack->cfg.tcp_fin_wait2_ms * 1000);
 }
 
 void
@@ -282,13 +390,13 @@ pmt_tcp_timer_cancel_all(struct pmt_tcb *tcb)
 
 	for (k = 0; k < PMT_TCPT_N; k++)
 		tcb->tmr[k] = 0;
-	pmt_wheel_cancel(&tcb->eng->wheel, &tcb->timer);
+	pmt_wheel_cancel(&pmt_tcb_eng(tcb)->wheel, &tcb->timer);
 }
 
 void
 pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us)
 {
-	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
+	const struct pmt_config *cfg = &pmt_tcb_eng(tcb)->stack->cfg;
 	uint64_t rto;
 
 	if (rtt_us == 0)
@@ -318,7 +426,7 @@ pmt_tcp_rtt_update(struct pmt_tcb *tcb, uint32_t rtt_us)
 uint32_t
 pmt_tcp_rto_backoff(const struct pmt_tcb *tcb)
 {
-	const struct pmt_config *cfg = &tcb->eng->stack->cfg;
+	const struct pmt_config *cfg = &pmt_tcb_eng(tcb)->stack->cfg;
 	uint64_t rto = (uint64_t)tcb->rto << RTE_MIN(tcb->rxtshift, 30);
 
 	/* RFC 6298 5.5: double, up to the maximum. */
@@ -328,7 +436,7 @@ pmt_tcp_rto_backoff(const struct pmt_tcb *tcb)
 static void
 timer_rexmt(struct pmt_tcb *tcb)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	const struct pmt_config *cfg = &eng->stack->cfg;
 	struct pmt_tcp_ext *x;
 	unsigned int limit;
@@ -431,7 +539,7 @@ timer_rexmt(struct pmt_tcb *tcb)
 static void
 timer_keep(struct pmt_tcb *tcb)
 {
-	struct pmt_engine *eng = tcb->eng;
+	struct pmt_engine *eng = pmt_tcb_eng(tcb);
 	const struct pmt_config *cfg = &eng->stack->cfg;
 
 	if (!(tcb->flags & PMT_TF_KEEPALIVE) ||
@@ -451,8 +559,8 @@ timer_keep(struct pmt_tcb *tcb)
 			  (uint64_t)cfg->tcp_keep_intvl_s * 1000000);
 }
 
-static void
-tcp_timer_fire(struct pmt_timer *t, uint64_t now)
+void
+pmt_tcp_timer_fire(struct pmt_timer *t, uint64_t now)
 {
 	struct pmt_tcb *tcb = container_of(t, struct pmt_tcb, timer);
 	unsigned int k;
@@ -463,7 +571,8 @@ tcp_timer_fire(struct pmt_timer *t, uint64_t now)
 		if (tcb->state == PMT_TCPS_CLOSED)
 			return;
 		if (tcb->tmr[k] == 0 ||
-		    (int64_t)(tcb->tmr[k] - tcb->eng->now) > 0)
+		    (int64_t)(pmt_tcp_timer_deadline(tcb, k) -
+			      pmt_tcb_eng(tcb)->now) > 0)
 			continue;
 		tcb->tmr[k] = 0;
 		switch (k) {

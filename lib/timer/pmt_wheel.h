@@ -30,7 +30,10 @@
  * reaches it).
  *
  * The timer node is embedded in its owner (no allocation); the owner
- * finds itself with container_of() in the callback.
+ * finds itself with container_of() in the callback. The callback is the
+ * wheel's, not the node's: a node is three words, and an engine with a
+ * million TCBs keeps a million of them (the callback tells its kinds of
+ * owner apart, as the engine's does ARP entries from TCBs).
  */
 
 #define PMT_WHEEL_L0_BITS 8
@@ -43,32 +46,34 @@
 	(PMT_WHEEL_L0_BITS + (PMT_WHEEL_LEVELS - 1) * PMT_WHEEL_LN_BITS)) - 1)
 
 struct pmt_timer;
+struct pmt_wheel;
 
 /**
- * Called when a timer expires; the timer is already disarmed. @now is the
- * tick being processed, not the @now given to pmt_wheel_advance().
+ * Called when a timer of @w expires; the timer is already disarmed. @now
+ * is the tick being processed, not the @now given to pmt_wheel_advance().
  */
-typedef void (*pmt_timer_fn)(struct pmt_timer *t, uint64_t now);
+typedef void (*pmt_timer_fn)(struct pmt_wheel *w, struct pmt_timer *t,
+			     uint64_t now);
 
 struct pmt_timer {
 	struct pmt_timer *next;
 	struct pmt_timer **pprev;	/* NULL when not armed */
 	uint64_t expires;
-	pmt_timer_fn fn;
 };
 
 struct pmt_wheel {
 	uint64_t clk;		/* next tick to be processed */
 	uint64_t n_armed;
+	pmt_timer_fn fn;	/* every timer's callback */
 	struct pmt_timer *l0[PMT_WHEEL_L0_SIZE];
 	struct pmt_timer *ln[PMT_WHEEL_LEVELS - 1][PMT_WHEEL_LN_SIZE];
 };
 
-/** Initialise an empty wheel whose clock starts at @now. */
-void pmt_wheel_init(struct pmt_wheel *w, uint64_t now);
+/** Initialise an empty wheel whose clock starts at @now; @fn runs expired timers. */
+void pmt_wheel_init(struct pmt_wheel *w, uint64_t now, pmt_timer_fn fn);
 
 /** Prepare a timer node; must be called once before the first arm. */
-void pmt_timer_init(struct pmt_timer *t, pmt_timer_fn fn);
+void pmt_timer_init(struct pmt_timer *t);
 
 static inline bool
 pmt_timer_armed(const struct pmt_timer *t)

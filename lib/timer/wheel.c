@@ -89,19 +89,19 @@ slot_for(struct pmt_wheel *w, uint64_t expires)
 }
 
 void
-pmt_wheel_init(struct pmt_wheel *w, uint64_t now)
+pmt_wheel_init(struct pmt_wheel *w, uint64_t now, pmt_timer_fn fn)
 {
 	memset(w, 0, sizeof(*w));
 	w->clk = now;
+	w->fn = fn;
 }
 
 void
-pmt_timer_init(struct pmt_timer *t, pmt_timer_fn fn)
+pmt_timer_init(struct pmt_timer *t)
 {
 	t->next = NULL;
 	t->pprev = NULL;
 	t->expires = 0;
-	t->fn = fn;
 }
 
 void
@@ -235,7 +235,7 @@ pmt_wheel_advance(struct pmt_wheel *w, uint64_t now)
 			timer_unlink(t);
 			w->n_armed--;
 			fired++;
-			t->fn(t, tick);
+			w->fn(w, t, tick);
 		}
 	}
 	return fired;

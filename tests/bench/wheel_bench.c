@@ -79,10 +79,11 @@ fill_random(struct bench *b, uint64_t max_delay_us, uint64_t seed)
 }
 
 static void
-wheel_fire(struct pmt_timer *tm, uint64_t now)
+wheel_fire(struct pmt_wheel *w, struct pmt_timer *tm, uint64_t now)
 {
 	struct bench_timer *t = container_of(tm, struct bench_timer, tm);
 
+	RTE_SET_USED(w);
 	RTE_SET_USED(now);
 	(*t->fired)++;
 }
@@ -107,7 +108,7 @@ wheel_arm_cancel(struct bench *b)
 	uint64_t start, end;
 	unsigned int k;
 
-	pmt_wheel_init(w, 0);
+	pmt_wheel_init(w, 0, wheel_fire);
 	for (k = 0; k < POP; k++)
 		pmt_wheel_arm(w, &b->wt[k].tm, b->delay_us[k]);
 	start = rte_rdtsc();
@@ -156,7 +157,7 @@ wheel_arm_expire(struct bench *b)
 	unsigned int armed = 0;
 
 	b->fired = 0;
-	pmt_wheel_init(w, 0);
+	pmt_wheel_init(w, 0, wheel_fire);
 	while (b->fired < OPS) {
 		unsigned int n;
 
@@ -261,7 +262,7 @@ main(int argc, char **argv)
 		b->cyc_per_tick = 1;
 	for (k = 0; k < POP; k++) {
 		b->wt[k].fired = &b->fired;
-		pmt_timer_init(&b->wt[k].tm, wheel_fire);
+		pmt_timer_init(&b->wt[k].tm);
 		rte_timer_init(&b->rt[k]);
 	}
 

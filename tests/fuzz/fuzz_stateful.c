@@ -139,7 +139,8 @@ check_tcb(const struct pmt_tcb *tcb, const char *when)
 		const struct pmt_tcb *c;
 		uint32_t q = 0;
 
-		for (c = tcb->acc_head; c != NULL; c = c->q_next)
+		for (c = tcb->acc_head; c != NULL;
+		     c = pmt_tcb_at(&t->eng->tcp, c->q_next))
 			if (++q > 65536)
 				FZ_FAIL("%s: accept queue loops", when);
 		/* q_len counts the half-open children too. */
@@ -197,13 +198,12 @@ check_entry(void *arg, const struct pmt_flow_key *k, void *value)
 	if (pmt_tcb_is_idle(value))
 		return 0;
 	check_tcb(tcb, w->when);
-	if (tcb->parent == NULL)
+	if (tcb->parent == 0)
 		return 0;
 	/* A child's listener is alive and counts it. */
-	for (i = 0; i < te->n_listen; i++)
-		if (te->listen[i] == tcb->parent)
-			break;
-	if (i == te->n_listen)
+	i = tcb->parent - 1u;
+	if (i >= te->n_listen || te->listen[i] == NULL ||
+	    te->listen[i]->state != PMT_TCPS_LISTEN)
 		FZ_FAIL("%s: %s child of a listener that is gone", w->when,
 			pmt_tcp_state_names[tcb->state]);
 	w->children[i]++;
@@ -219,6 +219,8 @@ check_all(const char *when)
 
 	pmt_sockt_walk(te->table, check_entry, &w);
 	for (i = 0; i < te->n_listen; i++) {
+		if (te->listen[i] == NULL)
+			continue;
 		check_tcb(te->listen[i], when);
 		if (w.children[i] != te->listen[i]->q_len)
 			FZ_FAIL("%s: listener with %u children, q_len %u",

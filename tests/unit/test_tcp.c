@@ -1124,6 +1124,64 @@ END_TEST
 /* iss_now() of another peer port. */
 static uint32_t iss_of_port(const struct conn *c, uint16_t rport);
 
+/* A listener on @port of its own (not @c's). */
+static int
+listen_other(struct tstack *t, uint16_t port)
+{
+	int fd = pmt_socket(t->eng);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pmt_bind(t->eng, fd, 0, port), 0);
+	ck_assert_int_eq(pmt_listen(t->eng, fd, 8), 0);
+	return fd;
+}
+
+/*
+ * A child names its listener by slot: closing another listener, and a
+ * new one taking the freed slot, leave the child with its own.
+ */
+START_TEST(child_keeps_its_listener_when_others_come_and_go)
+{
+	struct pmt_tcp_engine *te;
+	struct conn c;
+	struct tstack *t;
+	struct evs e;
+	int other, third, fd;
+
+	conn_init(&c, NULL);
+	t = c.t;
+	te = &t->eng->tcp;
+	other = listen_other(t, (uint16_t)(c.lport + 1));
+	listen_on(&c);
+	ck_assert_uint_eq(te->n_listen, 2);
+	c.rport = aim_iss(&c, true);
+	INJECT(&c, .seq = PEER_ISS, .flags = SYN, .opts = O_MSS, .mss = 1460);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = SYN | ACK,
+	       .wnd = UINT16_MAX, .opts = O_MSS, .mss = 1460);
+	INJECT(&c, .seq = PEER_ISS + 1, .ack = OUR_ISS + 1, .flags = ACK);
+	NOTHING(&c);
+	/* The child waits in @c's queue; the first listener goes. */
+	ck_assert_int_eq(pmt_close(t->eng, other), 0);
+	ck_assert_ptr_null(te->listen[0]);
+	ck_assert_uint_eq(te->n_listen, 2);
+	third = listen_other(t, (uint16_t)(c.lport + 2));
+	ck_assert_ptr_eq(te->listen[0], t->eng->tcp.fds[third]);
+	e = events(t);
+	ck_assert_uint_eq(e.m[c.lfd], PMT_EV_IN);
+	ck_assert_int_eq(pmt_accept(t->eng, third, NULL, NULL), -EAGAIN);
+	fd = pmt_accept(t->eng, c.lfd, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(state_of(t, fd), PMT_TCPS_ESTABLISHED);
+	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
+	ck_assert_uint_eq(te->fds[c.lfd]->q_len, 0);
+	ck_assert_uint_eq(te->fds[third]->q_len, 0);
+	/* The last slot's listener closing shrinks the array to the first. */
+	ck_assert_int_eq(pmt_close(t->eng, c.lfd), 0);
+	ck_assert_uint_eq(te->n_listen, 1);
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(listen_backlog_counts_completed_only)
 {
 	struct conn c;
@@ -2952,6 +3010,39 @@ START_TEST(rto_backs_off_exponentially)
 }
 END_TEST
 
+/*
+ * A process stopped for half an hour runs its next turn that much
+ * later: the overdue RTO goes in that turn, not when a 32-bit deadline
+ * would come round again (tcp_timer.c restates deadlines on a jump).
+ */
+START_TEST(rto_overdue_after_a_clock_jump_goes_at_once)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, cfg_rto_max);
+	t = c.t;
+	send_pat(&c, OUR_ISS + 1, 100, 0);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	tstack_advance(t, 30ull * 60 * SEC);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	NOTHING(&c);
+	/* And the backed-off one after it, on time: 400 ms. */
+	tstack_advance(t, 400 * MS - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS + 1, .ack = PEER_ISS + 1, .flags = ACK | PSH,
+	       .len = 100);
+	tstack_expect_stats(t, OUT(3), DATA(3), { "tcp_rto_timeouts", 2 },
+			    { "tcp_tx_rexmit_segs", 2 },
+			    { "tcp_tx_rexmit_rto", 2 },
+			    { "tcp_tx_rexmit_bytes", 200 });
+	tstack_free(t);
+}
+END_TEST
+
 START_TEST(rto_resends_data_with_the_fin)
 {
 	struct conn c;
@@ -3856,7 +3947,7 @@ START_TEST(tail_loss_probe_then_sack_recovery)
 	/* In recovery the probe's slack is the short one (500 us). */
 	ck_assert(tcb->flags & PMT_TF_IN_RECOVERY);
 	ck_assert(tcb->flags & PMT_TF_PTO);
-	ck_assert_uint_eq(tcb->tmr[PMT_TCPT_REXMT] - t->now,
+	ck_assert_uint_eq(pmt_tcp_timer_deadline(tcb, PMT_TCPT_REXMT) - t->now,
 			  2 * (uint64_t)(tcb->srtt >> 3) + PTO_SLACK_REC_US);
 	INJECT(&c, .seq = PEER_ISS + 1, .ack = una + 10 * MSS_TS, .flags = ACK);
 	NOTHING(&c);
@@ -4357,6 +4448,45 @@ START_TEST(keepalive_probes_then_times_out)
 	ck_assert_uint_eq(e.m[c.fd], PMT_EV_ERR | PMT_EV_IN | PMT_EV_OUT |
 			  PMT_EV_HUP);
 	ck_assert_int_eq(sock_error(t, c.fd), ETIMEDOUT);
+	tstack_free(t);
+}
+END_TEST
+
+/* RFC 1122 4.2.3.6's two hours: past the deadline's microsecond range. */
+static void
+cfg_keepalive_hours(struct pmt_config *cfg)
+{
+	cfg_tcp(cfg);
+	cfg->tcp_keep_idle_s = 7200;
+	cfg->tcp_keep_intvl_s = 75;
+	cfg->tcp_keep_probes = 2;
+}
+
+/*
+ * A deadline two hours out is kept in units of 1024 us (tcp_timer.c):
+ * it fires within a millisecond after its time, never before, and
+ * across the clock's wrap (the test clock passes 2^64 on the way).
+ */
+START_TEST(keepalive_hours_away_fires_on_time_across_the_wrap)
+{
+	struct conn c;
+	struct tstack *t;
+
+	est(&c, cfg_keepalive_hours);
+	t = c.t;
+	ck_assert_int_eq(pmt_setsockopt(t->eng, c.fd, PMT_SO_KEEPALIVE, 1), 0);
+	tstack_advance(t, 7200 * SEC - 1);
+	NOTHING(&c);
+	ck_assert_uint_lt(t->now, TSTACK_T0);	/* the clock wrapped */
+	tstack_advance(t, 1024);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = ACK);
+	/* The interval is short: to the microsecond again. */
+	tstack_advance(t, 75 * SEC - 1);
+	NOTHING(&c);
+	tstack_advance(t, 1);
+	EXPECT(&c, .seq = OUR_ISS, .ack = PEER_ISS + 1, .flags = ACK);
+	STATE(&c, PMT_TCPS_ESTABLISHED);
+	tstack_expect_stats(t, OUT(2), { "tcp_tx_keepalives", 2 });
 	tstack_free(t);
 }
 END_TEST
@@ -6334,6 +6464,7 @@ tcp_suite(void)
 	tcase_add_test(tc, syn_ack_repeated_for_repeated_syn_and_after_rto);
 	tcase_add_test(tc, handshake_after_repeated_syn_gives_no_rtt_sample);
 	tcase_add_test(tc, listen_backlog_counts_completed_only);
+	tcase_add_test(tc, child_keeps_its_listener_when_others_come_and_go);
 	tcase_add_test(tc, simultaneous_open);
 
 	tc = tcase(s, "close");
@@ -6388,6 +6519,7 @@ tcp_suite(void)
 
 	tc = tcase(s, "reliability");
 	tcase_add_test(tc, rto_backs_off_exponentially);
+	tcase_add_test(tc, rto_overdue_after_a_clock_jump_goes_at_once);
 	tcase_add_test(tc, rtt_estimate_and_karn);
 	tcase_add_test(tc, rto_resends_data_with_the_fin);
 	tcase_add_test(tc, full_send_buffer_then_ev_out);
@@ -6414,6 +6546,7 @@ tcp_suite(void)
 	tcase_add_test(tc, rtt_from_timestamps_after_rto);
 	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
 	tcase_add_test(tc, keepalive_probes_then_times_out);
+	tcase_add_test(tc, keepalive_hours_away_fires_on_time_across_the_wrap);
 
 	tc = tcase(s, "congestion");
 	tcase_add_test(tc, cubic_loss_and_growth_along_the_curve);

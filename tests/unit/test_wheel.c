@@ -100,7 +100,7 @@ struct model {
 /* Start model time here so that expiries in the past stay positive. */
 #define MODEL_T0 P2(21)
 
-static void mt_fire(struct pmt_timer *tm, uint64_t now);
+static void mt_fire(struct pmt_wheel *w, struct pmt_timer *tm, uint64_t now);
 
 static void
 model_init(struct model *m, unsigned int n, uint64_t seed, bool act)
@@ -120,11 +120,11 @@ model_init(struct model *m, unsigned int n, uint64_t seed, bool act)
 	ck_assert_ptr_nonnull(m->due);
 	m->rng.s = seed;
 	m->act = act;
-	pmt_wheel_init(&m->w, m->base + m->clk);
+	pmt_wheel_init(&m->w, m->base + m->clk, mt_fire);
 	for (i = 0; i < n; i++) {
 		m->t[i].m = m;
 		m->t[i].id = i;
-		pmt_timer_init(&m->t[i].tm, mt_fire);
+		pmt_timer_init(&m->t[i].tm);
 	}
 }
 
@@ -215,13 +215,14 @@ model_check_deadline(const struct model *m)
 }
 
 static void
-mt_fire(struct pmt_timer *tm, uint64_t now)
+mt_fire(struct pmt_wheel *w, struct pmt_timer *tm, uint64_t now)
 {
 	struct mt *t = TW_CONTAINER_OF(tm, struct mt, tm);
 	struct model *m = t->m;
 	uint64_t tick = now - m->base;
 	unsigned int i;
 
+	REQUIRE(w == &m->w, "fired by another wheel");
 	REQUIRE(!pmt_timer_armed(tm), "timer %u still armed in its callback",
 		t->id);
 	REQUIRE(tm->expires == m->base + t->exp, "timer %u: expires changed",
@@ -416,12 +417,22 @@ struct rec {
 	uint64_t spawn_at;
 	bool self_cancel;
 	uint64_t *ticks;	/* every tick this timer ran at */
+	bool log_advance;	/* rec_fire_log_advance() instead */
 };
 
+static void rec_fire_log_advance(struct pmt_timer *tm, uint64_t now);
+
+/* The directed tests' wheel callback. */
 static void
-rec_fire(struct pmt_timer *tm, uint64_t now)
+rec_fire(struct pmt_wheel *w, struct pmt_timer *tm, uint64_t now)
 {
 	struct rec *r = TW_CONTAINER_OF(tm, struct rec, tm);
+
+	REQUIRE(r->w == w, "fired by another wheel");
+	if (r->log_advance) {
+		rec_fire_log_advance(tm, now);
+		return;
+	}
 
 	REQUIRE(!pmt_timer_armed(tm), "armed in callback");
 	if (r->ticks != NULL)
@@ -445,7 +456,7 @@ rec_init(struct rec *r, struct pmt_wheel *w)
 {
 	memset(r, 0, sizeof(*r));
 	r->w = w;
-	pmt_timer_init(&r->tm, rec_fire);
+	pmt_timer_init(&r->tm);
 }
 
 static const uint64_t level_deltas[] = {
@@ -472,7 +483,7 @@ START_TEST(levels_one_by_one)
 			struct pmt_wheel w;
 			struct rec r;
 
-			pmt_wheel_init(&w, start);
+			pmt_wheel_init(&w, start, rec_fire);
 			rec_init(&r, &w);
 			pmt_wheel_arm(&w, &r.tm, exp);
 			ck_assert_uint_eq(pmt_wheel_next_deadline(&w), exp);
@@ -526,10 +537,10 @@ START_TEST(levels_together)
 		uint64_t now = start - 1;
 		unsigned int left = N_DELTAS;
 
-		pmt_wheel_init(&w, start);
+		pmt_wheel_init(&w, start, rec_fire);
 		for (di = 0; di < N_DELTAS; di++) {
 			rec_init(&r[di], &w);
-			r[di].tm.fn = rec_fire_log_advance;
+			r[di].log_advance = true;
 			pmt_wheel_arm(&w, &r[di].tm, start + level_deltas[di]);
 		}
 		while (left > 0) {
@@ -583,7 +594,7 @@ START_TEST(clock_wrap)
 	uint64_t now;
 	unsigned int i;
 
-	pmt_wheel_init(&w, start);
+	pmt_wheel_init(&w, start, rec_fire);
 	for (i = 0; i < N; i++) {
 		rec_init(&r[i], &w);
 		pmt_wheel_arm(&w, &r[i].tm, start + deltas[i]);
@@ -622,7 +633,7 @@ START_TEST(periodic_self_rearm)
 	uint64_t now;
 	struct rng rng = { .s = 5 };
 
-	pmt_wheel_init(&w, 1000);
+	pmt_wheel_init(&w, 1000, rec_fire);
 	rec_init(&r, &w);
 	r.period = 7;
 	r.max_fires = 1000;
@@ -650,7 +661,7 @@ START_TEST(callback_cancels_and_moves)
 	struct pmt_wheel w;
 	struct rec a, b, c, d;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&a, &w);
 	rec_init(&b, &w);
 	rec_init(&c, &w);
@@ -694,7 +705,7 @@ START_TEST(callback_cancels_same_tick)
 	struct pmt_wheel w;
 	struct rec x, y;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&x, &w);
 	rec_init(&y, &w);
 	x.victim = &y;
@@ -713,7 +724,7 @@ START_TEST(callback_rearm_then_cancel_self)
 	struct pmt_wheel w;
 	struct rec r;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&r, &w);
 	r.period = 1;
 	r.max_fires = 100;
@@ -735,7 +746,7 @@ START_TEST(callback_rearm_into_running_slot)
 	struct rec r, s;
 	uint64_t ticks[4];
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&r, &w);
 	rec_init(&s, &w);
 	r.period = 256;
@@ -759,7 +770,7 @@ START_TEST(cancel_not_armed)
 	struct pmt_wheel w;
 	struct rec r;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&r, &w);
 	pmt_wheel_cancel(&w, &r.tm);
 	ck_assert(!pmt_timer_armed(&r.tm));
@@ -782,7 +793,7 @@ START_TEST(rearm_moves)
 	struct pmt_wheel w;
 	struct rec r;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&r, &w);
 	/* Earlier, within level 0. */
 	pmt_wheel_arm(&w, &r.tm, 100);
@@ -820,7 +831,7 @@ START_TEST(deadline_with_parked)
 	struct pmt_wheel w;
 	struct rec p, q, s;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&p, &w);
 	rec_init(&q, &w);
 	rec_init(&s, &w);
@@ -850,7 +861,7 @@ START_TEST(empty_and_sparse_fast)
 	uint64_t now;
 	unsigned int i;
 
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	ck_assert_uint_eq(pmt_wheel_advance(&w, P2(40)), 0);
 	ck_assert_uint_eq(w.clk, P2(40) + 1);
 	pmt_wheel_advance(&w, P2(62));
@@ -859,7 +870,7 @@ START_TEST(empty_and_sparse_fast)
 
 	/* One parked timer, re-parked ~2^10 times on the way. */
 	t0 = mono_seconds();
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&r[0], &w);
 	pmt_wheel_arm(&w, &r[0].tm, P2(42) + 3);
 	ck_assert_uint_eq(pmt_wheel_advance(&w, P2(43)), 1);
@@ -868,10 +879,10 @@ START_TEST(empty_and_sparse_fast)
 
 	/* 100 timers spread over 2^40 ticks, advanced in 1000 jumps. */
 	t0 = mono_seconds();
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	for (i = 0; i < 100; i++) {
 		rec_init(&r[i], &w);
-		r[i].tm.fn = rec_fire_log_advance;
+		r[i].log_advance = true;
 		pmt_wheel_arm(&w, &r[i].tm, rng_range(&rng, 1, P2(40)));
 	}
 	for (now = 0; now < P2(41); ) {
@@ -892,7 +903,7 @@ START_TEST(empty_and_sparse_fast)
 
 	/* A poll loop one tick at a time past a single far timer. */
 	t0 = mono_seconds();
-	pmt_wheel_init(&w, 0);
+	pmt_wheel_init(&w, 0, rec_fire);
 	rec_init(&r[0], &w);
 	pmt_wheel_arm(&w, &r[0].tm, 1000000);
 	for (now = 0; now <= 1000000; now++)
