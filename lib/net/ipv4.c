@@ -10,9 +10,7 @@
 uint16_t
 pmt_inet_cksum(const void *buf, uint32_t len)
 {
-	uint16_t sum = rte_raw_cksum(buf, len);
-
-	return (uint16_t)~sum;
+	return (uint16_t)~pmt_cksum_fold(buf, len, 0);
 }
 
 bool

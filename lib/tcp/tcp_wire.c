@@ -6,6 +6,7 @@
 #include <rte_common.h>
 #include <rte_ip.h>
 
+#include "net/pmt_net.h"
 #include "tcp/pmt_tcp_wire.h"
 
 /* RFC 9293 3.1: the fixed header, and the most options can take. */
@@ -358,17 +359,18 @@ pmt_tcp_build(void *hdr, uint16_t sport, uint16_t dport,
  * length." Summed as the words sit in memory, like rte_raw_cksum(), so
  * the folded result is in network order with no swapping.
  */
-static uint32_t
+static uint16_t
 cksum_sum(const struct rte_ipv4_hdr *ip, const void *tcp, uint32_t tcp_len)
 {
-	uint32_t sum;
+	uint32_t a, b, sum;
 
-	/* src_addr and dst_addr are adjacent: 8 bytes, 4 words. */
-	sum = __rte_raw_cksum(&ip->src_addr, 2 * sizeof(ip->src_addr), 0);
+	/* src_addr and dst_addr: two 32-bit words, each two 16-bit ones. */
+	memcpy(&a, &ip->src_addr, 4);
+	memcpy(&b, &ip->dst_addr, 4);
+	sum = (a & 0xffff) + (a >> 16) + (b & 0xffff) + (b >> 16);
 	sum += rte_cpu_to_be_16(IPPROTO_TCP);
 	sum += rte_cpu_to_be_16((uint16_t)tcp_len);
-	/* At most 32768 words of at most 0xffff each: no 32-bit overflow. */
-	return __rte_raw_cksum(tcp, tcp_len, sum);
+	return pmt_cksum_fold(tcp, tcp_len, sum);
 }
 
 uint16_t
@@ -376,7 +378,7 @@ pmt_tcp_cksum(const struct rte_ipv4_hdr *ip, const void *tcp, uint32_t tcp_len)
 {
 	/* RFC 9293 3.1: "the 16-bit ones' complement of the ones'
 	 * complement sum of all 16-bit words in the header and text". */
-	return (uint16_t)~__rte_raw_cksum_reduce(cksum_sum(ip, tcp, tcp_len));
+	return (uint16_t)~cksum_sum(ip, tcp, tcp_len);
 }
 
 bool
@@ -384,7 +386,7 @@ pmt_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *tcp,
 		 uint32_t tcp_len)
 {
 	/* Summing the stored checksum too gives all ones when it holds. */
-	return __rte_raw_cksum_reduce(cksum_sum(ip, tcp, tcp_len)) == 0xffff;
+	return cksum_sum(ip, tcp, tcp_len) == 0xffff;
 }
 
 uint16_t
@@ -415,7 +417,7 @@ pmt_tcp_cksum_mbuf(const struct rte_ipv4_hdr *ip, const struct rte_mbuf *m,
 		 * the swap: DPDK 22.11's rte_raw_cksum_mbuf() swaps the
 		 * unreduced sum and loses the carries.
 		 */
-		part = __rte_raw_cksum_reduce(__rte_raw_cksum(p, len, 0));
+		part = pmt_cksum_fold(p, len, 0);
 		if (done & 1)
 			part = rte_bswap16((uint16_t)part);
 		sum = __rte_raw_cksum_reduce(sum + part);
