@@ -67,6 +67,14 @@ int pmt_sockt_add(struct pmt_sockt *t, const struct pmt_flow_key *k,
 int pmt_sockt_del(struct pmt_sockt *t, const struct pmt_flow_key *k);
 
 /*
+ * pmt_sockt_del() for a caller that knows the entry's value (its TCB or
+ * idle form): one bucket search instead of a lookup and a delete.
+ * @value must be what the entry holds.
+ */
+int pmt_sockt_del_value(struct pmt_sockt *t, const struct pmt_flow_key *k,
+			void *value);
+
+/*
  * Owner only. Give the entry of @k the value @value; the old one goes
  * to free_fn after a grace period, as a deleted one would (readers may
  * still hold it). 0 or -ENOENT.

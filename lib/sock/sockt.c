@@ -280,23 +280,50 @@ pmt_sockt_add(struct pmt_sockt *t, const struct pmt_flow_key *k, void *value)
 	return 0;
 }
 
+/* Delete @sk, whose value is @value, and defer both for a grace period. */
+static int
+del_hashed(struct pmt_sockt *t, const struct sockt_key *sk, hash_sig_t sig,
+	   void *value)
+{
+	struct sockt_dq_elem el = { .value = value };
+
+	el.pos = rte_hash_del_key_with_hash(t->h, sk, sig);
+	if (el.pos < 0)
+		return -ENOENT;
+	__atomic_store_n(&t->count, t->count - 1, __ATOMIC_RELAXED);
+	sockt_defer(t, &el);
+	return 0;
+}
+
 int
 pmt_sockt_del(struct pmt_sockt *t, const struct pmt_flow_key *k)
 {
 	struct sockt_key sk = skey(k);
 	hash_sig_t sig = rte_hash_hash(t->h, &sk);
-	struct sockt_dq_elem el = { 0 };
-	int32_t pos;
+	void *value;
 
 	/* The delete returns only the slot; the value must be read first. */
-	pos = rte_hash_lookup_with_hash_data(t->h, &sk, sig, &el.value);
-	if (pos < 0)
+	if (rte_hash_lookup_with_hash_data(t->h, &sk, sig, &value) < 0)
 		return -ENOENT;
-	el.pos = rte_hash_del_key_with_hash(t->h, &sk, sig);
-	RTE_ASSERT(el.pos == pos);
-	__atomic_store_n(&t->count, t->count - 1, __ATOMIC_RELAXED);
-	sockt_defer(t, &el);
-	return 0;
+	return del_hashed(t, &sk, sig, value);
+}
+
+int
+pmt_sockt_del_value(struct pmt_sockt *t, const struct pmt_flow_key *k,
+		    void *value)
+{
+	struct sockt_key sk = skey(k);
+	hash_sig_t sig = rte_hash_hash(t->h, &sk);
+
+#ifdef RTE_ENABLE_ASSERT
+	{
+		void *held;
+
+		RTE_ASSERT(rte_hash_lookup_with_hash_data(t->h, &sk, sig, &held) < 0 ||
+			   held == value);
+	}
+#endif
+	return del_hashed(t, &sk, sig, value);
 }
 
 int

@@ -213,7 +213,7 @@ pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry)
 	       sizeof(snd_nxt));
 	pmt_tcp_respond(eng, &key, snd_nxt, 0, PMT_TH_RST);
 	/* Out of the table; the grace period returns the idle form. */
-	if (pmt_sockt_del(te->table, &key) != 0)
+	if (pmt_sockt_del_value(te->table, &key, entry) != 0)
 		pmt_tcp_idle_put(eng, idle);
 	else
 		pmt_port_note(&te->ports, &key, -1);

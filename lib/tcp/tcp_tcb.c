@@ -418,7 +418,7 @@ pmt_tcb_close(struct pmt_tcb *tcb, int err)
 	tcb->snd_head = tcb->snd_tail = NULL;
 	tcb->snd_q_len = 0;
 	if (tcb->tbl == PMT_TBL_IN) {
-		pmt_sockt_del(eng->tcp.table, &tcb->key);
+		pmt_sockt_del_value(eng->tcp.table, &tcb->key, tcb);
 		pmt_port_note(&eng->tcp.ports, &tcb->key, -1);
 		tcb->tbl = PMT_TBL_LEAVING;
 	}

@@ -172,6 +172,33 @@ START_TEST(del_absent_is_enoent)
 }
 END_TEST
 
+/* The caller names the value: the same delete, one search fewer. */
+START_TEST(del_value_frees_the_named_value)
+{
+	struct obj a, b;
+	struct fctx c;
+	struct pmt_sockt *t = new_table(64, 1, &c);
+
+	obj_init(&a, 5);
+	obj_init(&b, 6);
+	ck_assert_int_eq(pmt_sockt_del_value(t, &a.key, &a), -ENOENT);
+	ck_assert_int_eq(pmt_sockt_add(t, &a.key, &a), 0);
+	ck_assert_int_eq(pmt_sockt_add(t, &b.key, &b), 0);
+	ck_assert_int_eq(pmt_sockt_del_value(t, &a.key, &a), 0);
+	ck_assert_ptr_null(pmt_sockt_lookup(t, &a.key));
+	ck_assert_ptr_eq(pmt_sockt_lookup(t, &b.key), &b);
+	ck_assert_int_eq(pmt_sockt_del_value(t, &a.key, &a), -ENOENT);
+	ck_assert_uint_eq(pmt_sockt_count(t), 1);
+	/* No reader is registered: the grace period is over at once. */
+	pmt_sockt_reclaim(t);
+	ck_assert_uint_eq(c.n_freed, 1);
+	ck_assert_ptr_eq(c.last, &a);
+	pmt_sockt_free(t);
+	ck_assert_uint_eq(c.n_freed, 1);
+	ck_assert_uint_eq(c.bad, 0);
+}
+END_TEST
+
 START_TEST(bulk_hits_and_misses)
 {
 	const struct pmt_flow_key *kp[100];
@@ -877,6 +904,7 @@ sockt_suite(void)
 	tcase_add_test(tc, add_lookup_del);
 	tcase_add_test(tc, add_present_is_eexist);
 	tcase_add_test(tc, del_absent_is_enoent);
+	tcase_add_test(tc, del_value_frees_the_named_value);
 	tcase_add_test(tc, bulk_hits_and_misses);
 	tcase_add_test(tc, walk_visits_exactly_the_entries);
 	tcase_add_test(tc, fill_to_capacity);
