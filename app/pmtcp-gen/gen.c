@@ -46,12 +46,14 @@ struct gen_conn {
 	uint8_t srv;		/* client: index of its server, or GEN_SRV_BLACKHOLE */
 	uint8_t close_kind;	/* client: enum gen_close, drawn at open */
 	bool shut_wr;		/* client: half-closed after its last request */
+	/* Requests done on this connection; --requests-per-conn is at most
+	 * UINT32_MAX, and with none it stops counting there. */
+	uint32_t reqs;
 	uint64_t t0;		/* connect or request start, ns */
 	uint64_t last_io;	/* last byte in or out, ns (timeouts) */
 	uint64_t out_off;	/* bytes of the current message sent */
 	uint64_t out_len;	/* its length */
 	uint64_t in_left;	/* raw: bytes still expected */
-	uint64_t reqs;		/* requests done on this connection */
 	/*
 	 * The HTTP parser, attached only while a message is on its way:
 	 * an idle connection keeps 8 bytes here, not the parser's 64.
@@ -62,8 +64,8 @@ struct gen_conn {
 	};
 };
 
-_Static_assert(sizeof(struct gen_conn) <= 72,
-	       "a connection slot: flags, clocks, offsets and one pointer");
+_Static_assert(sizeof(struct gen_conn) <= 64,
+	       "a connection slot, one cache line: flags, clocks, offsets, one pointer");
 
 static uint64_t ns_mult;	/* TSC to ns: (tsc * ns_mult) >> 32 */
 
@@ -627,7 +629,8 @@ request_queued(struct gen_worker *w, int fd, struct gen_conn *c)
 
 	c->state = C_WAITING;
 	if (c->close_kind != GEN_CLOSE_HALF || c->shut_wr ||
-	    cf->requests_per_conn == 0 || c->reqs + 1 < cf->requests_per_conn)
+	    cf->requests_per_conn == 0 ||
+	    (uint64_t)c->reqs + 1 < cf->requests_per_conn)
 		return 0;
 	ret = pmt_shutdown(w->eng, fd, SHUT_WR);
 	if (ret < 0)
@@ -805,7 +808,8 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 	w->c.responses++;
 	w->busy--;
 	c->state = C_IDLE;
-	c->reqs++;
+	if (c->reqs < UINT32_MAX)
+		c->reqs++;
 	if (cf->proto == GEN_HTTP) {
 		enum gen_err bad = client_check(w, c);
 

@@ -558,8 +558,10 @@ gen_key(void *arg, const char *section, const char *key, const char *value,
 			return bad(err, errlen, key, value, "connections, 0..1e8");
 		g->concurrency = v;
 	} else if (strcmp(key, "requests-per-conn") == 0) {
-		if (parse_u64(value, UINT64_MAX, &v) != 0)
-			return bad(err, errlen, key, value, "a count, 0 = unlimited");
+		/* A connection counts its requests in 32 bits (gen.c). */
+		if (parse_u64(value, UINT32_MAX, &v) != 0)
+			return bad(err, errlen, key, value,
+				   "a count, 0..4294967295, 0 = unlimited");
 		g->requests_per_conn = v;
 	} else if (strcmp(key, "interval-ms") == 0) {
 		if (parse_u64(value, 3600000, &v) != 0)

@@ -1437,6 +1437,10 @@ START_TEST(cli_bad_values)
 	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--connect-timeout",
 		"-1", NULL);
 	assert_usage_error(&r, "connect-timeout");
+	/* A connection counts its requests in 32 bits. */
+	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--requests-per-conn",
+		"4294967296", NULL);
+	assert_usage_error(&r, "4294967296");
 	/* Impairments: the bad part of a spec is named. */
 	run_gen(&r, "--", "--addr", "198.18.0.2/24", "--impair",
 		"rx:loss=1%,reorder=5%/99", NULL);
