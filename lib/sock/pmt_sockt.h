@@ -37,8 +37,10 @@ typedef void (*pmt_sockt_free_fn)(void *ctx, void *value);
 
 /*
  * Create a shard for up to @entries sockets on NUMA @socket, with room
- * for @max_readers reader threads. @name must be unique in the process
- * and at most PMT_SOCKT_NAME_MAX characters. Needs the EAL.
+ * for @max_readers reader threads; 0: the owner is the only reader, and
+ * deleted values go to free_fn at once (from within the delete).
+ * @name must be unique in the process and at most PMT_SOCKT_NAME_MAX
+ * characters. Needs the EAL.
  * Returns NULL with rte_errno set on failure.
  */
 struct pmt_sockt *pmt_sockt_create(const char *name, uint32_t entries,

@@ -138,10 +138,6 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	}
 	/* Some DPDK failures leave rte_errno as it was. */
 	rte_errno = 0;
-	/* A table with no registered reader still needs one QSBR slot. */
-	if (max_readers == 0)
-		max_readers = 1;
-
 	t = rte_zmalloc_socket("pmt_sockt", sizeof(*t), RTE_CACHE_LINE_SIZE,
 			       socket);
 	if (t == NULL) {
@@ -152,15 +148,24 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	t->ctx = ctx;
 	t->entries = entries;
 
-	sz = rte_rcu_qsbr_get_memsize(max_readers);
-	t->v = rte_zmalloc_socket("pmt_sockt_qsbr", sz, RTE_CACHE_LINE_SIZE,
-				  socket);
-	if (t->v == NULL) {
-		rte_errno = ENOMEM;
-		goto fail;
+	/*
+	 * No reader but the owner (max_readers 0): no grace period, no
+	 * QSBR variable and no defer queue; a deleted value goes to
+	 * free_fn at once. The queue would otherwise be written and read
+	 * back, cold, by every delete, and grow resident to the table's
+	 * size (16 bytes an entry).
+	 */
+	if (max_readers > 0) {
+		sz = rte_rcu_qsbr_get_memsize(max_readers);
+		t->v = rte_zmalloc_socket("pmt_sockt_qsbr", sz,
+					  RTE_CACHE_LINE_SIZE, socket);
+		if (t->v == NULL) {
+			rte_errno = ENOMEM;
+			goto fail;
+		}
+		if (rte_rcu_qsbr_init(t->v, max_readers) != 0)
+			goto fail;
 	}
-	if (rte_rcu_qsbr_init(t->v, max_readers) != 0)
-		goto fail;
 
 	/*
 	 * The 4-tuple comes from the peer. CRC's seed does not change which
@@ -194,6 +199,8 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	 * values hold no slot and can outnumber them, and a full queue then
 	 * costs a reclaim or, at worst, a wait for the readers.
 	 */
+	if (t->v == NULL)
+		return t;
 	snprintf(dq_name, sizeof(dq_name), "SKT_DQ_%s", name);
 	dqp.name = dq_name;
 	/* The owner alone enqueues. */
@@ -228,8 +235,10 @@ pmt_sockt_free(struct pmt_sockt *t)
 	 * Hand back the values still waiting: one grace period covers every
 	 * token issued so far, after which the queue drains completely.
 	 */
-	rte_rcu_qsbr_synchronize(t->v, RTE_QSBR_THRID_INVALID);
-	rte_rcu_qsbr_dq_delete(t->dq);
+	if (t->dq != NULL) {
+		rte_rcu_qsbr_synchronize(t->v, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_dq_delete(t->dq);
+	}
 	rte_hash_free(t->h);
 	rte_free(t->v);
 	rte_free(t);
@@ -242,6 +251,10 @@ sockt_defer(struct pmt_sockt *t, struct sockt_dq_elem *el)
 	unsigned int freed = 0;
 
 	t->pending++;
+	if (t->dq == NULL) {
+		sockt_dq_free(t, el, 1);	/* no reader to wait for */
+		return;
+	}
 	if (rte_rcu_qsbr_dq_enqueue(t->dq, el) == 0)
 		return;
 	rte_rcu_qsbr_dq_reclaim(t->dq, SOCKT_DQ_RECLAIM_MAX, &freed, NULL,
@@ -266,7 +279,7 @@ pmt_sockt_add(struct pmt_sockt *t, const struct pmt_flow_key *k, void *value)
 	if (t->count >= t->entries)
 		return -ENOSPC;
 	ret = rte_hash_add_key_with_hash_data(t->h, &sk, sig, value);
-	if (ret == -ENOSPC) {
+	if (ret == -ENOSPC && t->dq != NULL) {
 		/* Slots of deleted entries come back only through the queue. */
 		rte_rcu_qsbr_dq_reclaim(t->dq, SOCKT_DQ_RECLAIM_MAX, &freed,
 					NULL, NULL);
@@ -451,6 +464,8 @@ pmt_sockt_walk(const struct pmt_sockt *t,
 int
 pmt_sockt_reader_register(struct pmt_sockt *t, unsigned int id)
 {
+	if (t->v == NULL)
+		return -EINVAL;		/* created for no reader */
 	if (rte_rcu_qsbr_thread_register(t->v, id) != 0)
 		return -rte_errno;
 	return 0;
@@ -459,24 +474,29 @@ pmt_sockt_reader_register(struct pmt_sockt *t, unsigned int id)
 void
 pmt_sockt_reader_online(struct pmt_sockt *t, unsigned int id)
 {
-	rte_rcu_qsbr_thread_online(t->v, id);
+	if (t->v != NULL)
+		rte_rcu_qsbr_thread_online(t->v, id);
 }
 
 void
 pmt_sockt_reader_quiescent(struct pmt_sockt *t, unsigned int id)
 {
-	rte_rcu_qsbr_quiescent(t->v, id);
+	if (t->v != NULL)
+		rte_rcu_qsbr_quiescent(t->v, id);
 }
 
 void
 pmt_sockt_reader_offline(struct pmt_sockt *t, unsigned int id)
 {
-	rte_rcu_qsbr_thread_offline(t->v, id);
+	if (t->v != NULL)
+		rte_rcu_qsbr_thread_offline(t->v, id);
 }
 
 int
 pmt_sockt_reader_unregister(struct pmt_sockt *t, unsigned int id)
 {
+	if (t->v == NULL)
+		return -EINVAL;
 	if (rte_rcu_qsbr_thread_unregister(t->v, id) != 0)
 		return -rte_errno;
 	return 0;
@@ -491,6 +511,7 @@ pmt_sockt_reclaim(struct pmt_sockt *t)
 	 * be thousands of entries, and freeing them in one go would stall
 	 * the owner's RX loop for hundreds of microseconds.
 	 */
-	rte_rcu_qsbr_dq_reclaim(t->dq, PMT_SOCKT_RECLAIM_MAX, NULL, NULL,
-				NULL);
+	if (t->dq != NULL)
+		rte_rcu_qsbr_dq_reclaim(t->dq, PMT_SOCKT_RECLAIM_MAX, NULL,
+					NULL, NULL);
 }

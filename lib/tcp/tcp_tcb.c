@@ -200,7 +200,15 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	te->clone_pool = rte_pktmbuf_pool_create(name, cfg->mbufs_per_lcore,
 						 256, 0, 0, socket);
 	snprintf(name, sizeof(name), "pmt_sockt_%u", eng->idx);
-	te->table = pmt_sockt_create(name, n, socket, 4, tcb_grace_over, eng);
+	/*
+	 * No thread but this engine's reads its shard: segments that reach
+	 * another lcore are handed over on rings, and whoever wants to see
+	 * the sockets asks the engine (issue 11's design). So no readers and
+	 * no grace period: a closed TCB goes to the reap list from within
+	 * the delete (freed at the turn's end, as before), an idle form
+	 * back to its slab at once.
+	 */
+	te->table = pmt_sockt_create(name, n, socket, 0, tcb_grace_over, eng);
 	te->fds = rte_zmalloc_socket("pmt_fds", n * sizeof(*te->fds),
 				     RTE_CACHE_LINE_SIZE, socket);
 	te->fd_next = rte_zmalloc_socket("pmt_fds", n * sizeof(uint32_t),

@@ -199,6 +199,47 @@ START_TEST(del_value_frees_the_named_value)
 }
 END_TEST
 
+/*
+ * Created for no reader but the owner: no grace period, so a deleted
+ * or replaced value goes to free_fn from within the call, and a reader
+ * cannot register.
+ */
+START_TEST(no_readers_free_at_once)
+{
+	struct obj a, b, a2;
+	struct fctx c;
+	struct pmt_sockt *t = new_table(64, 0, &c);
+
+	obj_init(&a, 5);
+	obj_init(&b, 6);
+	obj_init(&a2, 5);
+	ck_assert_int_eq(pmt_sockt_reader_register(t, 0), -EINVAL);
+	ck_assert_int_eq(pmt_sockt_add(t, &a.key, &a), 0);
+	ck_assert_int_eq(pmt_sockt_add(t, &b.key, &b), 0);
+	ck_assert_int_eq(pmt_sockt_replace(t, &a.key, &a2), 0);
+	ck_assert_uint_eq(c.n_freed, 1);
+	ck_assert_ptr_eq(c.last, &a);
+	ck_assert_ptr_eq(pmt_sockt_lookup(t, &a.key), &a2);
+	ck_assert_int_eq(pmt_sockt_del_value(t, &b.key, &b), 0);
+	ck_assert_uint_eq(c.n_freed, 2);
+	ck_assert_ptr_eq(c.last, &b);
+	ck_assert_int_eq(pmt_sockt_del(t, &a2.key), 0);
+	ck_assert_uint_eq(c.n_freed, 3);
+	ck_assert_uint_eq(pmt_sockt_pending(t), 0);
+	ck_assert_uint_eq(pmt_sockt_count(t), 0);
+	/* Every key slot came back: the table fills to its size again. */
+	for (unsigned int i = 0; i < 64; i++) {
+		static struct obj o[64];
+
+		obj_init(&o[i], 100 + i);
+		ck_assert_int_eq(pmt_sockt_add(t, &o[i].key, &o[i]), 0);
+	}
+	pmt_sockt_free(t);
+	ck_assert_uint_eq(c.n_freed, 3);
+	ck_assert_uint_eq(c.bad, 0);
+}
+END_TEST
+
 START_TEST(bulk_hits_and_misses)
 {
 	const struct pmt_flow_key *kp[100];
@@ -905,6 +946,7 @@ sockt_suite(void)
 	tcase_add_test(tc, add_present_is_eexist);
 	tcase_add_test(tc, del_absent_is_enoent);
 	tcase_add_test(tc, del_value_frees_the_named_value);
+	tcase_add_test(tc, no_readers_free_at_once);
 	tcase_add_test(tc, bulk_hits_and_misses);
 	tcase_add_test(tc, walk_visits_exactly_the_entries);
 	tcase_add_test(tc, fill_to_capacity);
