@@ -328,6 +328,8 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 	else if (w->conf->role == GEN_CLIENT &&
 		 (c->state == C_SENDING || c->state == C_WAITING))
 		w->busy--;
+	else if (c->state == C_HALF)
+		w->halfs--;
 	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
 		free(c->req);
 	else if (w->conf->role == GEN_CLIENT && c->resp != NULL)
@@ -786,6 +788,7 @@ client_finish(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 	if (kind == GEN_CLOSE_HALF && c->shut_wr) {
 		c->state = C_HALF;
 		c->last_io = now;
+		w->halfs++;
 		return;
 	}
 	if (kind == GEN_CLOSE_HALF)
@@ -1997,9 +2000,15 @@ gen_worker_run(struct gen_worker *w, volatile bool *stop, uint64_t end_ns,
 			w->draining = cf->role == GEN_CLIENT;
 			drain_until = now + ms_ns(cf->drain_ms);
 		}
+		/*
+		 * A half-closed connection that has its answer still waits
+		 * for the server's FIN (which loss may hold back by an
+		 * RTO): the drain waits for it too, or it would be counted
+		 * closed at the run's end rather than half-closed.
+		 */
 		if (closing && !w->drained_ns &&
 		    !(w->draining && now < drain_until &&
-		      (w->busy || w->connecting))) {
+		      (w->busy || w->connecting || w->halfs))) {
 			uint64_t rate = RTE_MAX(w->cps_share,
 						(uint64_t)GEN_CLOSE_RATE);
 

@@ -223,6 +223,7 @@ struct gen_worker {
 	uint64_t next_server;
 	uint64_t conns_opened;		/* towards max_conns */
 	uint64_t connecting;		/* handshakes in flight */
+	uint64_t halfs;			/* client: half-closed and answered, the server's FIN to come */
 	uint64_t max_connecting;	/* cap on them */
 	uint32_t evict_hand;		/* server: clock hand over conns[] */
 	uint32_t evict_reserve;		/* server: descriptors kept free */
