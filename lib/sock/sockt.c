@@ -1,229 +1,161 @@
-/* sockt.c: one engine's socket-table shard: rte_hash (lock-free readers) + RCU defer queue for TCBs. */
+/* sockt.c: one engine's socket-table shard: linear probing over values that carry their own 4-tuple. */
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
-#include <rte_rcu_qsbr.h>
-#include <rte_ring.h>
+#include <rte_prefetch.h>
 
 #include "pmt_sockt.h"
 
-/*
- * Why our own defer queue rather than rte_hash_rcu_qsbr_add():
- * DPDK 22.11 can attach a QSBR variable to the hash in DQ mode, but it
- * has no public call that drains that queue (rte_hash_rcu_qsbr_dq_reclaim
- * arrived in a later release). Its queue is drained only as a side effect
- * of a later delete or of an add that finds no free slot, so an idle
- * shard would keep deleted TCBs out of their pool indefinitely and
- * pmt_sockt_reclaim() could not keep its promise. So we do what the
- * hash does internally, on the same kind of queue: in LF mode
- * rte_hash_del_key() leaves the key slot allocated (NO_FREE_ON_DEL is
- * implied), we push {slot, value} onto an rte_rcu_qsbr_dq, and after the
- * grace period its callback returns the slot with
- * rte_hash_free_key_with_position() (which also recycles an emptied
- * extendable bucket) and hands the value to free_fn.
- */
-
-/* rte_hash_create() refuses fewer entries than one bucket holds. */
-#define SOCKT_MIN_HASH_ENTRIES 8
-/*
- * A delete reclaims (without waiting) up to this many expired entries
- * once this many are pending: amortizes the grace-period check and
- * bounds the work added to any single delete.
- */
-#define SOCKT_DQ_TRIGGER 32
-#define SOCKT_DQ_RECLAIM_MAX 32
-/* The longest prefix DPDK puts on our name: the hash's "HT_EXT_" ring. */
-#define SOCKT_NAME_PREFIX_MAX (sizeof("HT_EXT_") - 1)
-
-_Static_assert(PMT_SOCKT_NAME_MAX + SOCKT_NAME_PREFIX_MAX < RTE_RING_NAMESIZE,
-	       "every ring named after a shard must fit RTE_RING_NAMESIZE");
-_Static_assert(PMT_SOCKT_BULK_MAX <= RTE_HASH_LOOKUP_BULK_MAX,
-	       "one RX burst is one rte_hash bulk lookup");
+/* A slot: the value's 48 bits of pointer, the key's hash's top 16 bits. */
+#define SOCKT_SIG_SHIFT 48
+#define SOCKT_PTR_MASK ((UINT64_C(1) << SOCKT_SIG_SHIFT) - 1)
+#define SOCKT_SIG_MASK (~SOCKT_PTR_MASK)
+#define SOCKT_MIN_SLOTS 16
+/* 2^30 entries need 2^31 slots: indexes, cursors and counts stay 32-bit. */
+#define SOCKT_MAX_ENTRIES (UINT32_C(1) << 30)
+#define SOCKT_NONE UINT32_MAX
 
 struct pmt_sockt {
-	struct rte_hash *h;
-	struct rte_rcu_qsbr *v;		/* readers' quiescent states */
-	struct rte_rcu_qsbr_dq *dq;	/* deleted, awaiting a grace period */
+	uint64_t *slot;		/* 0: empty */
+	uint32_t mask;		/* slots - 1 */
+	uint32_t count;
+	uint32_t entries;	/* the caller's limit on live entries */
+	uint32_t key_off;	/* where a value's struct pmt_flow_key is */
+	uint32_t nh[4];		/* the hash's secret key */
 	pmt_sockt_free_fn free_fn;
 	void *ctx;
-	uint32_t entries;	/* the caller's limit on live entries */
-	uint32_t count;		/* live entries; owner writes */
-	uint32_t pending;	/* deleted, not yet freed; owner only */
 };
 
 /*
- * The key as the hash stores it: the 4-tuple and four zero bytes.
- * rte_hash compares 16-byte keys with one vector compare and other
- * sizes with memcmp(), which was 6% of a connection-rate client; the
- * key store's entries are 32 bytes either way.
+ * The 4-tuple comes from the peer, and linear probing degrades with
+ * long runs, so the index must not be something a peer can aim: NH
+ * (UMAC's inner hash, RFC 4418 section 5) under a secret key is almost
+ * universal, two keys colliding with probability about 2^-32 whatever
+ * they are, for two multiplications, less than jhash. A product's low
+ * bits depend only on its operands' low bits, so a 64-bit finalizer
+ * (a bijection: collisions stay NH's) spreads the high ones over the
+ * index, which is taken from the low bits; the signature from the top.
  */
-struct sockt_key {
-	struct pmt_flow_key k;
-	uint32_t zero;
-};
-
-_Static_assert(sizeof(struct sockt_key) == 16, "the hash key is 16 bytes");
-
-static inline struct sockt_key
-skey(const struct pmt_flow_key *k)
+static inline uint64_t
+sockt_hash(const struct pmt_sockt *t, const struct pmt_flow_key *k)
 {
-	struct sockt_key s = { .k = *k, .zero = 0 };
+	uint32_t ports = (uint32_t)k->lport | (uint32_t)k->rport << 16;
+	uint64_t h;
 
-	return s;
+	h = (uint64_t)(uint32_t)(k->laddr + t->nh[0]) *
+		(uint32_t)(k->raddr + t->nh[1]) +
+	    (uint64_t)(uint32_t)(ports + t->nh[2]) * t->nh[3];
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return h;
 }
 
-/* What the defer queue remembers of a deleted entry. */
-struct sockt_dq_elem {
-	void *value;
-	int32_t pos;			/* rte_hash key position, -1: none
-					 * (a replaced value keeps its slot) */
-	uint32_t pad;
-};
-
-_Static_assert(sizeof(struct sockt_dq_elem) % 4 == 0,
-	       "rte_rcu_qsbr_dq element size must be a multiple of 4");
-
-/* Defer-queue callback (owner lcore): the grace period of @e is over. */
-static void
-sockt_dq_free(void *p, void *e, unsigned int n)
+static inline void *
+slot_value(uint64_t s)
 {
-	struct pmt_sockt *t = p;
-	struct sockt_dq_elem el;
+	return (void *)(uintptr_t)(s & SOCKT_PTR_MASK);
+}
 
-	RTE_SET_USED(n);
-	/* The queue hands us bytes from a char buffer: copy, don't cast. */
-	memcpy(&el, e, sizeof(el));
-	/* No reader can still hold the slot's key or value. */
-	if (el.pos >= 0)
-		rte_hash_free_key_with_position(t->h, el.pos);
-	t->pending--;
-	t->free_fn(t->ctx, el.value);
+/* The key of a value (or slot): bit 0 is the caller's tag. */
+static inline const struct pmt_flow_key *
+value_key(const struct pmt_sockt *t, uintptr_t v)
+{
+	return (const struct pmt_flow_key *)((v & ~(uintptr_t)1) + t->key_off);
+}
+
+static inline const struct pmt_flow_key *
+slot_key(const struct pmt_sockt *t, uint64_t s)
+{
+	return value_key(t, (uintptr_t)(s & SOCKT_PTR_MASK));
+}
+
+static inline bool
+key_eq(const struct pmt_flow_key *a, const struct pmt_flow_key *b)
+{
+	return a->laddr == b->laddr && a->raddr == b->raddr &&
+	       a->lport == b->lport && a->rport == b->rport;
+}
+
+/* Can the table hold @v? Its tag aside, a pointer in 48 bits. */
+static inline bool
+value_ok(uintptr_t v)
+{
+	return (v & ~(uintptr_t)1) != 0 && ((uint64_t)v & SOCKT_SIG_MASK) == 0;
+}
+
+/* The slot of @k (hash @h), probing from slot @i; SOCKT_NONE if absent. */
+static inline uint32_t
+find_from(const struct pmt_sockt *t, const struct pmt_flow_key *k,
+	  uint64_t h, uint32_t i)
+{
+	uint64_t sig = h & SOCKT_SIG_MASK;
+	uint64_t s;
+
+	/* Never full (count <= entries < slots): an empty slot ends it. */
+	while ((s = t->slot[i]) != 0) {
+		if ((s & SOCKT_SIG_MASK) == sig && key_eq(slot_key(t, s), k))
+			return i;
+		i = (i + 1) & t->mask;
+	}
+	return SOCKT_NONE;
+}
+
+static inline uint32_t
+find(const struct pmt_sockt *t, const struct pmt_flow_key *k, uint64_t h)
+{
+	return find_from(t, k, h, (uint32_t)h & t->mask);
 }
 
 struct pmt_sockt *
 pmt_sockt_create(const char *name, uint32_t entries, int socket,
-		 unsigned int max_readers, pmt_sockt_free_fn free_fn,
-		 void *ctx)
+		 size_t key_off, pmt_sockt_free_fn free_fn, void *ctx)
 {
-	struct rte_rcu_qsbr_dq_parameters dqp = { 0 };
-	struct rte_hash_parameters hp = { 0 };
-	char dq_name[RTE_RING_NAMESIZE];
 	struct pmt_sockt *t;
-	uint32_t seed;
-	size_t sz;
-	int err;
+	uint64_t slots;
 
 	if (name == NULL || free_fn == NULL || entries == 0 ||
-	    entries > RTE_HASH_ENTRIES_MAX) {
+	    entries > SOCKT_MAX_ENTRIES || key_off > UINT16_MAX) {
 		rte_errno = EINVAL;
-		return NULL;
-	}
-	/* DPDK truncates ring names silently; two long names could clash. */
-	if (strlen(name) > PMT_SOCKT_NAME_MAX) {
-		rte_errno = ENAMETOOLONG;
 		return NULL;
 	}
 	if (sodium_init() < 0) {
 		rte_errno = EIO;
 		return NULL;
 	}
-	/* Some DPDK failures leave rte_errno as it was. */
-	rte_errno = 0;
-	t = rte_zmalloc_socket("pmt_sockt", sizeof(*t), RTE_CACHE_LINE_SIZE,
-			       socket);
+	/*
+	 * At most 80 % full: a linear probe's expected length grows as
+	 * 1 / (1 - load)^2 for a miss, 13 slots at 0.8, 2.5 at 0.5.
+	 */
+	slots = rte_align64pow2((uint64_t)entries + entries / 4);
+	slots = RTE_MAX(slots, (uint64_t)SOCKT_MIN_SLOTS);
+	t = rte_zmalloc_socket(name, sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	/* Zeroed by the allocator from fresh pages: resident as used. */
+	t->slot = rte_zmalloc_socket(name, slots * sizeof(*t->slot),
+				     RTE_CACHE_LINE_SIZE, socket);
+	if (t->slot == NULL) {
+		rte_free(t);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->mask = (uint32_t)(slots - 1);
+	t->entries = entries;
+	t->key_off = (uint32_t)key_off;
 	t->free_fn = free_fn;
 	t->ctx = ctx;
-	t->entries = entries;
-
-	/*
-	 * No reader but the owner (max_readers 0): no grace period, no
-	 * QSBR variable and no defer queue; a deleted value goes to
-	 * free_fn at once. The queue would otherwise be written and read
-	 * back, cold, by every delete, and grow resident to the table's
-	 * size (16 bytes an entry).
-	 */
-	if (max_readers > 0) {
-		sz = rte_rcu_qsbr_get_memsize(max_readers);
-		t->v = rte_zmalloc_socket("pmt_sockt_qsbr", sz,
-					  RTE_CACHE_LINE_SIZE, socket);
-		if (t->v == NULL) {
-			rte_errno = ENOMEM;
-			goto fail;
-		}
-		if (rte_rcu_qsbr_init(t->v, max_readers) != 0)
-			goto fail;
-	}
-
-	/*
-	 * The 4-tuple comes from the peer. CRC's seed does not change which
-	 * keys collide (CRC is affine), so a peer choosing ports could aim
-	 * them all at one bucket chain; jhash under a secret seed gives no
-	 * such handle. It is not a keyed PRF (SipHash would be, at ~4x the
-	 * cost per packet); the extendable table keeps inserts correct even
-	 * under collisions, only slower.
-	 */
-	randombytes_buf(&seed, sizeof(seed));
-	hp.name = name;
-	hp.entries = RTE_MAX(entries, (uint32_t)SOCKT_MIN_HASH_ENTRIES);
-	hp.key_len = sizeof(struct sockt_key);
-	hp.hash_func = rte_jhash;
-	hp.hash_func_init_val = seed;
-	hp.socket_id = socket;
-	/*
-	 * LF: readers never take a lock and the single writer never waits.
-	 * EXT_TABLE: cuckoo displacement can fail below capacity; chained
-	 * extendable buckets make "full" mean all @entries key slots used.
-	 */
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	t->h = rte_hash_create(&hp);
-	if (t->h == NULL)
-		goto fail;
-
-	/*
-	 * Every pending delete holds one of the hash's key slots until it is
-	 * freed, so at most hp.entries deletes are ever queued; replaced
-	 * values hold no slot and can outnumber them, and a full queue then
-	 * costs a reclaim or, at worst, a wait for the readers.
-	 */
-	if (t->v == NULL)
-		return t;
-	snprintf(dq_name, sizeof(dq_name), "SKT_DQ_%s", name);
-	dqp.name = dq_name;
-	/* The owner alone enqueues. */
-	dqp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;
-	dqp.size = hp.entries;
-	dqp.esize = sizeof(struct sockt_dq_elem);
-	dqp.trigger_reclaim_limit = SOCKT_DQ_TRIGGER;
-	dqp.max_reclaim_size = SOCKT_DQ_RECLAIM_MAX;
-	dqp.free_fn = sockt_dq_free;
-	dqp.p = t;
-	dqp.v = t->v;
-	t->dq = rte_rcu_qsbr_dq_create(&dqp);
-	if (t->dq == NULL)
-		goto fail;
+	randombytes_buf(t->nh, sizeof(t->nh));
 	return t;
-
-fail:
-	err = rte_errno != 0 ? rte_errno : ENOMEM;
-	rte_hash_free(t->h);
-	rte_free(t->v);
-	rte_free(t);
-	rte_errno = err;
-	return NULL;
 }
 
 void
@@ -231,142 +163,122 @@ pmt_sockt_free(struct pmt_sockt *t)
 {
 	if (t == NULL)
 		return;
-	/*
-	 * Hand back the values still waiting: one grace period covers every
-	 * token issued so far, after which the queue drains completely.
-	 */
-	if (t->dq != NULL) {
-		rte_rcu_qsbr_synchronize(t->v, RTE_QSBR_THRID_INVALID);
-		rte_rcu_qsbr_dq_delete(t->dq);
-	}
-	rte_hash_free(t->h);
-	rte_free(t->v);
+	rte_free(t->slot);
 	rte_free(t);
 }
 
-/* Queue @el for its grace period; a full queue costs a wait, never safety. */
-static void
-sockt_defer(struct pmt_sockt *t, struct sockt_dq_elem *el)
-{
-	unsigned int freed = 0;
-
-	t->pending++;
-	if (t->dq == NULL) {
-		sockt_dq_free(t, el, 1);	/* no reader to wait for */
-		return;
-	}
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, el) == 0)
-		return;
-	rte_rcu_qsbr_dq_reclaim(t->dq, SOCKT_DQ_RECLAIM_MAX, &freed, NULL,
-				NULL);
-	if (freed > 0 && rte_rcu_qsbr_dq_enqueue(t->dq, el) == 0)
-		return;
-	rte_rcu_qsbr_synchronize(t->v, RTE_QSBR_THRID_INVALID);
-	sockt_dq_free(t, el, 1);
-}
-
 int
-pmt_sockt_add(struct pmt_sockt *t, const struct pmt_flow_key *k, void *value)
+pmt_sockt_add(struct pmt_sockt *t, void *value)
 {
-	struct sockt_key sk = skey(k);
-	hash_sig_t sig = rte_hash_hash(t->h, &sk);
-	unsigned int freed = 0;
-	int ret;
+	uintptr_t v = (uintptr_t)value;
+	const struct pmt_flow_key *k;
+	uint64_t h, sig, s;
+	uint32_t i;
 
-	/* rte_hash_add_key_data() would silently replace the value. */
-	if (rte_hash_lookup_with_hash(t->h, &sk, sig) >= 0)
-		return -EEXIST;
+	if (!value_ok(v))
+		return -EINVAL;
+	k = value_key(t, v);
+	h = sockt_hash(t, k);
+	sig = h & SOCKT_SIG_MASK;
+	/* One probe both checks for the key and finds the free slot. */
+	for (i = (uint32_t)h & t->mask; (s = t->slot[i]) != 0;
+	     i = (i + 1) & t->mask)
+		if ((s & SOCKT_SIG_MASK) == sig && key_eq(slot_key(t, s), k))
+			return -EEXIST;
 	if (t->count >= t->entries)
 		return -ENOSPC;
-	ret = rte_hash_add_key_with_hash_data(t->h, &sk, sig, value);
-	if (ret == -ENOSPC && t->dq != NULL) {
-		/* Slots of deleted entries come back only through the queue. */
-		rte_rcu_qsbr_dq_reclaim(t->dq, SOCKT_DQ_RECLAIM_MAX, &freed,
-					NULL, NULL);
-		if (freed > 0)
-			ret = rte_hash_add_key_with_hash_data(t->h, &sk, sig,
-							      value);
-	}
-	if (ret < 0)
-		return ret;
-	__atomic_store_n(&t->count, t->count + 1, __ATOMIC_RELAXED);
+	t->slot[i] = (uint64_t)v | sig;
+	t->count++;
 	return 0;
 }
 
-/* Delete @sk, whose value is @value, and defer both for a grace period. */
-static int
-del_hashed(struct pmt_sockt *t, const struct sockt_key *sk, hash_sig_t sig,
-	   void *value)
+/*
+ * Empty slot @i and close the hole (Knuth's Algorithm R, TAOCP 6.4):
+ * each later entry of the run moves back into the hole when the hole
+ * lies on its probe path, from its home slot to where it is.
+ */
+static void
+remove_at(struct pmt_sockt *t, uint32_t i)
 {
-	struct sockt_dq_elem el = { .value = value };
+	void *gone = slot_value(t->slot[i]);
+	uint32_t j = i, home;
+	uint64_t s;
 
-	el.pos = rte_hash_del_key_with_hash(t->h, sk, sig);
-	if (el.pos < 0)
-		return -ENOENT;
-	__atomic_store_n(&t->count, t->count - 1, __ATOMIC_RELAXED);
-	sockt_defer(t, &el);
-	return 0;
+	for (;;) {
+		j = (j + 1) & t->mask;
+		s = t->slot[j];
+		if (s == 0)
+			break;
+		home = (uint32_t)sockt_hash(t, slot_key(t, s)) & t->mask;
+		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+			t->slot[i] = s;
+			i = j;
+		}
+	}
+	t->slot[i] = 0;
+	t->count--;
+	t->free_fn(t->ctx, gone);
 }
 
 int
 pmt_sockt_del(struct pmt_sockt *t, const struct pmt_flow_key *k)
 {
-	struct sockt_key sk = skey(k);
-	hash_sig_t sig = rte_hash_hash(t->h, &sk);
-	void *value;
+	uint32_t i = find(t, k, sockt_hash(t, k));
 
-	/* The delete returns only the slot; the value must be read first. */
-	if (rte_hash_lookup_with_hash_data(t->h, &sk, sig, &value) < 0)
+	if (i == SOCKT_NONE)
 		return -ENOENT;
-	return del_hashed(t, &sk, sig, value);
+	remove_at(t, i);
+	return 0;
 }
 
 int
-pmt_sockt_del_value(struct pmt_sockt *t, const struct pmt_flow_key *k,
-		    void *value)
+pmt_sockt_del_value(struct pmt_sockt *t, void *value)
 {
-	struct sockt_key sk = skey(k);
-	hash_sig_t sig = rte_hash_hash(t->h, &sk);
+	uintptr_t v = (uintptr_t)value;
+	uint64_t h, s;
+	uint32_t i;
 
-#ifdef RTE_ENABLE_ASSERT
-	{
-		void *held;
-
-		RTE_ASSERT(rte_hash_lookup_with_hash_data(t->h, &sk, sig, &held) < 0 ||
-			   held == value);
+	if (!value_ok(v))
+		return -ENOENT;
+	h = sockt_hash(t, value_key(t, v));
+	/* The value names its slot: no key compare, no object read. */
+	for (i = (uint32_t)h & t->mask; (s = t->slot[i]) != 0;
+	     i = (i + 1) & t->mask) {
+		if ((s & SOCKT_PTR_MASK) == (uint64_t)v) {
+			remove_at(t, i);
+			return 0;
+		}
 	}
-#endif
-	return del_hashed(t, &sk, sig, value);
+	return -ENOENT;
 }
 
 int
-pmt_sockt_replace(struct pmt_sockt *t, const struct pmt_flow_key *k,
-		  void *value)
+pmt_sockt_replace(struct pmt_sockt *t, void *value)
 {
-	struct sockt_key sk = skey(k);
-	hash_sig_t sig = rte_hash_hash(t->h, &sk);
-	struct sockt_dq_elem el = { .pos = -1 };
-	int ret;
+	uintptr_t v = (uintptr_t)value;
+	uint64_t h;
+	uint32_t i;
+	void *old;
 
-	if (rte_hash_lookup_with_hash_data(t->h, &sk, sig, &el.value) < 0)
+	if (!value_ok(v))
+		return -EINVAL;
+	h = sockt_hash(t, value_key(t, v));
+	i = find(t, value_key(t, v), h);
+	if (i == SOCKT_NONE)
 		return -ENOENT;
-	/* On a present key, LF mode swaps the value with one atomic store. */
-	ret = rte_hash_add_key_with_hash_data(t->h, &sk, sig, value);
-	if (ret < 0)
-		return ret;
-	sockt_defer(t, &el);
+	old = slot_value(t->slot[i]);
+	t->slot[i] = (uint64_t)v | (h & SOCKT_SIG_MASK);
+	if (old != value)
+		t->free_fn(t->ctx, old);
 	return 0;
 }
 
 void *
 pmt_sockt_lookup(const struct pmt_sockt *t, const struct pmt_flow_key *k)
 {
-	struct sockt_key sk = skey(k);
-	void *value;
+	uint32_t i = find(t, k, sockt_hash(t, k));
 
-	if (rte_hash_lookup_data(t->h, &sk, &value) < 0)
-		return NULL;
-	return value;
+	return i == SOCKT_NONE ? NULL : slot_value(t->slot[i]);
 }
 
 unsigned int
@@ -374,29 +286,40 @@ pmt_sockt_lookup_bulk(const struct pmt_sockt *t,
 		      const struct pmt_flow_key **keys, unsigned int n,
 		      void **values)
 {
-	struct sockt_key sk[RTE_HASH_LOOKUP_BULK_MAX];
-	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	uint64_t h[PMT_SOCKT_BULK_MAX];
+	uint32_t at[PMT_SOCKT_BULK_MAX];
 	unsigned int done, i, m, hits = 0;
-	uint64_t mask;
-	int ret;
 
-	/* An RX burst is one call; larger sets are cut to the API's limit. */
 	for (done = 0; done < n; done += m) {
-		m = RTE_MIN(n - done, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
+		m = RTE_MIN(n - done, (unsigned int)PMT_SOCKT_BULK_MAX);
+		/* The home slots of the whole burst are fetched together... */
 		for (i = 0; i < m; i++) {
-			sk[i] = skey(keys[done + i]);
-			kp[i] = &sk[i];
+			h[i] = sockt_hash(t, keys[done + i]);
+			rte_prefetch0(&t->slot[(uint32_t)h[i] & t->mask]);
 		}
-		mask = 0;
-		ret = rte_hash_lookup_bulk_data(t->h, kp, m, &mask,
-						values + done);
-		if (ret < 0)
-			mask = 0;
-		/* A miss leaves its data[] slot untouched: clear it. */
-		for (i = 0; i < m; i++)
-			if (!(mask & (UINT64_C(1) << i)))
+		/* ...then the first object whose signature matches... */
+		for (i = 0; i < m; i++) {
+			uint64_t sig = h[i] & SOCKT_SIG_MASK, s;
+			uint32_t j = (uint32_t)h[i] & t->mask;
+
+			while ((s = t->slot[j]) != 0 &&
+			       (s & SOCKT_SIG_MASK) != sig)
+				j = (j + 1) & t->mask;
+			at[i] = j;
+			if (s != 0)
+				rte_prefetch0(slot_key(t, s));
+		}
+		/* ...and the keys are compared when they have arrived. */
+		for (i = 0; i < m; i++) {
+			uint32_t j = find_from(t, keys[done + i], h[i], at[i]);
+
+			if (j == SOCKT_NONE) {
 				values[done + i] = NULL;
-		hits += (unsigned int)__builtin_popcountll(mask);
+			} else {
+				values[done + i] = slot_value(t->slot[j]);
+				hits++;
+			}
+		}
 	}
 	return hits;
 }
@@ -404,14 +327,13 @@ pmt_sockt_lookup_bulk(const struct pmt_sockt *t,
 uint32_t
 pmt_sockt_count(const struct pmt_sockt *t)
 {
-	/* Not rte_hash_count(): it also counts slots still on the queue. */
-	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+	return t->count;
 }
 
 uint32_t
-pmt_sockt_pending(const struct pmt_sockt *t)
+pmt_sockt_capacity(const struct pmt_sockt *t)
 {
-	return t->pending;
+	return t->mask + 1;
 }
 
 int
@@ -421,32 +343,34 @@ pmt_sockt_walk_resume(const struct pmt_sockt *t, uint32_t *cursor,
 				void *value),
 		      void *arg)
 {
-	const void *key;
-	uint32_t next = *cursor;
-	unsigned int n;
-	void *value;
+	uint32_t i = *cursor;
+	unsigned int n = 0;
 	int ret = 0;
 
-	if (next == PMT_SOCKT_WALK_DONE)
+	if (i == PMT_SOCKT_WALK_DONE)
 		return 0;
-	/*
-	 * rte_hash_iterate()'s cursor is a bucket-slot index, never a
-	 * pointer into an entry, so it stays valid across the caller's
-	 * quiescent states. Concurrent with the owner, cuckoo moves and
-	 * chain compaction may make the walk skip or repeat an entry; RCU
-	 * guarantees only that what it returns is not freed before the
-	 * caller's next quiescent state.
-	 */
-	for (n = 0; n < max; n++) {
-		if (rte_hash_iterate(t->h, &key, &value, &next) < 0) {
-			next = PMT_SOCKT_WALK_DONE;
-			break;
+	while (i <= t->mask && n < max && ret == 0) {
+		uint64_t s = t->slot[i], now;
+		struct pmt_flow_key k;
+
+		if (s == 0) {
+			i++;
+			continue;
 		}
-		ret = fn(arg, key, value);
-		if (ret != 0)
-			break;
+		n++;
+		/* A copy: @fn may free the object with its entry. */
+		k = *slot_key(t, s);
+		ret = fn(arg, slot_key(t, s), slot_value(s));
+		/*
+		 * If @fn deleted the entry, the delete may have moved the
+		 * next one of its run here: look at this slot again. The
+		 * same key means the entry stayed (perhaps replaced).
+		 */
+		now = t->slot[i];
+		if (now == s || (now != 0 && key_eq(slot_key(t, now), &k)))
+			i++;
 	}
-	*cursor = next;
+	*cursor = i > t->mask ? PMT_SOCKT_WALK_DONE : i;
 	return ret;
 }
 
@@ -457,61 +381,5 @@ pmt_sockt_walk(const struct pmt_sockt *t,
 {
 	uint32_t cursor = 0;
 
-	/* No table has UINT_MAX entries: one piece is the whole walk. */
 	return pmt_sockt_walk_resume(t, &cursor, UINT_MAX, fn, arg);
-}
-
-int
-pmt_sockt_reader_register(struct pmt_sockt *t, unsigned int id)
-{
-	if (t->v == NULL)
-		return -EINVAL;		/* created for no reader */
-	if (rte_rcu_qsbr_thread_register(t->v, id) != 0)
-		return -rte_errno;
-	return 0;
-}
-
-void
-pmt_sockt_reader_online(struct pmt_sockt *t, unsigned int id)
-{
-	if (t->v != NULL)
-		rte_rcu_qsbr_thread_online(t->v, id);
-}
-
-void
-pmt_sockt_reader_quiescent(struct pmt_sockt *t, unsigned int id)
-{
-	if (t->v != NULL)
-		rte_rcu_qsbr_quiescent(t->v, id);
-}
-
-void
-pmt_sockt_reader_offline(struct pmt_sockt *t, unsigned int id)
-{
-	if (t->v != NULL)
-		rte_rcu_qsbr_thread_offline(t->v, id);
-}
-
-int
-pmt_sockt_reader_unregister(struct pmt_sockt *t, unsigned int id)
-{
-	if (t->v == NULL)
-		return -EINVAL;
-	if (rte_rcu_qsbr_thread_unregister(t->v, id) != 0)
-		return -rte_errno;
-	return 0;
-}
-
-void
-pmt_sockt_reclaim(struct pmt_sockt *t)
-{
-	/*
-	 * Never waits: stops at the first entry still in its grace period.
-	 * Bounded, because after a long read-side section the backlog can
-	 * be thousands of entries, and freeing them in one go would stall
-	 * the owner's RX loop for hundreds of microseconds.
-	 */
-	if (t->dq != NULL)
-		rte_rcu_qsbr_dq_reclaim(t->dq, PMT_SOCKT_RECLAIM_MAX, NULL,
-					NULL, NULL);
 }

@@ -17,8 +17,7 @@
  * needs the connection makes it a TCB again, field for field, so what
  * it sends afterwards is what it would have sent had it never slept.
  *
- * Both exchanges go through the socket table's grace period, as a
- * delete does: a lock-free reader may still hold the old pointer.
+ * The socket table hands the old form back from within the exchange.
  */
 
 _Static_assert(sizeof(struct pmt_tcb_idle) == 2 * RTE_CACHE_LINE_SIZE,
@@ -142,16 +141,14 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 	IDLE_KEPT(X)
 #undef X
 	/*
-	 * The TCB is the table's to return once no reader can hold it (it
-	 * may do so within the replace itself): mark it first, touch it
-	 * not after.
+	 * The table returns the TCB to the reap list within the replace:
+	 * mark it first.
 	 */
 	pmt_tcp_timer_cancel_all(tcb);
 	/* Nothing is outstanding: recovery and cwnd history can go. */
 	pmt_tcp_ext_put(tcb);
 	tcb->tbl = PMT_TBL_IDLED;
-	if (pmt_sockt_replace(te->table, &tcb->key,
-			      pmt_tcb_idle_entry(idle)) != 0) {
+	if (pmt_sockt_replace(te->table, pmt_tcb_idle_entry(idle)) != 0) {
 		tcb->tbl = PMT_TBL_IN;
 		pmt_tcp_idle_put(eng, idle);
 		return false;
@@ -182,7 +179,7 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 #undef X
 	tcb->recover = tcb->snd_una;
 	tcb->t_active = now_ms(eng);
-	if (pmt_sockt_replace(te->table, &tcb->key, tcb) != 0) {
+	if (pmt_sockt_replace(te->table, tcb) != 0) {
 		/* Cannot happen: the idle form is in the table. */
 		tcb->fd = -1;
 		tcb->state = PMT_TCPS_CLOSED;
@@ -212,8 +209,8 @@ pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry)
 	memcpy(&snd_nxt, idle->line0 + offsetof(struct pmt_tcb, snd_nxt),
 	       sizeof(snd_nxt));
 	pmt_tcp_respond(eng, &key, snd_nxt, 0, PMT_TH_RST);
-	/* Out of the table; the grace period returns the idle form. */
-	if (pmt_sockt_del_value(te->table, &key, entry) != 0)
+	/* Out of the table, which returns the idle form to its slab. */
+	if (pmt_sockt_del_value(te->table, entry) != 0)
 		pmt_tcp_idle_put(eng, idle);
 	else
 		pmt_port_note(&te->ports, &key, -1);

@@ -12,12 +12,11 @@
 
 /*
  * A TCB is reused only when two owners are done with it: the protocol
- * (it left the socket table and every lock-free reader has passed a
- * quiescent state) and the application (its descriptor is closed, or it
- * never had one). Whichever finishes second returns it to the pool, and
- * never from inside input or timer processing: the grace-period
- * callback only links the TCB on the engine's reap list, drained at the
- * end of each turn.
+ * (it left the socket table) and the application (its descriptor is
+ * closed, or it never had one). Whichever finishes second returns it to
+ * the pool, and never from inside input or timer processing: leaving
+ * the table only links the TCB on the engine's reap list, drained at
+ * the end of each turn.
  */
 
 _Static_assert(offsetof(struct pmt_tcb, cwnd) == RTE_CACHE_LINE_SIZE,
@@ -124,9 +123,12 @@ pmt_tcp_ext_in_use(const struct pmt_engine *eng)
 	return pmt_slab_in_use(&eng->tcp.exts);
 }
 
-/* Grace period over (owner lcore, from pmt_sockt_reclaim). */
+/*
+ * A value left the socket table (deleted, or replaced by the other
+ * form of its connection): from within the delete or replace.
+ */
 static void
-tcb_grace_over(void *ctx, void *value)
+tcb_left_table(void *ctx, void *value)
 {
 	struct pmt_engine *eng = ctx;
 	struct pmt_tcb *tcb = value;
@@ -151,9 +153,6 @@ pmt_tcp_reap(struct pmt_engine *eng)
 {
 	struct pmt_tcb *tcb, *next;
 
-	/* Reclaiming costs even when idle: only with deletions pending. */
-	if (pmt_sockt_pending(eng->tcp.table) > 0)
-		pmt_sockt_reclaim(eng->tcp.table);
 	tcb = eng->tcp.reap;
 	if (tcb == NULL)
 		return;
@@ -208,7 +207,9 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	 * the delete (freed at the turn's end, as before), an idle form
 	 * back to its slab at once.
 	 */
-	te->table = pmt_sockt_create(name, n, socket, 0, tcb_grace_over, eng);
+	te->table = pmt_sockt_create(name, n, socket,
+				     offsetof(struct pmt_tcb, key),
+				     tcb_left_table, eng);
 	te->fds = rte_zmalloc_socket("pmt_fds", n * sizeof(*te->fds),
 				     RTE_CACHE_LINE_SIZE, socket);
 	te->fd_next = rte_zmalloc_socket("pmt_fds", n * sizeof(uint32_t),
@@ -353,7 +354,7 @@ pmt_tcb_alloc(struct pmt_engine *eng)
 int
 pmt_tcb_hash(struct pmt_tcb *tcb)
 {
-	int ret = pmt_sockt_add(pmt_tcb_eng(tcb)->tcp.table, &tcb->key, tcb);
+	int ret = pmt_sockt_add(pmt_tcb_eng(tcb)->tcp.table, tcb);
 
 	if (ret == 0) {
 		tcb->tbl = PMT_TBL_IN;
@@ -426,7 +427,7 @@ pmt_tcb_close(struct pmt_tcb *tcb, int err)
 	tcb->snd_head = tcb->snd_tail = NULL;
 	tcb->snd_q_len = 0;
 	if (tcb->tbl == PMT_TBL_IN) {
-		pmt_sockt_del_value(eng->tcp.table, &tcb->key, tcb);
+		pmt_sockt_del_value(eng->tcp.table, tcb);
 		pmt_port_note(&eng->tcp.ports, &tcb->key, -1);
 		tcb->tbl = PMT_TBL_LEAVING;
 	}
