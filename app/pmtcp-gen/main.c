@@ -1090,37 +1090,37 @@ print_gen_pools(unsigned int n)
 		}
 }
 
-int
-main(int argc, char **argv)
+/* The whole run; main() frees what the options allocated, on every path. */
+static int
+gen_main(int argc, char **argv, struct gen_opts *o)
 {
-	struct gen_opts opts;
 	struct pmt_config cfg;
 	int sep, ret;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.gen.ports[0] = 80;
-	opts.gen.n_ports = 1;
-	opts.gen.body_size = 64;
-	opts.gen.req_size = 64;
-	opts.gen.requests_per_conn = 1;
-	opts.gen.backlog = 4096;
-	opts.gen.fail_error_rate = -1;
-	opts.gen.fail_p99_ms = -1;
-	opts.gen.fail_shortfall = -1;
-	opts.gen.connect_timeout_ms = 3000;
-	opts.gen.first_byte_timeout_ms = 5000;
-	opts.gen.response_timeout_ms = 30000;
-	opts.gen.idle_timeout_ms = 30000;
-	opts.gen.request_timeout_ms = 10000;
-	opts.gen.drain_ms = 2000;
-	opts.gen.max_header_bytes = 8192;
-	opts.gen.expect_status = 2;
-	opts.gen.expect_body = -1;
-	opts.gen.expect_crc = -1;
-	opts.gen.close_weight[GEN_CLOSE_FIN] = 1;
-	opts.gen.seed = 1;
-	strcpy(opts.gen.method, "GET");
-	strcpy(opts.gen.path, "/");
+	memset(o, 0, sizeof(*o));
+	o->gen.ports[0] = 80;
+	o->gen.n_ports = 1;
+	o->gen.body_size = 64;
+	o->gen.req_size = 64;
+	o->gen.requests_per_conn = 1;
+	o->gen.backlog = 4096;
+	o->gen.fail_error_rate = -1;
+	o->gen.fail_p99_ms = -1;
+	o->gen.fail_shortfall = -1;
+	o->gen.connect_timeout_ms = 3000;
+	o->gen.first_byte_timeout_ms = 5000;
+	o->gen.response_timeout_ms = 30000;
+	o->gen.idle_timeout_ms = 30000;
+	o->gen.request_timeout_ms = 10000;
+	o->gen.drain_ms = 2000;
+	o->gen.max_header_bytes = 8192;
+	o->gen.expect_status = 2;
+	o->gen.expect_body = -1;
+	o->gen.expect_crc = -1;
+	o->gen.close_weight[GEN_CLOSE_FIN] = 1;
+	o->gen.seed = 1;
+	strcpy(o->gen.method, "GET");
+	strcpy(o->gen.path, "/");
 
 	/* EAL arguments come before "--", ours after. */
 	for (sep = 1; sep < argc; sep++)
@@ -1137,25 +1137,25 @@ main(int argc, char **argv)
 	cfg.tcp_idle_ms = 1000;
 	if (sep == argc) {
 		/* No "--": only our own options (e.g. --help) may stand. */
-		ret = parse_options(argc, argv, &cfg, &opts);
+		ret = parse_options(argc, argv, &cfg, o);
 		if (ret == EXIT_SUCCESS)
 			return ret;
 		return ret >= 0 ? ret :
 			usage_error("EAL options and '--' are missing");
 	}
 	argv[sep] = argv[0];
-	ret = parse_options(argc - sep, argv + sep, &cfg, &opts);
+	ret = parse_options(argc - sep, argv + sep, &cfg, o);
 	if (ret >= 0)
 		return ret;
-	ret = check_gen(&opts.gen, &cfg);
+	ret = check_gen(&o->gen, &cfg);
 	if (ret >= 0)
 		return ret;
 	/* A path we cannot write is found now, not after the whole run. */
-	if (opts.gen.json_path != NULL && opts.gen.role != GEN_ROLE_NONE) {
-		opts.json = fopen(opts.gen.json_path, "w");
-		if (opts.json == NULL) {
+	if (o->gen.json_path != NULL && o->gen.role != GEN_ROLE_NONE) {
+		o->json = fopen(o->gen.json_path, "w");
+		if (o->json == NULL) {
 			fprintf(stderr, "pmtcp-gen: cannot write %s: %s\n",
-				opts.gen.json_path, strerror(errno));
+				o->gen.json_path, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
@@ -1166,7 +1166,7 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		return rte_errno == EINVAL ? EXIT_USAGE : EXIT_FAILURE;
 	}
-	if (opts.gen.role == GEN_BOTH && rte_eth_dev_count_avail() == 0) {
+	if (o->gen.role == GEN_BOTH && rte_eth_dev_count_avail() == 0) {
 		ret = ring_link(rte_lcore_count());
 		if (ret != 0) {
 			fprintf(stderr, "pmtcp-gen: in-process link: %s\n",
@@ -1185,16 +1185,26 @@ main(int argc, char **argv)
 	signal(SIGINT, on_alarm);
 	signal(SIGTERM, on_alarm);
 	signal(SIGALRM, on_alarm);
-	if (opts.gen.role == GEN_ROLE_NONE)
-		ret = run_stack_only(opts.gen.duration_s);
+	if (o->gen.role == GEN_ROLE_NONE)
+		ret = run_stack_only(o->gen.duration_s);
 	else
-		ret = run_generator(&opts, cfg.tcp_max_sockets);
-	if (opts.gen.role != GEN_ROLE_NONE && getenv("PMTCP_GEN_STATS") != NULL) {
+		ret = run_generator(o, cfg.tcp_max_sockets);
+	if (o->gen.role != GEN_ROLE_NONE && getenv("PMTCP_GEN_STATS") != NULL) {
 		pmt_stats_print(stdout);
 		print_gen_pools(rte_lcore_count());
 	}
 	pmt_stack_close();
 	ring_link_free();
 	rte_eal_cleanup();
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gen_opts opts;
+	int ret = gen_main(argc, argv, &opts);
+
+	free((char *)opts.gen.json_path);	/* strdup()ed */
 	return ret;
 }
