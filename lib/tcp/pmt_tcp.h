@@ -237,14 +237,28 @@ pmt_tcb_eng(const struct pmt_tcb *tcb)
 
 /*
  * The idle form of an ESTABLISHED connection with nothing queued,
- * nothing unacknowledged and no timer armed (tcp_idle.c): two cache
- * lines instead of the TCB's five. It stands in for the TCB in the
- * socket table and the descriptor table, tagged in bit 0 of the
- * pointer, and becomes a TCB again when a segment or a call needs one.
+ * nothing unacknowledged and no timer armed (tcp_idle.c): 112 bytes
+ * instead of the TCB's 256. It stands in for the TCB in the socket
+ * table and the descriptor table, tagged in bit 0 of the pointer, and
+ * becomes a TCB again when a segment or a call needs one. Its fields
+ * are the TCB's that an idle connection can have other than zero or
+ * snd_una; the first ones sit where the TCB has them, the 4-tuple
+ * among them, which is where the socket table reads it.
  */
 struct pmt_tcb_idle {
-	/* line 0 of the TCB, byte for byte */
-	uint8_t line0[64];
+	uint8_t state;
+	uint8_t snd_wscale;
+	uint8_t rcv_wscale;
+	uint8_t iface;
+	uint32_t flags;
+	struct pmt_flow_key key;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;
+	uint32_t snd_una;	/* = snd_nxt = snd_max */
+	uint32_t snd_wnd;
+	uint32_t snd_wl1;
+	uint32_t snd_wl2;
+	uint32_t ts_recent;
 	uint32_t cwnd;
 	uint32_t ssthresh;
 	uint32_t max_sndwnd;
@@ -255,10 +269,11 @@ struct pmt_tcb_idle {
 	uint32_t rto;
 	uint32_t iss;
 	uint32_t irs;
-	uint32_t ts_recent_age;
 	uint32_t ts_offset;
 	int32_t fd;
+	uint16_t t_maxseg;
 	uint16_t linger_s;
+	uint16_t ts_recent_age;
 	union {
 		void *udata;
 		struct pmt_tcb_idle *next_free;

@@ -10,29 +10,33 @@
  * mostly TCBs that do nothing. After tcp-idle-ms without a segment in
  * or data out, an ESTABLISHED connection with empty queues, nothing in
  * flight and no timer but this one gives its TCB back and lives on as a
- * 128-byte idle form (struct pmt_tcb_idle): line 0 of the TCB as it
- * was, plus what congestion control, the RTT estimator, the options and
- * the application set. The socket table and the descriptor table point
- * at the idle form, tagged in bit 0; the first segment or call that
- * needs the connection makes it a TCB again, field for field, so what
- * it sends afterwards is what it would have sent had it never slept.
- *
- * The socket table hands the old form back from within the exchange.
+ * 112-byte idle form (struct pmt_tcb_idle): the sequence space, the
+ * windows and what congestion control, the RTT estimator, the options
+ * and the application set. The socket table and the descriptor table
+ * point at the idle form, tagged in bit 0; the first segment or call
+ * that needs the connection makes it a TCB again, field for field, so
+ * what it sends afterwards is what it would have sent had it never
+ * slept. The table hands the old form back from within the exchange.
  */
 
-_Static_assert(sizeof(struct pmt_tcb_idle) == 2 * RTE_CACHE_LINE_SIZE,
-	       "the idle form is two cache lines");
-_Static_assert(offsetof(struct pmt_tcb, cwnd) == sizeof(((struct pmt_tcb_idle *)0)->line0),
-	       "the idle form keeps TCB line 0 whole");
+_Static_assert(sizeof(struct pmt_tcb_idle) <= 112,
+	       "the idle form: 112 bytes (issue 10's 200 per idle connection)");
+_Static_assert(offsetof(struct pmt_tcb_idle, key) == offsetof(struct pmt_tcb, key),
+	       "the socket table reads both forms' 4-tuple at one offset");
+_Static_assert(offsetof(struct pmt_tcb_idle, state) == offsetof(struct pmt_tcb, state),
+	       "a form's state is where the TCB has it");
 
 /*
- * What the idle form keeps besides line 0, copied field for field both
- * ways. Everything else is zero in an idle connection (idle_allowed()),
- * as in a fresh TCB.
+ * What the idle form keeps, copied field for field both ways. In an idle
+ * connection (idle_allowed()) snd_nxt and snd_max are snd_una, and all
+ * else is zero, as in a fresh TCB.
  */
-#define IDLE_KEPT(X) X(cwnd) X(ssthresh) X(max_sndwnd) X(snd_buf) \
-	X(rcv_buf) X(srtt) X(rttvar) X(rto) X(iss) X(irs) \
-	X(ts_recent_age) X(ts_offset) X(fd) X(linger_s) X(udata)
+#define IDLE_KEPT(X) X(state) X(snd_wscale) X(rcv_wscale) X(iface) \
+	X(flags) X(key) X(rcv_nxt) X(rcv_adv) X(snd_una) X(snd_wnd) \
+	X(snd_wl1) X(snd_wl2) X(ts_recent) X(cwnd) X(ssthresh) \
+	X(max_sndwnd) X(snd_buf) X(rcv_buf) X(srtt) X(rttvar) X(rto) \
+	X(iss) X(irs) X(ts_offset) X(fd) X(t_maxseg) X(linger_s) \
+	X(ts_recent_age) X(udata)
 
 /* What must be clear for a connection to sleep: nothing under way. */
 #define IDLE_BUSY_FLAGS (PMT_TF_ACKNOW | PMT_TF_DELACK | PMT_TF_MORE | \
@@ -136,7 +140,6 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 		PMT_STAT_INC(eng, tcp_idle_no_room);
 		return false;
 	}
-	memcpy(idle->line0, tcb, sizeof(idle->line0));
 #define X(f) idle->f = tcb->f;
 	IDLE_KEPT(X)
 #undef X
@@ -173,10 +176,10 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 		PMT_STAT_INC(eng, tcp_idle_wake_fail);
 		return NULL;
 	}
-	memcpy(tcb, idle->line0, sizeof(idle->line0));
 #define X(f) tcb->f = idle->f;
 	IDLE_KEPT(X)
 #undef X
+	tcb->snd_nxt = tcb->snd_max = tcb->snd_una;
 	tcb->recover = tcb->snd_una;
 	tcb->t_active = now_ms(eng);
 	if (pmt_sockt_replace(te->table, tcb) != 0) {
@@ -201,14 +204,11 @@ pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
 	struct pmt_tcb_idle *idle = pmt_tcb_idle_of(entry);
-	struct pmt_flow_key key;
-	uint32_t snd_nxt;
+	/* A copy: the delete below frees the idle form. */
+	struct pmt_flow_key key = idle->key;
 
 	/* The caller has released the descriptor. */
-	memcpy(&key, idle->line0 + offsetof(struct pmt_tcb, key), sizeof(key));
-	memcpy(&snd_nxt, idle->line0 + offsetof(struct pmt_tcb, snd_nxt),
-	       sizeof(snd_nxt));
-	pmt_tcp_respond(eng, &key, snd_nxt, 0, PMT_TH_RST);
+	pmt_tcp_respond(eng, &key, idle->snd_una, 0, PMT_TH_RST);
 	/* Out of the table, which returns the idle form to its slab. */
 	if (pmt_sockt_del_value(te->table, entry) != 0)
 		pmt_tcp_idle_put(eng, idle);

@@ -236,16 +236,27 @@ check_all(const char *when)
 
 /* ---- steps ---- */
 
-/* The connection on a 4-tuple: its TCB (or line 0 of its idle form). */
-static const struct pmt_tcb *
-conn_of(const struct pmt_flow_key *k)
+/* Where the connection on a 4-tuple is, in either form. */
+struct conn_seq {
+	uint32_t rcv_nxt;
+	uint32_t snd_una;
+};
+
+static bool
+conn_of(const struct pmt_flow_key *k, struct conn_seq *cs)
 {
 	void *v = pmt_sockt_lookup(t->eng->tcp.table, k);
 
 	if (v == NULL)
-		return NULL;
-	/* The idle form starts with the TCB's line 0, byte for byte. */
-	return (const struct pmt_tcb *)pmt_tcb_idle_of(v);
+		return false;
+	if (pmt_tcb_is_idle(v)) {
+		cs->rcv_nxt = pmt_tcb_idle_of(v)->rcv_nxt;
+		cs->snd_una = pmt_tcb_idle_of(v)->snd_una;
+	} else {
+		cs->rcv_nxt = ((const struct pmt_tcb *)v)->rcv_nxt;
+		cs->snd_una = ((const struct pmt_tcb *)v)->snd_una;
+	}
+	return true;
 }
 
 /* Our TSval on @k's connection now (0 without one). */
@@ -273,7 +284,7 @@ step_segment(struct app *a, struct rd *r)
 		.flags = flags, .wnd = wnd, .data = payload,
 	};
 	struct pmt_flow_key k = { .laddr = s.dst, .raddr = s.src };
-	const struct pmt_tcb *tcb;
+	struct conn_seq cs;
 	size_t n;
 
 	switch (sel & 3) {
@@ -296,9 +307,10 @@ step_segment(struct app *a, struct rd *r)
 	}
 	k.lport = rte_cpu_to_be_16(s.dport);
 	k.rport = rte_cpu_to_be_16(s.sport);
-	tcb = conn_of(&k);
-	s.seq = (tcb ? tcb->rcv_nxt : PEER_ISS) + (uint32_t)(int32_t)seq_off;
-	s.ack = (tcb ? tcb->snd_una : 0) + (uint32_t)(int32_t)ack_off;
+	if (!conn_of(&k, &cs))
+		cs = (struct conn_seq){ .rcv_nxt = PEER_ISS, .snd_una = 0 };
+	s.seq = cs.rcv_nxt + (uint32_t)(int32_t)seq_off;
+	s.ack = cs.snd_una + (uint32_t)(int32_t)ack_off;
 	if (sel & 0x04) {
 		s.o.opts |= PMT_TO_MSS;
 		s.o.mss = rd16(r);
@@ -318,7 +330,7 @@ step_segment(struct app *a, struct rd *r)
 		s.o.tsecr = our_ts(&k) - rd8(r);
 	}
 	if (sel & 0x40) {
-		uint32_t base = tcb ? tcb->snd_una : 0;
+		uint32_t base = cs.snd_una;
 
 		s.o.opts |= PMT_TO_SACK;
 		s.o.n_sack = (uint8_t)(rd8(r) % PMT_TCP_MAX_SACK + 1);
