@@ -28,12 +28,19 @@ struct pmt_slab {
 	void *free;
 };
 
-/* Reserve @cap objects of @size bytes on NUMA @socket. 0 or -ENOMEM. */
+/*
+ * Reserve @cap objects of @size bytes, each aligned to @align (a power
+ * of two up to a cache line: objects laid out by cache line ask for
+ * one, small ones need not round up to it), on NUMA @socket.
+ * 0 or -ENOMEM.
+ */
 static inline int
 pmt_slab_init(struct pmt_slab *s, const char *name, size_t size,
-	      size_t link_off, uint32_t cap, int socket)
+	      size_t align, size_t link_off, uint32_t cap, int socket)
 {
-	s->size = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
+	RTE_VERIFY(rte_is_power_of_2((uint32_t)align) &&
+		   align <= RTE_CACHE_LINE_SIZE);
+	s->size = RTE_ALIGN_CEIL(size, align);
 	s->link_off = link_off;
 	s->cap = cap;
 	s->fresh = s->free_n = 0;

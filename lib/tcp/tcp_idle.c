@@ -60,7 +60,8 @@ pmt_tcp_idle_init(struct pmt_engine *eng)
 		return 0;
 	return pmt_slab_init(&te->idles, "pmt_tcb_idle",
 			     sizeof(struct pmt_tcb_idle),
-			     offsetof(struct pmt_tcb_idle, next_free),
+			     /* 112 bytes, not 128: 8-byte fields, tag bit */
+			     16, offsetof(struct pmt_tcb_idle, next_free),
 			     te->tcbs.cap,
 			     (int)rte_lcore_to_socket_id(eng->lcore_id));
 }

@@ -184,6 +184,7 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 
 	/* A free TCB links the free list where its send queue was. */
 	ret = pmt_slab_init(&te->tcbs, "pmt_tcb", sizeof(struct pmt_tcb),
+			    RTE_CACHE_LINE_SIZE,
 			    offsetof(struct pmt_tcb, snd_head), n, socket);
 	/*
 	 * Only connections that lose data or grow past slow start's start
@@ -192,7 +193,8 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	 */
 	if (ret == 0)
 		ret = pmt_slab_init(&te->exts, "pmt_tcp_ext",
-				    sizeof(struct pmt_tcp_ext), 0,
+				    sizeof(struct pmt_tcp_ext),
+				    RTE_CACHE_LINE_SIZE, 0,
 				    RTE_MIN(n, 65536u), socket);
 	snprintf(name, sizeof(name), "pmt_clone_%u", eng->idx);
 	/* Indirect mbufs carry no data: a zero data room. */
