@@ -49,23 +49,30 @@ struct gen_conn {
 	/* Requests done on this connection; --requests-per-conn is at most
 	 * UINT32_MAX, and with none it stops counting there. */
 	uint32_t reqs;
-	uint64_t t0;		/* connect or request start, ns */
 	uint64_t last_io;	/* last byte in or out, ns (timeouts) */
+	struct gen_msg *m;	/* while a message is on its way, else NULL */
+};
+
+_Static_assert(sizeof(struct gen_conn) <= 32,
+	       "a connection slot: flags, a clock, the message (issue 10: 200 bytes an idle connection)");
+
+/*
+ * What a connection holds only from a connect or the first byte of a
+ * message until it goes quiet again: clocks, offsets, the parser. From
+ * the worker's slab (msg_of()), given back by msg_quiet(), so the
+ * million idle connections of a soak cost 32 bytes each here, not 104.
+ */
+struct gen_msg {
+	uint64_t t0;		/* connect or request start, ns */
 	uint64_t out_off;	/* bytes of the current message sent */
 	uint64_t out_len;	/* its length */
-	uint64_t in_left;	/* raw: bytes still expected */
-	/*
-	 * The HTTP parser, attached only while a message is on its way:
-	 * an idle connection keeps 8 bytes here, not the parser's 64.
-	 */
+	uint64_t in_left;	/* raw: bytes still expected (server: of a
+				 * request begun) */
 	union {
-		struct gen_http_resp *resp;	/* client: from resp_get() */
+		struct gen_http_resp resp;	/* client */
 		struct gen_http_req *req;	/* server: malloc on data */
 	};
 };
-
-_Static_assert(sizeof(struct gen_conn) <= 64,
-	       "a connection slot, one cache line: flags, clocks, offsets, one pointer");
 
 static uint64_t ns_mult;	/* TSC to ns: (tsc * ns_mult) >> 32 */
 
@@ -291,30 +298,63 @@ errno_kind(int err, bool connecting)
 }
 
 /*
- * A client's response parser. The slab has one per connection slot, so
- * a get never fails; it is reserved, not touched, and only the parsers
- * in use at once (the high-water mark) become resident.
+ * @c's message state, attached if it has none. The slab has one per
+ * connection slot, so this never fails; it is reserved, not touched,
+ * and only those in use at once (the high-water mark) become resident.
  */
-static struct gen_http_resp *
-resp_get(struct gen_worker *w)
+static struct gen_msg *
+msg_of(struct gen_worker *w, struct gen_conn *c)
 {
-	struct gen_http_resp *r = w->resp_free;
+	struct gen_msg *m = c->m;
 
-	if (r != NULL) {
-		memcpy(&w->resp_free, r, sizeof(void *));
-		return r;
+	if (m != NULL)
+		return m;
+	m = w->msg_free;
+	if (m != NULL) {
+		memcpy(&w->msg_free, m, sizeof(void *));
+	} else {
+		RTE_VERIFY(w->msg_fresh < w->n_conns);
+		m = &w->msg_slab[w->msg_fresh++];
 	}
-	RTE_VERIFY(w->resp_fresh < w->n_conns);
-	return &w->resp_slab[w->resp_fresh++];
+	/* The client resets its parser with each request. */
+	m->t0 = m->out_off = m->out_len = m->in_left = 0;
+	m->req = NULL;
+	c->m = m;
+	return m;
 }
 
+/* Give @c's message state back (the server's parser was freed). */
 static void
-resp_put(struct gen_worker *w, struct gen_conn *c)
+msg_put(struct gen_worker *w, struct gen_conn *c)
 {
-	/* Free parsers are linked through their first bytes. */
-	memcpy(c->resp, &w->resp_free, sizeof(void *));
-	w->resp_free = c->resp;
-	c->resp = NULL;
+	if (c->m == NULL)
+		return;
+	/* Free ones are linked through their first bytes. */
+	memcpy(c->m, &w->msg_free, sizeof(void *));
+	w->msg_free = c->m;
+	c->m = NULL;
+}
+
+/* The server's request parser, if a request is under way. */
+static inline struct gen_http_req *
+conn_req(const struct gen_conn *c)
+{
+	return c->m != NULL ? c->m->req : NULL;
+}
+
+/* Raw bytes still expected (server: of a request begun). */
+static inline uint64_t
+conn_in_left(const struct gen_conn *c)
+{
+	return c->m != NULL ? c->m->in_left : 0;
+}
+
+/* Between messages, with nothing begun: the message state can go. */
+static void
+msg_quiet(struct gen_worker *w, struct gen_conn *c)
+{
+	if (c->m != NULL && conn_req(c) == NULL && c->m->in_left == 0)
+		msg_put(w, c);
 }
 
 static void
@@ -331,9 +371,8 @@ conn_close(struct gen_worker *w, int fd, struct gen_conn *c)
 	else if (c->state == C_HALF)
 		w->halfs--;
 	if (w->conf->role == GEN_SERVER && w->conf->proto == GEN_HTTP)
-		free(c->req);
-	else if (w->conf->role == GEN_CLIENT && c->resp != NULL)
-		resp_put(w, c);
+		free(conn_req(c));
+	msg_put(w, c);
 	c->state = C_FREE;
 	pmt_close(w->eng, fd);
 	w->c.conn_closed++;
@@ -408,7 +447,7 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 {
 	uint64_t hlen = hdr ? hdr->pkt_len : 0;
 
-	while (c->out_off < c->out_len) {
+	while (c->m->out_off < c->m->out_len) {
 		long room = pmt_send_space(w->eng, fd);
 		struct rte_mbuf *m;
 		uint64_t n;
@@ -418,17 +457,17 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 			return (int)room;
 		if (room == 0)
 			return 0;	/* the stack signals PMT_EV_OUT */
-		if (c->out_off < hlen) {
+		if (c->m->out_off < hlen) {
 			/* The header goes whole, with what body fits. */
-			if ((uint64_t)room < hlen - c->out_off) {
+			if ((uint64_t)room < hlen - c->m->out_off) {
 				retry_later(w, fd, c);
 				return 0;
 			}
-			m = pmt_mbuf_window(w->clone_pool, hdr, c->out_off,
-				       hlen - c->out_off);
-			n = hlen - c->out_off;
+			m = pmt_mbuf_window(w->clone_pool, hdr, c->m->out_off,
+				       hlen - c->m->out_off);
+			n = hlen - c->m->out_off;
 		} else {
-			uint64_t boff = c->out_off - hlen;
+			uint64_t boff = c->m->out_off - hlen;
 
 			n = RTE_MIN((uint64_t)room, body_len - boff);
 			m = tpl_window(w, body, boff, n);
@@ -438,13 +477,13 @@ send_from(struct gen_worker *w, int fd, struct gen_conn *c,
 			return 0;
 		}
 		ret = pmt_send_mbuf(w->eng, fd, m,
-				    c->out_off + n < c->out_len || closing ?
+				    c->m->out_off + n < c->m->out_len || closing ?
 				    PMT_MSG_MORE : 0);
 		if (ret < 0) {
 			rte_pktmbuf_free(m);
 			return ret == -EAGAIN ? 0 : (int)ret;
 		}
-		c->out_off += n;
+		c->m->out_off += n;
 		w->c.tx_bytes += n;
 	}
 	return 1;
@@ -484,13 +523,13 @@ conn_deadline(const struct gen_worker *w, const struct gen_conn *c)
 	if (cf->role == GEN_CLIENT) {
 		switch (c->state) {
 		case C_CONNECTING:
-			return after(c->t0, cf->connect_timeout_ms);
+			return after(c->m->t0, cf->connect_timeout_ms);
 		case C_SENDING:
 		case C_WAITING:
-			return earlier(after(c->t0, cf->response_timeout_ms),
+			return earlier(after(c->m->t0, cf->response_timeout_ms),
 				       c->got_first ?
 				       after(c->last_io, cf->idle_timeout_ms) :
-				       after(c->t0, cf->first_byte_timeout_ms));
+				       after(c->m->t0, cf->first_byte_timeout_ms));
 		case C_STREAM:
 		case C_HALF:
 			return after(c->last_io, cf->idle_timeout_ms);
@@ -502,8 +541,8 @@ conn_deadline(const struct gen_worker *w, const struct gen_conn *c)
 	case C_READING:
 		/* A request under way must end in time; between requests
 		 * the connection may idle that long. */
-		if (c->req != NULL)
-			return after(c->t0, cf->request_timeout_ms);
+		if (conn_req(c) != NULL)
+			return after(c->m->t0, cf->request_timeout_ms);
 		return after(c->last_io, cf->idle_timeout_ms);
 	case C_SENDING:
 	case C_STREAM:
@@ -562,10 +601,10 @@ client_timeout_kind(const struct gen_worker *w, const struct gen_conn *c,
 	if (c->state == C_STREAM || c->state == C_HALF)
 		return GEN_ERR_TIMEOUT_IDLE;
 	if (!c->got_first && cf->first_byte_timeout_ms &&
-	    now >= after(c->t0, cf->first_byte_timeout_ms))
+	    now >= after(c->m->t0, cf->first_byte_timeout_ms))
 		return GEN_ERR_TIMEOUT_FIRST_BYTE;
 	if (cf->response_timeout_ms &&
-	    now >= after(c->t0, cf->response_timeout_ms))
+	    now >= after(c->m->t0, cf->response_timeout_ms))
 		return GEN_ERR_TIMEOUT_RESPONSE;
 	return c->got_first ? GEN_ERR_TIMEOUT_IDLE : GEN_ERR_TIMEOUT_FIRST_BYTE;
 }
@@ -592,7 +631,7 @@ conn_timeout(struct gen_worker *w, int fd, uint64_t now)
 			  client_timeout_kind(w, c, now), 0);
 		return;
 	}
-	if (c->state == C_READING && c->req != NULL) {
+	if (c->state == C_READING && conn_req(c) != NULL) {
 		/* RFC 9110 15.5.9: the request did not come whole in time. */
 		gen_error(w, GEN_ERR_TIMEOUT_REQUEST, fd, NULL, 408);
 		server_reject(w, fd, c, 408);
@@ -649,18 +688,17 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 
 	c->state = C_SENDING;
 	w->busy++;
-	c->out_off = 0;
-	c->out_len = w->req_len;
+	msg_of(w, c);
+	c->m->out_off = 0;
+	c->m->out_len = w->req_len;
 	c->got_first = false;
-	c->t0 = c->last_io = now;
+	c->m->t0 = c->last_io = now;
 	if (w->conf->proto == GEN_HTTP) {
-		if (c->resp == NULL)
-			c->resp = resp_get(w);
-		gen_http_resp_reset(c->resp);
-		c->resp->msg.head = w->head;
-		c->resp->msg.hash_body = w->conf->expect_crc >= 0;
+		gen_http_resp_reset(&c->m->resp);
+		c->m->resp.msg.head = w->head;
+		c->m->resp.msg.hash_body = w->conf->expect_crc >= 0;
 	} else {
-		c->in_left = w->conf->raw_mode == GEN_RAW_ECHO ?
+		c->m->in_left = w->conf->raw_mode == GEN_RAW_ECHO ?
 			w->conf->req_size : w->conf->body_size;
 	}
 	w->c.requests++;
@@ -750,7 +788,7 @@ client_open(struct gen_worker *w, uint64_t now)
 	c->state = C_CONNECTING;
 	c->srv = (uint8_t)si;
 	c->close_kind = close_kind;
-	c->t0 = c->last_io = now;
+	msg_of(w, c)->t0 = c->last_io = now;
 	w->c.conn_active++;
 	w->connecting++;
 	conn_timer(w, fd, c);
@@ -761,16 +799,16 @@ static enum gen_err
 client_check(const struct gen_worker *w, const struct gen_conn *c)
 {
 	const struct gen_conf *cf = w->conf;
-	unsigned int st = c->resp->msg.status;
+	unsigned int st = c->m->resp.msg.status;
 
 	if (cf->expect_status >= 1 && cf->expect_status <= 5 ?
 	    st / 100 != cf->expect_status :
 	    cf->expect_status != 0 && st != cf->expect_status)
 		return GEN_ERR_STATUS;
 	if (cf->expect_body >= 0 &&
-	    c->resp->msg.body_bytes != (uint64_t)cf->expect_body)
+	    c->m->resp.msg.body_bytes != (uint64_t)cf->expect_body)
 		return GEN_ERR_BODY;
-	if (cf->expect_crc >= 0 && c->resp->msg.hash != (uint32_t)cf->expect_crc)
+	if (cf->expect_crc >= 0 && c->m->resp.msg.hash != (uint32_t)cf->expect_crc)
 		return GEN_ERR_BODY;
 	return GEN_ERR_N;
 }
@@ -807,7 +845,7 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 {
 	const struct gen_conf *cf = w->conf;
 
-	gen_hist_record(&w->h_rr, now - c->t0);
+	gen_hist_record(&w->h_rr, now - c->m->t0);
 	w->c.responses++;
 	w->busy--;
 	c->state = C_IDLE;
@@ -819,10 +857,10 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 		if (bad != GEN_ERR_N) {
 			/* Answered, but not as asked: a failure all the same. */
 			conn_fail(w, fd, c, bad, bad == GEN_ERR_STATUS ?
-				  (int)c->resp->msg.status :
+				  (int)c->m->resp.msg.status :
 				  cf->expect_body >= 0 &&
-				  c->resp->msg.body_bytes != (uint64_t)cf->expect_body ?
-				  (int)RTE_MIN(c->resp->msg.body_bytes,
+				  c->m->resp.msg.body_bytes != (uint64_t)cf->expect_body ?
+				  (int)RTE_MIN(c->m->resp.msg.body_bytes,
 					       (uint64_t)INT32_MAX) : -1);
 			return;
 		}
@@ -844,8 +882,7 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 
 		if (next != w->wait_head) {
 			c->state = C_IDLE;
-			if (c->resp != NULL)
-				resp_put(w, c);	/* idle: no parser held */
+			msg_put(w, c);	/* idle: no parser, no clocks held */
 			w->wait_fd[w->wait_tail] = fd;
 			w->wait_at[w->wait_tail] = now +
 				(uint64_t)cf->interval_ms * 1000000;
@@ -862,11 +899,11 @@ static void
 client_http_done(struct gen_worker *w, int fd, struct gen_conn *c,
 		 uint64_t now)
 {
-	if (c->resp->msg.status >= 200 && c->resp->msg.status < 300)
+	if (c->m->resp.msg.status >= 200 && c->m->resp.msg.status < 300)
 		w->c.status_2xx++;
 	else
 		w->c.status_other++;
-	client_response_done(w, fd, c, now, c->resp->msg.close);
+	client_response_done(w, fd, c, now, c->m->resp.msg.close);
 }
 
 /* The server closed its side (@n == 0 from recv). */
@@ -877,7 +914,7 @@ client_eof(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 
 	if (w->conf->proto == GEN_HTTP && c->state == C_WAITING) {
 		/* RFC 9112 6.3: a body without length ends with the close. */
-		rc = gen_http_resp_eof(c->resp);
+		rc = gen_http_resp_eof(&c->m->resp);
 		if (rc == GEN_HTTP_DONE) {
 			client_http_done(w, fd, c, now);
 			/* The EOF that ended the answer ends a half close too. */
@@ -917,7 +954,7 @@ client_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 	int rc;
 
 	while (len > 0) {
-		rc = gen_http_resp_feed_known(c->resp, w->known, p, len,
+		rc = gen_http_resp_feed_known(&c->m->resp, w->known, p, len,
 					      &used);
 		p += used;
 		len -= used;
@@ -977,16 +1014,16 @@ client_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 		}
 		if (!c->got_first && c->state != C_STREAM) {
 			c->got_first = true;
-			gen_hist_record(&w->h_ttfb, now - c->t0);
+			gen_hist_record(&w->h_ttfb, now - c->m->t0);
 		}
 		if (c->state == C_STREAM) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		if (cf->proto == GEN_RAW) {
-			c->in_left -= RTE_MIN(c->in_left, (uint64_t)n);
+			c->m->in_left -= RTE_MIN(c->m->in_left, (uint64_t)n);
 			rte_pktmbuf_free(m);
-			if (c->in_left == 0 && c->state == C_WAITING) {
+			if (c->m->in_left == 0 && c->state == C_WAITING) {
 				client_response_done(w, fd, c, now, false);
 				if (w->conns[fd].state == C_FREE)
 					return;
@@ -1037,11 +1074,11 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		c->state = C_IDLE;	/* counted: conn_close must not again */
 		c->last_io = now;
 		w->c.conn_established++;
-		gen_hist_record(&w->h_connect, now - c->t0);
+		gen_hist_record(&w->h_connect, now - c->m->t0);
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
 			c->state = C_STREAM;
-			c->out_off = 0;
-			c->out_len = UINT64_MAX;
+			c->m->out_off = 0;
+			c->m->out_len = UINT64_MAX;
 		} else if (w->draining) {
 			w->c.closed_at_end++;
 			conn_close(w, fd, c);
@@ -1187,6 +1224,7 @@ server_respond(struct gen_worker *w, int fd, struct gen_conn *c)
 		return;
 	}
 	c->state = C_READING;
+	msg_quiet(w, c);
 }
 
 static void
@@ -1196,10 +1234,11 @@ server_start_response(struct gen_worker *w, int fd, struct gen_conn *c)
 
 	w->c.requests++;
 	c->state = C_SENDING;
-	c->out_off = 0;
-	c->out_len = cf->body_size;
+	msg_of(w, c);
+	c->m->out_off = 0;
+	c->m->out_len = cf->body_size;
 	if (cf->proto == GEN_HTTP)
-		c->out_len += w->hdr_tpl[hdr_kind(c)]->pkt_len;
+		c->m->out_len += w->hdr_tpl[hdr_kind(c)]->pkt_len;
 	server_respond(w, fd, c);
 }
 
@@ -1216,8 +1255,10 @@ server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
 
 	for (k = 0; k < GEN_REJECTS && reject_status[k] != status; k++)
 		;
-	free(c->req);
-	c->req = NULL;
+	if (c->m != NULL) {
+		free(c->m->req);
+		c->m->req = NULL;
+	}
 	if (k == GEN_REJECTS || c->state != C_READING) {
 		conn_close(w, fd, c);	/* mid-answer: nothing more to say */
 		return;
@@ -1225,8 +1266,9 @@ server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
 	c->reject = (uint8_t)(k + 1);
 	c->close_after = true;
 	c->state = C_SENDING;
-	c->out_off = 0;
-	c->out_len = w->rej_tpl[k]->pkt_len;
+	msg_of(w, c);
+	c->m->out_off = 0;
+	c->m->out_len = w->rej_tpl[k]->pkt_len;
 	server_respond(w, fd, c);
 }
 
@@ -1249,30 +1291,30 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 			http_fail(w, fd, c, 0);
 			return false;
 		}
-		if (c->req == NULL) {
+		if (conn_req(c) == NULL) {
 			/* The request seen before, whole here: no parser. */
 			kq = gen_http_req_known(w->known,
 						w->conf->max_header_bytes, p,
 						len);
 			if (kq != NULL) {
-				c->t0 = now;
+				msg_of(w, c)->t0 = now;
 				p += w->known->len;
 				len -= w->known->len;
 				close = kq->msg.close;
 				minor = kq->msg.http_minor;
 				goto request_done;
 			}
-			c->req = malloc(sizeof(*c->req));
-			if (c->req == NULL) {
+			msg_of(w, c)->req = malloc(sizeof(*c->m->req));
+			if (c->m->req == NULL) {
 				conn_fail(w, fd, c, GEN_ERR_OTHER, ENOMEM);
 				return false;
 			}
-			gen_http_req_init(c->req);
-			gen_http_req_set_max_header(c->req,
+			gen_http_req_init(c->m->req);
+			gen_http_req_set_max_header(c->m->req,
 						    w->conf->max_header_bytes);
-			c->t0 = now;	/* the request timeout runs from here */
+			c->m->t0 = now;	/* the request timeout runs from here */
 		}
-		rc = gen_http_req_feed_learn(c->req, w->known, p, len, &used);
+		rc = gen_http_req_feed_learn(c->m->req, w->known, p, len, &used);
 		p += used;
 		len -= used;
 		if (rc == GEN_HTTP_MORE)
@@ -1284,11 +1326,11 @@ server_http(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now,
 			server_reject(w, fd, c, gen_http_req_error_status(rc));
 			return w->conns[fd].state != C_FREE;
 		}
-		close = c->req->msg.close;
-		minor = c->req->msg.http_minor;
+		close = c->m->req->msg.close;
+		minor = c->m->req->msg.http_minor;
 		/* Between requests: give the parser back. */
-		free(c->req);
-		c->req = NULL;
+		free(c->m->req);
+		c->m->req = NULL;
 request_done:
 		c->close_after = close;
 		/* HTTP/1.0 keeps a connection only when told. */
@@ -1308,8 +1350,8 @@ server_mid_request(const struct gen_worker *w, const struct gen_conn *c)
 	const struct gen_conf *cf = w->conf;
 
 	if (cf->proto == GEN_HTTP)
-		return c->req != NULL;
-	return cf->raw_mode == GEN_RAW_RR && c->in_left > 0;
+		return conn_req(c) != NULL;
+	return cf->raw_mode == GEN_RAW_RR && conn_in_left(c) > 0;
 }
 
 /*
@@ -1397,10 +1439,12 @@ server_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 				continue;
 			}
 			/* Fixed-size requests: answer each whole one. */
-			c->in_left += (uint64_t)n;
+			msg_of(w, c)->in_left += (uint64_t)n;
 			rte_pktmbuf_free(m);
-			while (c->in_left >= cf->req_size && c->state == C_READING) {
-				c->in_left -= cf->req_size;
+			/* A response may end in msg_quiet(): reread c->m. */
+			while (conn_in_left(c) >= cf->req_size &&
+			       c->state == C_READING) {
+				c->m->in_left -= cf->req_size;
 				server_start_response(w, fd, c);
 				w->last_ns = now;
 			}
@@ -1490,10 +1534,10 @@ server_accept(struct gen_worker *w, int lfd, uint64_t now)
 		c = &w->conns[fd];
 		memset(c, 0, sizeof(*c));
 		c->state = C_READING;
-		/* The request parser comes with the first request byte and
+		/* The message state comes with the first request byte and
 		 * goes between requests: an idle connection holds none. */
-		c->req = NULL;
-		c->t0 = c->last_io = now;
+		c->m = NULL;
+		c->last_io = now;
 		if (w->first_ns == 0)
 			w->first_ns = now;
 		w->last_ns = now;
@@ -1502,8 +1546,9 @@ server_accept(struct gen_worker *w, int lfd, uint64_t now)
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
 			/* One-way bulk: the server streams until the end. */
 			c->state = C_STREAM;
-			c->out_off = 0;
-			c->out_len = UINT64_MAX;
+			msg_of(w, c);
+			c->m->out_off = 0;
+			c->m->out_len = UINT64_MAX;
 			stream_more(w, fd, c);
 		}
 		if (w->conns[fd].state != C_FREE)
@@ -1526,7 +1571,7 @@ stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
 
 		if (room <= 0)
 			return;
-		off = c->out_off % len;
+		off = c->m->out_off % len;
 		n = RTE_MIN((uint64_t)room, len - off);
 		m = tpl_window(w, &w->body_tpl, off, n);
 		if (m == NULL) {
@@ -1537,7 +1582,7 @@ stream_more(struct gen_worker *w, int fd, struct gen_conn *c)
 			rte_pktmbuf_free(m);
 			return;
 		}
-		c->out_off += n;
+		c->m->out_off += n;
 		w->c.tx_bytes += n;
 	}
 }
@@ -1675,14 +1720,12 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 		if (w->known == NULL)
 			return -ENOMEM;
 	}
-	if (cf->proto == GEN_HTTP && cf->role == GEN_CLIENT) {
-		/* Not zeroed: only parsers in use become resident. */
-		w->resp_slab = rte_malloc_socket("gen_resp", (size_t)w->n_conns *
-						 sizeof(*w->resp_slab),
-						 RTE_CACHE_LINE_SIZE, socket);
-		if (w->resp_slab == NULL)
-			return -ENOMEM;
-	}
+	/* Not zeroed: only the messages under way at once become resident. */
+	w->msg_slab = rte_malloc_socket("gen_msg", (size_t)w->n_conns *
+					sizeof(*w->msg_slab),
+					RTE_CACHE_LINE_SIZE, socket);
+	if (w->msg_slab == NULL)
+		return -ENOMEM;
 
 	if (cf->role == GEN_CLIENT) {
 		if (cf->proto == GEN_HTTP) {
@@ -1776,15 +1819,15 @@ gen_worker_fini(struct gen_worker *w)
 	tpl_free(&w->body_tpl);
 	gen_tw_fini(&w->tw);
 	rte_free(w->conns);
-	rte_free(w->wait_fd);
-	rte_free(w->wait_at);
 	rte_free(w->retry_fd);
 	rte_free(w->known);
 	w->known = NULL;
-	rte_free(w->resp_slab);
-	w->resp_slab = NULL;
-	w->resp_free = NULL;
-	w->resp_fresh = 0;
+	rte_free(w->wait_fd);
+	rte_free(w->wait_at);
+	rte_free(w->msg_slab);
+	w->msg_slab = NULL;
+	w->msg_free = NULL;
+	w->msg_fresh = 0;
 	w->conns = NULL;
 }
 

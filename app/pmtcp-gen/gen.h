@@ -253,9 +253,9 @@ struct gen_worker {
 	/* HTTP messages seen whole before: compared, not parsed
 	 * (gen_http_known; client: responses, server: requests). */
 	struct gen_http_known *known;
-	struct gen_http_resp *resp_slab;	/* client: a parser per slot */
-	struct gen_http_resp *resp_free;	/* ... those given back */
-	uint32_t resp_fresh;			/* ... never handed out below */
+	struct gen_msg *msg_slab;	/* one message state per slot (gen.c) */
+	struct gen_msg *msg_free;	/* ... those given back */
+	uint32_t msg_fresh;		/* ... never handed out below */
 	struct rte_mempool *tpl_pool;	/* templates: requests, bodies */
 	struct rte_mempool *clone_pool;	/* windows into the templates */
 	struct gen_tpl req_tpl;		/* one request, whole */
