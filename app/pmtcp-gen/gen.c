@@ -533,6 +533,9 @@ conn_deadline(const struct gen_worker *w, const struct gen_conn *c)
 		case C_STREAM:
 		case C_HALF:
 			return after(c->last_io, cf->idle_timeout_ms);
+		case C_IDLE:
+			/* The next request, --interval-ms after the answer. */
+			return after(c->last_io, cf->interval_ms);
 		default:
 			return 0;
 		}
@@ -611,6 +614,8 @@ client_timeout_kind(const struct gen_worker *w, const struct gen_conn *c,
 
 static void server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
 			  unsigned int status);
+static void client_send_request(struct gen_worker *w, int fd,
+				struct gen_conn *c, uint64_t now);
 
 /* The wheel says @fd's deadline came: a timeout, or progress to re-arm. */
 static void
@@ -623,6 +628,18 @@ conn_timeout(struct gen_worker *w, int fd, uint64_t now)
 		return;
 	if (d > now) {
 		gen_tw_arm(&w->tw, (uint32_t)fd, d);
+		return;
+	}
+	if (w->conf->role == GEN_CLIENT && c->state == C_IDLE) {
+		if (w->draining)
+			return;		/* the drain closes it */
+		/* As new connections do, wait while the ports are full. */
+		if (pmt_engine_tx_backlog(w->eng) > GEN_TX_HOLD) {
+			w->c.turns_tx_hold++;
+			gen_tw_arm(&w->tw, (uint32_t)fd, now + w->tw.tick_ns);
+			return;
+		}
+		client_send_request(w, fd, c, now);
 		return;
 	}
 	if (w->conf->role == GEN_CLIENT) {
@@ -877,19 +894,17 @@ client_response_done(struct gen_worker *w, int fd, struct gen_conn *c,
 		conn_close(w, fd, c);
 		return;
 	}
-	if (cf->interval_ms && w->wait_cap) {
-		uint32_t next = (w->wait_tail + 1) % w->wait_cap;
-
-		if (next != w->wait_head) {
-			c->state = C_IDLE;
-			msg_put(w, c);	/* idle: no parser, no clocks held */
-			w->wait_fd[w->wait_tail] = fd;
-			w->wait_at[w->wait_tail] = now +
-				(uint64_t)cf->interval_ms * 1000000;
-			w->wait_tail = next;
-			gen_tw_cancel(&w->tw, (uint32_t)fd);
-			return;
-		}
+	if (cf->interval_ms) {
+		/*
+		 * The next request waits on the connection's own timer, not
+		 * on a queue of its own (12 bytes a connection): the wheel
+		 * holds one node per connection anyway.
+		 */
+		c->state = C_IDLE;
+		c->last_io = now;
+		msg_put(w, c);	/* idle: no parser, no clocks held */
+		conn_timer(w, fd, c);
+		return;
 	}
 	client_send_request(w, fd, c, now);
 }
@@ -1001,7 +1016,10 @@ client_read(struct gen_worker *w, int fd, struct gen_conn *c, uint64_t now)
 			return;
 		}
 		w->c.rx_bytes += (uint64_t)n;
-		c->last_io = now;
+		/* Between requests, last_io times the interval: stray
+		 * bytes must not put the next request off. */
+		if (c->state != C_IDLE)
+			c->last_io = now;
 		if (c->state != C_WAITING && c->state != C_SENDING &&
 		    c->state != C_STREAM) {
 			/* Bytes nobody asked for: an answer to nothing. */
@@ -1683,15 +1701,6 @@ gen_worker_init(struct gen_worker *w, const struct gen_conf *cf,
 					 w->retry_cap * sizeof(int32_t), 0, socket);
 	if (w->retry_fd == NULL)
 		return -ENOMEM;
-	if (cf->interval_ms) {
-		w->wait_cap = max_sockets + 1;
-		w->wait_fd = rte_zmalloc_socket("gen_wait",
-						w->wait_cap * sizeof(int32_t), 0, socket);
-		w->wait_at = rte_zmalloc_socket("gen_wait",
-						w->wait_cap * sizeof(uint64_t), 0, socket);
-		if (w->wait_fd == NULL || w->wait_at == NULL)
-			return -ENOMEM;
-	}
 
 	tpl_bytes = cf->body_size + cf->req_size + (3 + GEN_REJECTS) * sizeof(buf);
 	n_tpl = tpl_bytes / (TPL_ROOM - 128) + 16;
@@ -1822,8 +1831,6 @@ gen_worker_fini(struct gen_worker *w)
 	rte_free(w->retry_fd);
 	rte_free(w->known);
 	w->known = NULL;
-	rte_free(w->wait_fd);
-	rte_free(w->wait_at);
 	rte_free(w->msg_slab);
 	w->msg_slab = NULL;
 	w->msg_free = NULL;
@@ -1831,7 +1838,7 @@ gen_worker_fini(struct gen_worker *w)
 	w->conns = NULL;
 }
 
-/* New connections by the budget, and interval requests whose time came. */
+/* New connections by the budget. */
 static void
 client_start(struct gen_worker *w, uint64_t now, uint64_t start)
 {
@@ -1847,13 +1854,6 @@ client_start(struct gen_worker *w, uint64_t now, uint64_t start)
 	k = client_budget(w, now, start);
 	while (k-- > 0)
 		client_open(w, now);
-	while (w->wait_head != w->wait_tail && w->wait_at[w->wait_head] <= now) {
-		int fd = w->wait_fd[w->wait_head];
-
-		w->wait_head = (w->wait_head + 1) % w->wait_cap;
-		if (w->conns[fd].state == C_IDLE)
-			client_send_request(w, fd, &w->conns[fd], now);
-	}
 }
 
 /* An event goes to whichever worker of this engine holds its descriptor. */

@@ -242,11 +242,6 @@ struct gen_worker {
 	uint64_t max_share;		/* this lcore's part of --max-conns */
 	struct gen_conn *conns;		/* by descriptor */
 	uint32_t n_conns;
-	/* interval mode: connections waiting for their next request,
-	 * a FIFO sorted by construction (equal intervals) */
-	int32_t *wait_fd;
-	uint64_t *wait_at;
-	uint32_t wait_head, wait_tail, wait_cap;
 	/* sends to try again next turn (FIFO of descriptors) */
 	int32_t *retry_fd;
 	uint32_t retry_head, retry_tail, retry_cap;
