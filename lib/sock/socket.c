@@ -25,7 +25,7 @@ fd_alloc(struct pmt_engine *eng, struct pmt_tcb *tcb)
 	} else {
 		return -EMFILE;
 	}
-	te->fds[fd] = tcb;
+	pmt_fd_set(te, fd, tcb);
 	te->fds_in_use++;
 	tcb->fd = (int32_t)fd;
 	return (int)fd;
@@ -36,7 +36,7 @@ fd_release(struct pmt_engine *eng, uint32_t fd)
 {
 	struct pmt_tcp_engine *te = &eng->tcp;
 
-	te->fds[fd] = NULL;
+	te->fds[fd] = 0;
 	te->fds_in_use--;
 	te->fd_next[fd] = te->fd_free;
 	te->fd_free = fd + 1;
@@ -55,7 +55,7 @@ fd_entry(struct pmt_engine *eng, int fd)
 {
 	if (eng == NULL || fd < 0 || (uint32_t)fd >= eng->tcp.n_fds)
 		return NULL;
-	return eng->tcp.fds[fd];
+	return pmt_fd_get(&eng->tcp, (uint32_t)fd);
 }
 
 /* The descriptor's TCB, woken from its idle form if need be. */

@@ -320,7 +320,7 @@ struct pmt_tcp_engine {
 	struct pmt_slab exts;		/* struct pmt_tcp_ext (pmt_tcp_ext.h) */
 	struct rte_mempool *clone_pool;	/* indirect mbufs: zero-copy TX */
 	struct pmt_sockt *table;
-	struct pmt_tcb **fds;		/* descriptor -> TCB */
+	uint32_t *fds;			/* descriptor -> entry (pmt_fd_get) */
 	uint32_t n_fds;
 	uint32_t fd_free;		/* head of the free list, index + 1 */
 	uint32_t fd_fresh;		/* descriptors ever handed out */
@@ -404,6 +404,40 @@ pmt_tcb_at(const struct pmt_tcp_engine *te, uint32_t ref)
 		return NULL;
 	return (struct pmt_tcb *)(te->tcbs.base +
 				  (size_t)(ref - 1) * sizeof(struct pmt_tcb));
+}
+
+/*
+ * A descriptor's entry is 32 bits, not a pointer (4 bytes of every idle
+ * connection): 0 for none, else the object's slab index + 1 shifted
+ * left once, bit 0 set for an idle form. pmt_fd_get() gives it back as
+ * the tables hold it: a TCB, or an idle form tagged in bit 0.
+ */
+static inline void *
+pmt_fd_get(const struct pmt_tcp_engine *te, uint32_t fd)
+{
+	uint32_t e = te->fds[fd];
+
+	if (e == 0)
+		return NULL;
+	if ((e & 1) == 0)
+		return pmt_tcb_at(te, e >> 1);
+	return pmt_tcb_idle_entry((const struct pmt_tcb_idle *)
+		(te->idles.base +
+		 (size_t)((e >> 1) - 1) * sizeof(struct pmt_tcb_idle)));
+}
+
+static inline void
+pmt_fd_set(struct pmt_tcp_engine *te, uint32_t fd, const void *entry)
+{
+	uint32_t e = 0;
+
+	if (entry != NULL && !pmt_tcb_is_idle(entry))
+		e = pmt_tcb_ref(te, entry) << 1;
+	else if (entry != NULL)
+		e = (uint32_t)(((const char *)pmt_tcb_idle_of(entry) -
+				te->idles.base) /
+			       sizeof(struct pmt_tcb_idle) + 1) << 1 | 1;
+	te->fds[fd] = e;
 }
 
 /* A child's listener (NULL: accepted, or never a child). */

@@ -21,6 +21,8 @@
 
 _Static_assert(sizeof(struct pmt_tcb_idle) <= 112,
 	       "the idle form: 112 bytes (issue 10's 200 per idle connection)");
+_Static_assert(sizeof(struct pmt_tcb_idle) % 16 == 0,
+	       "the slab's stride is the size: pmt_fd_get() computes with it");
 _Static_assert(offsetof(struct pmt_tcb_idle, key) == offsetof(struct pmt_tcb, key),
 	       "the socket table reads both forms' 4-tuple at one offset");
 _Static_assert(offsetof(struct pmt_tcb_idle, state) == offsetof(struct pmt_tcb, state),
@@ -157,7 +159,7 @@ pmt_tcp_idle_try(struct pmt_tcb *tcb)
 		pmt_tcp_idle_put(eng, idle);
 		return false;
 	}
-	te->fds[idle->fd] = pmt_tcb_idle_entry(idle);
+	pmt_fd_set(te, (uint32_t)idle->fd, pmt_tcb_idle_entry(idle));
 	PMT_STAT_INC(eng, tcp_idle_compact);
 	return true;
 }
@@ -193,7 +195,7 @@ pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry)
 		return NULL;
 	}
 	tcb->tbl = PMT_TBL_IN;
-	te->fds[tcb->fd] = tcb;
+	pmt_fd_set(te, (uint32_t)tcb->fd, tcb);
 	PMT_STAT_INC(eng, tcp_idle_wake);
 	/* Back to sleep after tcp-idle-ms more, unless something happens. */
 	pmt_tcp_idle_arm(tcb);

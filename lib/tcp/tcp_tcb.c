@@ -256,9 +256,12 @@ pmt_tcp_engine_fini(struct pmt_engine *eng)
 
 	/* Drop every connection without a word on the wire: we are exiting. */
 	if (te->fds != NULL)
-		for (i = 0; i < te->n_fds; i++)
-			if (te->fds[i] != NULL && !pmt_tcb_is_idle(te->fds[i]))
-				pmt_sock_destroy(te->fds[i]);
+		for (i = 0; i < te->n_fds; i++) {
+			void *e = pmt_fd_get(te, i);
+
+			if (e != NULL && !pmt_tcb_is_idle(e))
+				pmt_sock_destroy(e);
+		}
 	/* Idle forms hold nothing but their own slab's memory. */
 	pmt_sockt_free(te->table);
 	pmt_tcp_idle_fini(eng);

@@ -137,14 +137,16 @@ fz_abort_all(struct tstack *t, int keep_fd)
 	int round;
 
 	for (i = 0; i < te->n_fds; i++)
-		if (te->fds[i] != NULL && (int)i != keep_fd) {
+		if (te->fds[i] != 0 && (int)i != keep_fd) {
 			pmt_setsockopt(t->eng, (int)i, PMT_SO_LINGER, 0);
 			pmt_close(t->eng, (int)i);
 		}
 	/* Half-open connections are syncache entries of the listener kept. */
 	if (keep_fd >= 0 && (uint32_t)keep_fd < te->n_fds &&
-	    te->fds[keep_fd] != NULL && !pmt_tcb_is_idle(te->fds[keep_fd]))
-		pmt_syncache_listener_gone(t->eng, te->fds[keep_fd]);
+	    te->fds[keep_fd] != 0 &&
+	    !pmt_tcb_is_idle(pmt_fd_get(te, (uint32_t)keep_fd)))
+		pmt_syncache_listener_gone(t->eng,
+					   pmt_fd_get(te, (uint32_t)keep_fd));
 	/* What has no descriptor: children not accepted, orphans, TIME-WAIT. */
 	for (round = 0; round < 4; round++) {
 		l.n = 0;

@@ -227,8 +227,8 @@ check_all(const char *when)
 				when, w.children[i], te->listen[i]->q_len);
 	}
 	for (i = 0; i < te->n_fds; i++)
-		if (te->fds[i] != NULL && !pmt_tcb_is_idle(te->fds[i]))
-			check_tcb(te->fds[i], when);
+		if (te->fds[i] != 0 && !pmt_tcb_is_idle(pmt_fd_get(te, i)))
+			check_tcb(pmt_fd_get(te, i), when);
 	if (tstack_tcbs(t) > t->st->cfg.tcp_max_sockets)
 		FZ_FAIL("%s: %u TCBs of %u", when, tstack_tcbs(t),
 			t->st->cfg.tcp_max_sockets);
@@ -596,7 +596,7 @@ end(struct app *a)
 		struct pmt_tcp_engine *te = &t->eng->tcp;
 
 		for (i = 0; i < te->n_fds; i++)
-			if (te->fds[i] != NULL)
+			if (te->fds[i] != 0)
 				fprintf(stderr, "fd %u still open\n", i);
 		fprintf(stderr, "in the socket table:\n");
 		pmt_sockt_walk(te->table, dump_entry, NULL);

@@ -1165,7 +1165,7 @@ START_TEST(child_keeps_its_listener_when_others_come_and_go)
 	ck_assert_ptr_null(te->listen[0]);
 	ck_assert_uint_eq(te->n_listen, 2);
 	third = listen_other(t, (uint16_t)(c.lport + 2));
-	ck_assert_ptr_eq(te->listen[0], t->eng->tcp.fds[third]);
+	ck_assert_ptr_eq(te->listen[0], pmt_fd_get(te, (uint32_t)third));
 	e = events(t);
 	ck_assert_uint_eq(e.m[c.lfd], PMT_EV_IN);
 	ck_assert_int_eq(pmt_accept(t->eng, third, NULL, NULL), -EAGAIN);
@@ -1173,8 +1173,8 @@ START_TEST(child_keeps_its_listener_when_others_come_and_go)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(state_of(t, fd), PMT_TCPS_ESTABLISHED);
 	ck_assert_int_eq(pmt_accept(t->eng, c.lfd, NULL, NULL), -EAGAIN);
-	ck_assert_uint_eq(te->fds[c.lfd]->q_len, 0);
-	ck_assert_uint_eq(te->fds[third]->q_len, 0);
+	ck_assert_uint_eq(((struct pmt_tcb *)pmt_fd_get(te, (uint32_t)c.lfd))->q_len, 0);
+	ck_assert_uint_eq(((struct pmt_tcb *)pmt_fd_get(te, (uint32_t)third))->q_len, 0);
 	/* The last slot's listener closing shrinks the array to the first. */
 	ck_assert_int_eq(pmt_close(t->eng, c.lfd), 0);
 	ck_assert_uint_eq(te->n_listen, 1);

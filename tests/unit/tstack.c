@@ -151,7 +151,7 @@ close_all(struct tstack *t)
 	uint32_t i;
 
 	for (i = 0; i < te->n_fds; i++)
-		if (te->fds[i] != NULL) {
+		if (te->fds[i] != 0) {
 			pmt_setsockopt(t->eng, (int)i, PMT_SO_LINGER, 0);
 			pmt_close(t->eng, (int)i);
 		}
