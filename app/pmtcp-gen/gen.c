@@ -564,7 +564,7 @@ conn_timer(struct gen_worker *w, int fd, const struct gen_conn *c)
 	if (d == 0)
 		gen_tw_cancel(&w->tw, (uint32_t)fd);
 	else if (!gen_tw_armed(&w->tw, (uint32_t)fd) ||
-		 d < w->tw.node[fd].when)
+		 d < gen_tw_when(&w->tw, (uint32_t)fd))
 		gen_tw_arm(&w->tw, (uint32_t)fd, d);
 }
 

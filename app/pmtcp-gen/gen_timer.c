@@ -39,7 +39,7 @@ static void
 unlink_node(struct gen_tw *tw, uint32_t id)
 {
 	struct gen_tw_node *n = &tw->node[id];
-	uint32_t *head = &tw->head[(n->when / tw->tick_ns) & tw->mask];
+	uint32_t *head = &tw->head[n->tick & tw->mask];
 
 	/* A walk paused on this node resumes at its successor. */
 	if (tw->walk == id + 1)
@@ -50,7 +50,7 @@ unlink_node(struct gen_tw *tw, uint32_t id)
 		*head = n->next;
 	if (n->next)
 		tw->node[n->next - 1].prev = n->prev;
-	n->when = 0;
+	n->tick = 0;
 	tw->armed--;
 }
 
@@ -58,18 +58,22 @@ void
 gen_tw_arm(struct gen_tw *tw, uint32_t id, uint64_t when)
 {
 	struct gen_tw_node *n = &tw->node[id];
+	uint64_t t = when / tw->tick_ns;
 	uint32_t *head;
 
-	if (n->when != 0)
+	if (n->tick != 0)
 		unlink_node(tw, id);
 	/* A deadline in a tick already visited goes in the next one. */
-	if (when / tw->tick_ns < tw->cur)
-		when = tw->cur * tw->tick_ns;
-	if (when == 0)
-		when = 1;
-	n->when = when;
+	if (t < tw->cur)
+		t = tw->cur;
+	if (t - tw->cur > GEN_TW_MAX_TICKS)
+		t = tw->cur + GEN_TW_MAX_TICKS;
+	/* Tick 0 mod 2^32 means "not armed": one tick later, never early. */
+	if ((uint32_t)t == 0)
+		t++;
+	n->tick = (uint32_t)t;
 	tw->armed++;
-	if (tw->walk != 0 && when / tw->tick_ns == tw->cur) {
+	if (tw->walk != 0 && t == tw->cur) {
 		/* The bucket's walk is paused: go where it resumes. */
 		struct gen_tw_node *w = &tw->node[tw->walk - 1];
 
@@ -83,7 +87,7 @@ gen_tw_arm(struct gen_tw *tw, uint32_t id, uint64_t when)
 		tw->walk = id + 1;
 		return;
 	}
-	head = &tw->head[(when / tw->tick_ns) & tw->mask];
+	head = &tw->head[t & tw->mask];
 	n->prev = 0;
 	n->next = *head;
 	if (*head)
@@ -94,7 +98,7 @@ gen_tw_arm(struct gen_tw *tw, uint32_t id, uint64_t when)
 void
 gen_tw_cancel(struct gen_tw *tw, uint32_t id)
 {
-	if (tw->node[id].when != 0)
+	if (tw->node[id].tick != 0)
 		unlink_node(tw, id);
 }
 
@@ -111,7 +115,6 @@ gen_tw_expire(struct gen_tw *tw, uint64_t now, uint32_t *out, unsigned int max)
 		tw->walk = 0;
 	}
 	while (tw->cur < last && n < max) {
-		uint64_t end = (tw->cur + 1) * tw->tick_ns;	/* tick's end */
 		uint32_t i = tw->walk ? tw->walk : tw->head[tw->cur & tw->mask];
 
 		while (i != 0 && n < max) {
@@ -119,7 +122,7 @@ gen_tw_expire(struct gen_tw *tw, uint64_t now, uint32_t *out, unsigned int max)
 
 			i = tw->node[id].next;
 			/* Later turns of the wheel share this bucket. */
-			if (tw->node[id].when < end) {
+			if ((int32_t)(tw->node[id].tick - (uint32_t)tw->cur) <= 0) {
 				unlink_node(tw, id);
 				out[n++] = id;
 			}

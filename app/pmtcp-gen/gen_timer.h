@@ -23,10 +23,15 @@
  * per lcore; no locks.
  */
 
+/*
+ * 12 bytes a connection: the deadline is kept as its tick, in 32 bits
+ * that wrap (read against the wheel's own tick count), not in 64 bits
+ * of nanoseconds.
+ */
 struct gen_tw_node {
 	uint32_t next;		/* id + 1 in the bucket's list, 0 = end */
 	uint32_t prev;		/* id + 1, 0 = the bucket's head */
-	uint64_t when;		/* deadline, ns; 0 = not armed */
+	uint32_t tick;		/* the deadline's tick mod 2^32; 0 = not armed */
 };
 
 struct gen_tw {
@@ -51,6 +56,13 @@ int gen_tw_init(struct gen_tw *tw, uint32_t n_ids, uint32_t n_slots,
 		uint64_t tick_ns, uint64_t now);
 void gen_tw_fini(struct gen_tw *tw);
 
+/*
+ * Deadlines further than this many ticks out fire at that distance (a
+ * caller that re-arms lazily, as the generator does, arms again then):
+ * 2^30 ticks of 1 ms are 12 days, above any timeout the generator has.
+ */
+#define GEN_TW_MAX_TICKS (UINT32_C(1) << 30)
+
 /** Arm (or move) @id's deadline to @when (ns, > 0). */
 void gen_tw_arm(struct gen_tw *tw, uint32_t id, uint64_t when);
 
@@ -60,7 +72,20 @@ void gen_tw_cancel(struct gen_tw *tw, uint32_t id);
 static inline bool
 gen_tw_armed(const struct gen_tw *tw, uint32_t id)
 {
-	return tw->node[id].when != 0;
+	return tw->node[id].tick != 0;
+}
+
+/** When @id's deadline is due: the start of its tick, ns (0: not armed). */
+static inline uint64_t
+gen_tw_when(const struct gen_tw *tw, uint32_t id)
+{
+	uint32_t t = tw->node[id].tick;
+
+	if (t == 0)
+		return 0;
+	/* Within 2^31 ticks of cur either way: the wrap is undone. */
+	return (tw->cur + (uint64_t)(int64_t)(int32_t)(t - (uint32_t)tw->cur)) *
+		tw->tick_ns;
 }
 
 /**

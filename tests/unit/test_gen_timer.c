@@ -25,6 +25,48 @@ START_TEST(fires_after_deadline_not_before)
 }
 END_TEST
 
+/*
+ * Ticks are kept in 32 bits: deadlines on both sides of the 2^32nd tick
+ * (49.7 days of 1-ms ticks after the clock's zero) fire in order, none
+ * early, and gen_tw_when() reads them back whole; the tick that is 0 mod
+ * 2^32 ("not armed") fires one tick later.
+ */
+START_TEST(ticks_wrap_at_32_bits)
+{
+	const uint64_t wrap = UINT64_C(1) << 32;	/* in ticks */
+	struct gen_tw tw;
+	uint32_t out[8];
+	uint64_t t, seen[4] = { 0 };
+	unsigned int i, n;
+
+	ck_assert_int_eq(gen_tw_init(&tw, 4, 16, MS, (wrap - 6) * MS), 0);
+	gen_tw_arm(&tw, 0, (wrap - 3) * MS + 7);
+	gen_tw_arm(&tw, 1, wrap * MS);		/* tick 0 mod 2^32 */
+	gen_tw_arm(&tw, 2, (wrap + 2) * MS + 999999);
+	gen_tw_arm(&tw, 3, (wrap + 40) * MS);	/* past one turn of 16 */
+	ck_assert_uint_eq(gen_tw_when(&tw, 0), (wrap - 3) * MS);
+	ck_assert_uint_eq(gen_tw_when(&tw, 1), (wrap + 1) * MS);
+	ck_assert_uint_eq(gen_tw_when(&tw, 2), (wrap + 2) * MS);
+	ck_assert_uint_eq(gen_tw_when(&tw, 3), (wrap + 40) * MS);
+	for (t = wrap - 6; t <= wrap + 45; t++) {
+		n = gen_tw_expire(&tw, t * MS, out, 8);
+		for (i = 0; i < n; i++)
+			seen[out[i]] = t;
+	}
+	/* Each fires once the whole of its tick has passed. */
+	ck_assert_uint_eq(seen[0], wrap - 2);
+	ck_assert_uint_eq(seen[1], wrap + 2);
+	ck_assert_uint_eq(seen[2], wrap + 3);
+	ck_assert_uint_eq(seen[3], wrap + 41);
+	ck_assert_uint_eq(tw.armed, 0);
+	/* Further than GEN_TW_MAX_TICKS out: armed at that distance. */
+	gen_tw_arm(&tw, 0, (wrap + 45 + 3 * (uint64_t)GEN_TW_MAX_TICKS) * MS);
+	ck_assert_uint_eq(gen_tw_when(&tw, 0),
+			  (tw.cur + GEN_TW_MAX_TICKS) * MS);
+	gen_tw_fini(&tw);
+}
+END_TEST
+
 START_TEST(far_deadline_waits_its_turn)
 {
 	struct gen_tw tw;
@@ -164,6 +206,7 @@ main(void)
 
 	tcase_add_test(tc, fires_after_deadline_not_before);
 	tcase_add_test(tc, far_deadline_waits_its_turn);
+	tcase_add_test(tc, ticks_wrap_at_32_bits);
 	tcase_add_test(tc, cancel_and_rearm);
 	tcase_add_test(tc, bounded_calls_lose_nothing);
 	tcase_add_test(tc, long_stall_visits_one_turn);
