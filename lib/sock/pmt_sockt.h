@@ -11,9 +11,9 @@
  * carries its 4-tuple at a fixed offset, and a slot is the value's
  * pointer with 16 bits of the key's hash above it, so a probe reads
  * an object only when those bits match. That is 8 bytes a slot and
- * 10 to 20 bytes a socket the shard is sized for, where rte_hash kept
- * a 32-byte key entry and 8 to 16 bytes of bucket (docs/architecture.md,
- * "Socket table"). Linear probing under a keyed hash; a delete shifts the
+ * 10 bytes a socket the shard is sized for (1.25 slots each, not
+ * rounded to a power of two), where rte_hash kept a 32-byte key entry
+ * and 8 to 16 bytes of bucket (docs/architecture.md, "Socket table"). Linear probing under a keyed hash; a delete shifts the
  * rest of its run back, so there are no tombstones and a lookup never
  * slows with churn.
  *
@@ -95,7 +95,7 @@ unsigned int pmt_sockt_lookup_bulk(const struct pmt_sockt *t,
 /* Entries in the table now. */
 uint32_t pmt_sockt_count(const struct pmt_sockt *t);
 
-/* Slots in the table (a power of two): what a walk's cursor runs over. */
+/* Slots in the table: what a walk's cursor runs over. */
 uint32_t pmt_sockt_capacity(const struct pmt_sockt *t);
 
 /*

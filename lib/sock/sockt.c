@@ -18,13 +18,13 @@
 #define SOCKT_PTR_MASK ((UINT64_C(1) << SOCKT_SIG_SHIFT) - 1)
 #define SOCKT_SIG_MASK (~SOCKT_PTR_MASK)
 #define SOCKT_MIN_SLOTS 16
-/* 2^30 entries need 2^31 slots: indexes, cursors and counts stay 32-bit. */
+/* 2^30 entries take 1.25 x 2^30 slots: indexes, cursors and counts stay 32-bit. */
 #define SOCKT_MAX_ENTRIES (UINT32_C(1) << 30)
 #define SOCKT_NONE UINT32_MAX
 
 struct pmt_sockt {
 	uint64_t *slot;		/* 0: empty */
-	uint32_t mask;		/* slots - 1 */
+	uint32_t n_slots;	/* 1.25 x entries, not rounded up */
 	uint32_t count;
 	uint32_t entries;	/* the caller's limit on live entries */
 	uint32_t key_off;	/* where a value's struct pmt_flow_key is */
@@ -32,6 +32,27 @@ struct pmt_sockt {
 	pmt_sockt_free_fn free_fn;
 	void *ctx;
 };
+
+/* The home slot of hash @h: its low 32 bits scaled to the slot count
+ * (Lemire's multiply-shift), so the table need not be a power of two. */
+static inline uint32_t
+home_of(const struct pmt_sockt *t, uint64_t h)
+{
+	return (uint32_t)(((uint64_t)(uint32_t)h * t->n_slots) >> 32);
+}
+
+static inline uint32_t
+next_slot(const struct pmt_sockt *t, uint32_t i)
+{
+	return i + 1 == t->n_slots ? 0 : i + 1;
+}
+
+/* How far slot @to is past slot @from, going round. */
+static inline uint32_t
+slot_dist(const struct pmt_sockt *t, uint32_t from, uint32_t to)
+{
+	return to >= from ? to - from : to + t->n_slots - from;
+}
 
 /*
  * The 4-tuple comes from the peer, and linear probing degrades with
@@ -103,7 +124,7 @@ find_from(const struct pmt_sockt *t, const struct pmt_flow_key *k,
 	while ((s = t->slot[i]) != 0) {
 		if ((s & SOCKT_SIG_MASK) == sig && key_eq(slot_key(t, s), k))
 			return i;
-		i = (i + 1) & t->mask;
+		i = next_slot(t, i);
 	}
 	return SOCKT_NONE;
 }
@@ -111,7 +132,7 @@ find_from(const struct pmt_sockt *t, const struct pmt_flow_key *k,
 static inline uint32_t
 find(const struct pmt_sockt *t, const struct pmt_flow_key *k, uint64_t h)
 {
-	return find_from(t, k, h, (uint32_t)h & t->mask);
+	return find_from(t, k, h, home_of(t, h));
 }
 
 struct pmt_sockt *
@@ -134,7 +155,7 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 	 * At most 80 % full: a linear probe's expected length grows as
 	 * 1 / (1 - load)^2 for a miss, 13 slots at 0.8, 2.5 at 0.5.
 	 */
-	slots = rte_align64pow2((uint64_t)entries + entries / 4);
+	slots = (uint64_t)entries + entries / 4 + 1;	/* one always empty */
 	slots = RTE_MAX(slots, (uint64_t)SOCKT_MIN_SLOTS);
 	t = rte_zmalloc_socket(name, sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL) {
@@ -149,7 +170,7 @@ pmt_sockt_create(const char *name, uint32_t entries, int socket,
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	t->mask = (uint32_t)(slots - 1);
+	t->n_slots = (uint32_t)slots;
 	t->entries = entries;
 	t->key_off = (uint32_t)key_off;
 	t->free_fn = free_fn;
@@ -181,8 +202,7 @@ pmt_sockt_add(struct pmt_sockt *t, void *value)
 	h = sockt_hash(t, k);
 	sig = h & SOCKT_SIG_MASK;
 	/* One probe both checks for the key and finds the free slot. */
-	for (i = (uint32_t)h & t->mask; (s = t->slot[i]) != 0;
-	     i = (i + 1) & t->mask)
+	for (i = home_of(t, h); (s = t->slot[i]) != 0; i = next_slot(t, i))
 		if ((s & SOCKT_SIG_MASK) == sig && key_eq(slot_key(t, s), k))
 			return -EEXIST;
 	if (t->count >= t->entries)
@@ -205,12 +225,12 @@ remove_at(struct pmt_sockt *t, uint32_t i)
 	uint64_t s;
 
 	for (;;) {
-		j = (j + 1) & t->mask;
+		j = next_slot(t, j);
 		s = t->slot[j];
 		if (s == 0)
 			break;
-		home = (uint32_t)sockt_hash(t, slot_key(t, s)) & t->mask;
-		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+		home = home_of(t, sockt_hash(t, slot_key(t, s)));
+		if (slot_dist(t, home, j) >= slot_dist(t, i, j)) {
 			t->slot[i] = s;
 			i = j;
 		}
@@ -242,8 +262,7 @@ pmt_sockt_del_value(struct pmt_sockt *t, void *value)
 		return -ENOENT;
 	h = sockt_hash(t, value_key(t, v));
 	/* The value names its slot: no key compare, no object read. */
-	for (i = (uint32_t)h & t->mask; (s = t->slot[i]) != 0;
-	     i = (i + 1) & t->mask) {
+	for (i = home_of(t, h); (s = t->slot[i]) != 0; i = next_slot(t, i)) {
 		if ((s & SOCKT_PTR_MASK) == (uint64_t)v) {
 			remove_at(t, i);
 			return 0;
@@ -295,16 +314,16 @@ pmt_sockt_lookup_bulk(const struct pmt_sockt *t,
 		/* The home slots of the whole burst are fetched together... */
 		for (i = 0; i < m; i++) {
 			h[i] = sockt_hash(t, keys[done + i]);
-			rte_prefetch0(&t->slot[(uint32_t)h[i] & t->mask]);
+			rte_prefetch0(&t->slot[home_of(t, h[i])]);
 		}
 		/* ...then the first object whose signature matches... */
 		for (i = 0; i < m; i++) {
 			uint64_t sig = h[i] & SOCKT_SIG_MASK, s;
-			uint32_t j = (uint32_t)h[i] & t->mask;
+			uint32_t j = home_of(t, h[i]);
 
 			while ((s = t->slot[j]) != 0 &&
 			       (s & SOCKT_SIG_MASK) != sig)
-				j = (j + 1) & t->mask;
+				j = next_slot(t, j);
 			at[i] = j;
 			if (s != 0)
 				rte_prefetch0(slot_key(t, s));
@@ -333,7 +352,7 @@ pmt_sockt_count(const struct pmt_sockt *t)
 uint32_t
 pmt_sockt_capacity(const struct pmt_sockt *t)
 {
-	return t->mask + 1;
+	return t->n_slots;
 }
 
 int
@@ -349,7 +368,7 @@ pmt_sockt_walk_resume(const struct pmt_sockt *t, uint32_t *cursor,
 
 	if (i == PMT_SOCKT_WALK_DONE)
 		return 0;
-	while (i <= t->mask && n < max && ret == 0) {
+	while (i < t->n_slots && n < max && ret == 0) {
 		uint64_t s = t->slot[i], now;
 		struct pmt_flow_key k;
 
@@ -370,7 +389,7 @@ pmt_sockt_walk_resume(const struct pmt_sockt *t, uint32_t *cursor,
 		if (now == s || (now != 0 && key_eq(slot_key(t, now), &k)))
 			i++;
 	}
-	*cursor = i > t->mask ? PMT_SOCKT_WALK_DONE : i;
+	*cursor = i >= t->n_slots ? PMT_SOCKT_WALK_DONE : i;
 	return ret;
 }
 
