@@ -9,8 +9,9 @@
  * An open-addressing table of 8-byte slots that holds no key of its
  * own: each value points to an object (a TCB, an idle form) that
  * carries its 4-tuple at a fixed offset, and a slot is the value's
- * pointer with 16 bits of the key's hash above it, so a probe reads
- * an object only when those bits match. That is 8 bytes a slot and
+ * pointer with a byte of the key's hash and the slot's distance from
+ * the key's home above it, so a probe reads an object only when both
+ * match. That is 8 bytes a slot and
  * 10 bytes a socket the shard is sized for (1.25 slots each, not
  * rounded to a power of two), where rte_hash kept a 32-byte key entry
  * and 8 to 16 bytes of bucket (docs/architecture.md, "Socket table"). Linear probing under a keyed hash; a delete shifts the
@@ -129,5 +130,12 @@ int pmt_sockt_walk_resume(const struct pmt_sockt *t, uint32_t *cursor,
 			  int (*fn)(void *arg, const struct pmt_flow_key *k,
 				    void *value),
 			  void *arg);
+
+/*
+ * Tests only: give an empty shard the hash key @nh instead of its secret
+ * one (all zeros: every key with the same addresses goes to one slot,
+ * the longest runs a table can have). 0, or -EBUSY if not empty.
+ */
+int pmt_sockt_test_set_key(struct pmt_sockt *t, const uint32_t nh[4]);
 
 #endif /* PMT_SOCKT_H */

@@ -13,10 +13,20 @@
 
 #include "pmt_sockt.h"
 
-/* A slot: the value's 48 bits of pointer, the key's hash's top 16 bits. */
+/*
+ * A slot: the value's 48 bits of pointer, then 8 bits of the key's hash
+ * (its top byte) and 8 of displacement, how far the slot is from the
+ * key's home slot (SOCKT_DISP_MAX: that far or further). A probe at
+ * distance d reads an object only for a slot of displacement d and the
+ * same hash byte; a delete moves entries back by their displacement
+ * alone, reading no object unless it is saturated.
+ */
+#define SOCKT_PTR_BITS 48
+#define SOCKT_PTR_MASK ((UINT64_C(1) << SOCKT_PTR_BITS) - 1)
 #define SOCKT_SIG_SHIFT 48
-#define SOCKT_PTR_MASK ((UINT64_C(1) << SOCKT_SIG_SHIFT) - 1)
-#define SOCKT_SIG_MASK (~SOCKT_PTR_MASK)
+#define SOCKT_DISP_SHIFT 56
+#define SOCKT_DISP_MAX 255u
+#define SOCKT_DISP_MASK ((uint64_t)SOCKT_DISP_MAX << SOCKT_DISP_SHIFT)
 #define SOCKT_MIN_SLOTS 16
 /* 2^30 entries take 1.25 x 2^30 slots: indexes, cursors and counts stay 32-bit. */
 #define SOCKT_MAX_ENTRIES (UINT32_C(1) << 30)
@@ -109,22 +119,32 @@ key_eq(const struct pmt_flow_key *a, const struct pmt_flow_key *b)
 static inline bool
 value_ok(uintptr_t v)
 {
-	return (v & ~(uintptr_t)1) != 0 && ((uint64_t)v & SOCKT_SIG_MASK) == 0;
+	return (v & ~(uintptr_t)1) != 0 && ((uint64_t)v & ~SOCKT_PTR_MASK) == 0;
 }
 
-/* The slot of @k (hash @h), probing from slot @i; SOCKT_NONE if absent. */
+/* What a slot at displacement @d holds for hash @h besides the pointer. */
+static inline uint64_t
+slot_tag(uint64_t h, uint32_t d)
+{
+	return (h >> SOCKT_DISP_SHIFT) << SOCKT_SIG_SHIFT |
+	       (uint64_t)RTE_MIN(d, SOCKT_DISP_MAX) << SOCKT_DISP_SHIFT;
+}
+
+/* The slot of @k (hash @h), probing from slot @i at distance @d from its
+ * home slot; SOCKT_NONE if absent. */
 static inline uint32_t
 find_from(const struct pmt_sockt *t, const struct pmt_flow_key *k,
-	  uint64_t h, uint32_t i)
+	  uint64_t h, uint32_t i, uint32_t d)
 {
-	uint64_t sig = h & SOCKT_SIG_MASK;
 	uint64_t s;
 
 	/* Never full (count <= entries < slots): an empty slot ends it. */
 	while ((s = t->slot[i]) != 0) {
-		if ((s & SOCKT_SIG_MASK) == sig && key_eq(slot_key(t, s), k))
+		if ((s & ~SOCKT_PTR_MASK) == slot_tag(h, d) &&
+		    key_eq(slot_key(t, s), k))
 			return i;
 		i = next_slot(t, i);
+		d++;
 	}
 	return SOCKT_NONE;
 }
@@ -132,7 +152,7 @@ find_from(const struct pmt_sockt *t, const struct pmt_flow_key *k,
 static inline uint32_t
 find(const struct pmt_sockt *t, const struct pmt_flow_key *k, uint64_t h)
 {
-	return find_from(t, k, h, home_of(t, h));
+	return find_from(t, k, h, home_of(t, h), 0);
 }
 
 struct pmt_sockt *
@@ -193,21 +213,22 @@ pmt_sockt_add(struct pmt_sockt *t, void *value)
 {
 	uintptr_t v = (uintptr_t)value;
 	const struct pmt_flow_key *k;
-	uint64_t h, sig, s;
-	uint32_t i;
+	uint32_t i, d = 0;
+	uint64_t h, s;
 
 	if (!value_ok(v))
 		return -EINVAL;
 	k = value_key(t, v);
 	h = sockt_hash(t, k);
-	sig = h & SOCKT_SIG_MASK;
 	/* One probe both checks for the key and finds the free slot. */
-	for (i = home_of(t, h); (s = t->slot[i]) != 0; i = next_slot(t, i))
-		if ((s & SOCKT_SIG_MASK) == sig && key_eq(slot_key(t, s), k))
+	for (i = home_of(t, h); (s = t->slot[i]) != 0;
+	     i = next_slot(t, i), d++)
+		if ((s & ~SOCKT_PTR_MASK) == slot_tag(h, d) &&
+		    key_eq(slot_key(t, s), k))
 			return -EEXIST;
 	if (t->count >= t->entries)
 		return -ENOSPC;
-	t->slot[i] = (uint64_t)v | sig;
+	t->slot[i] = (uint64_t)v | slot_tag(h, d);
 	t->count++;
 	return 0;
 }
@@ -221,7 +242,7 @@ static void
 remove_at(struct pmt_sockt *t, uint32_t i)
 {
 	void *gone = slot_value(t->slot[i]);
-	uint32_t j = i, home;
+	uint32_t j = i, d, back;
 	uint64_t s;
 
 	for (;;) {
@@ -229,9 +250,16 @@ remove_at(struct pmt_sockt *t, uint32_t i)
 		s = t->slot[j];
 		if (s == 0)
 			break;
-		home = home_of(t, sockt_hash(t, slot_key(t, s)));
-		if (slot_dist(t, home, j) >= slot_dist(t, i, j)) {
-			t->slot[i] = s;
+		d = (uint32_t)(s >> SOCKT_DISP_SHIFT);
+		if (d == SOCKT_DISP_MAX)	/* saturated: ask the key */
+			d = slot_dist(t, home_of(t, sockt_hash(t,
+							       slot_key(t, s))),
+				      j);
+		back = slot_dist(t, i, j);
+		if (d >= back) {
+			t->slot[i] = (s & ~SOCKT_DISP_MASK) |
+				(uint64_t)RTE_MIN(d - back, SOCKT_DISP_MAX) <<
+				SOCKT_DISP_SHIFT;
 			i = j;
 		}
 	}
@@ -286,7 +314,7 @@ pmt_sockt_replace(struct pmt_sockt *t, void *value)
 	if (i == SOCKT_NONE)
 		return -ENOENT;
 	old = slot_value(t->slot[i]);
-	t->slot[i] = (uint64_t)v | (h & SOCKT_SIG_MASK);
+	t->slot[i] = (uint64_t)v | (t->slot[i] & ~SOCKT_PTR_MASK);
 	if (old != value)
 		t->free_fn(t->ctx, old);
 	return 0;
@@ -306,7 +334,7 @@ pmt_sockt_lookup_bulk(const struct pmt_sockt *t,
 		      void **values)
 {
 	uint64_t h[PMT_SOCKT_BULK_MAX];
-	uint32_t at[PMT_SOCKT_BULK_MAX];
+	uint32_t at[PMT_SOCKT_BULK_MAX], at_d[PMT_SOCKT_BULK_MAX];
 	unsigned int done, i, m, hits = 0;
 
 	for (done = 0; done < n; done += m) {
@@ -316,21 +344,25 @@ pmt_sockt_lookup_bulk(const struct pmt_sockt *t,
 			h[i] = sockt_hash(t, keys[done + i]);
 			rte_prefetch0(&t->slot[home_of(t, h[i])]);
 		}
-		/* ...then the first object whose signature matches... */
+		/* ...then the first object whose tag matches... */
 		for (i = 0; i < m; i++) {
-			uint64_t sig = h[i] & SOCKT_SIG_MASK, s;
-			uint32_t j = home_of(t, h[i]);
+			uint32_t j = home_of(t, h[i]), d = 0;
+			uint64_t s;
 
 			while ((s = t->slot[j]) != 0 &&
-			       (s & SOCKT_SIG_MASK) != sig)
+			       (s & ~SOCKT_PTR_MASK) != slot_tag(h[i], d)) {
 				j = next_slot(t, j);
+				d++;
+			}
 			at[i] = j;
+			at_d[i] = d;
 			if (s != 0)
 				rte_prefetch0(slot_key(t, s));
 		}
 		/* ...and the keys are compared when they have arrived. */
 		for (i = 0; i < m; i++) {
-			uint32_t j = find_from(t, keys[done + i], h[i], at[i]);
+			uint32_t j = find_from(t, keys[done + i], h[i], at[i],
+					       at_d[i]);
 
 			if (j == SOCKT_NONE) {
 				values[done + i] = NULL;
@@ -401,4 +433,13 @@ pmt_sockt_walk(const struct pmt_sockt *t,
 	uint32_t cursor = 0;
 
 	return pmt_sockt_walk_resume(t, &cursor, UINT_MAX, fn, arg);
+}
+
+int
+pmt_sockt_test_set_key(struct pmt_sockt *t, const uint32_t nh[4])
+{
+	if (t->count != 0)
+		return -EBUSY;
+	memcpy(t->nh, nh, sizeof(t->nh));
+	return 0;
 }

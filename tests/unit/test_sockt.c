@@ -520,6 +520,58 @@ START_TEST(model_of_random_churn_at_high_load)
 }
 END_TEST
 
+/*
+ * Every key in one run (the hash key all zeros): displacements pass what
+ * a slot can say (255), so deletes must ask the keys how far back an
+ * entry may move. Deletes in a seeded order, each checked whole.
+ */
+START_TEST(one_run_past_the_displacement_a_slot_holds)
+{
+	enum { N = 400 };
+	static struct obj o[N];
+	static const uint32_t zero[4] = { 0 };
+	uint32_t order[N], i, j, tmp;
+	uint64_t seed = UINT64_C(0x2545f4914f6cdd1d);
+	unsigned int n;
+	struct fctx c;
+	struct pmt_sockt *t = new_table(N, &c);
+
+	ck_assert_int_eq(pmt_sockt_test_set_key(t, zero), 0);
+	for (i = 0; i < N; i++) {
+		obj_init(&o[i], i);	/* one address pair: one home slot */
+		ck_assert_int_eq(pmt_sockt_add(t, &o[i]), 0);
+		order[i] = i;
+	}
+	ck_assert_int_eq(pmt_sockt_test_set_key(t, zero), -EBUSY);
+	for (i = N - 1; i > 0; i--) {
+		j = (uint32_t)(rnd(&seed) % (i + 1));
+		tmp = order[i];
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	for (i = 0; i < N; i++) {
+		if (i % 2 == 0)
+			ck_assert_int_eq(pmt_sockt_del(t, &o[order[i]].key), 0);
+		else
+			ck_assert_int_eq(pmt_sockt_del_value(t, &o[order[i]]), 0);
+		if (i % 16 == 0 || i > N - 8)
+			for (j = 0; j < N; j++) {
+				struct pmt_flow_key k = key_of(j);
+
+				ck_assert_ptr_eq(pmt_sockt_lookup(t, &k),
+						 o[j].magic == MAGIC_LIVE ?
+						 &o[j] : NULL);
+			}
+		n = 0;
+		pmt_sockt_walk(t, count_walk, &n);
+		ck_assert_uint_eq(n, N - 1 - i);
+	}
+	ck_assert_uint_eq(c.n_freed, N);
+	ck_assert_uint_eq(c.bad, 0);
+	pmt_sockt_free(t);
+}
+END_TEST
+
 static Suite *
 sockt_suite(void)
 {
@@ -542,6 +594,7 @@ sockt_suite(void)
 	tc = tcase_create("model");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, model_of_random_churn_at_high_load, 0, 3);
+	tcase_add_test(tc, one_run_past_the_displacement_a_slot_holds);
 	suite_add_tcase(s, tc);
 	return s;
 }
