@@ -618,6 +618,14 @@ void pmt_tcp_timer_fire(struct pmt_timer *t, uint64_t now);
 void pmt_tcp_timer_clock_jump(struct pmt_engine *eng, uint64_t old, uint64_t now);
 /* When @kind fires, on the engine clock (us); 0 when it is off. */
 uint64_t pmt_tcp_timer_deadline(const struct pmt_tcb *tcb, enum pmt_tcpt kind);
+
+/*
+ * A TCB's 32-bit deadline (tcp_timer.c): microseconds when due within
+ * 2^30 us, else 1024-us units rounded up; decoded against the clock.
+ * Exposed for the unit tests.
+ */
+uint32_t pmt_tcp_tmr_encode(uint64_t when, uint64_t now, uint64_t *at);
+uint64_t pmt_tcp_tmr_decode(uint32_t d, uint64_t now);
 void pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind,
 		       uint64_t delay_us);
 void pmt_tcp_timer_cancel(struct pmt_tcb *tcb, enum pmt_tcpt kind);

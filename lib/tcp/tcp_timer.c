@@ -44,8 +44,8 @@ tmr_delta31(uint32_t d, uint64_t now)
 }
 
 /* Deadline @d (non-zero) on the clock, read at @now. */
-static uint64_t
-tmr_decode(uint32_t d, uint64_t now)
+uint64_t
+pmt_tcp_tmr_decode(uint32_t d, uint64_t now)
 {
 	uint64_t now_k;
 
@@ -56,8 +56,8 @@ tmr_decode(uint32_t d, uint64_t now)
 }
 
 /* Deadline @when (not before @now) in 32 bits; *@at: when it fires. */
-static uint32_t
-tmr_encode(uint64_t when, uint64_t now, uint64_t *at)
+uint32_t
+pmt_tcp_tmr_encode(uint64_t when, uint64_t now, uint64_t *at)
 {
 	uint32_t d;
 
@@ -81,7 +81,7 @@ pmt_tcp_timer_deadline(const struct pmt_tcb *tcb, enum pmt_tcpt kind)
 {
 	uint32_t d = tcb->tmr[kind];
 
-	return d == 0 ? 0 : tmr_decode(d, pmt_tcb_eng(tcb)->now);
+	return d == 0 ? 0 : pmt_tcp_tmr_decode(d, pmt_tcb_eng(tcb)->now);
 }
 
 static int
@@ -98,10 +98,10 @@ restate(void *arg, const struct pmt_flow_key *k, void *value)
 	for (i = 0; i < PMT_TCPT_N; i++) {
 		if (tcb->tmr[i] == 0)
 			continue;
-		d = tmr_decode(tcb->tmr[i], clk[0]);
+		d = pmt_tcp_tmr_decode(tcb->tmr[i], clk[0]);
 		if ((int64_t)(d - clk[1]) < 0)
 			d = clk[1];	/* overdue: due at once */
-		tcb->tmr[i] = tmr_encode(d, clk[1], &at);
+		tcb->tmr[i] = pmt_tcp_tmr_encode(d, clk[1], &at);
 	}
 	return 0;
 }
@@ -151,7 +151,7 @@ pmt_tcp_timer_arm(struct pmt_tcb *tcb, enum pmt_tcpt kind, uint64_t delay_us)
 	if (kind == PMT_TCPT_REXMT)
 		tcb->flags &= ~(uint32_t)PMT_TF_PTO;
 
-	d = tmr_encode(when, eng->now, &when);
+	d = pmt_tcp_tmr_encode(when, eng->now, &when);
 	tcb->tmr[kind] = d;
 	if (!pmt_timer_armed(&tcb->timer) ||
 	    (int64_t)(when - tcb->timer.expires) < 0)

@@ -4467,6 +4467,62 @@ cfg_keepalive_hours(struct pmt_config *cfg)
  * it fires within a millisecond after its time, never before, and
  * across the clock's wrap (the test clock passes 2^64 on the way).
  */
+/*
+ * The TCB's 32-bit deadlines, against a model: a deadline within 2^30
+ * us is kept to the microsecond, a later one rounded up to 1024 us
+ * (never early); either reads back the same from any clock between
+ * its arming and 2^28 us after it is due (what a clock jump past that
+ * restates), and no deadline encodes as 0 ("off"). Clocks anywhere in
+ * 64 bits, the wrap included; seeded.
+ */
+START_TEST(deadline_in_32_bits_reads_back_whole)
+{
+	uint64_t seed = UINT64_C(0x853c49e6748fea9b), now, when, at, later;
+	unsigned int i;
+	uint32_t d;
+
+	for (i = 0; i < 200000; i++) {
+		uint64_t r, delta;
+
+		seed ^= seed >> 12;
+		seed ^= seed << 25;
+		seed ^= seed >> 27;
+		r = seed * UINT64_C(2685821657736338717);
+		/* a quarter of the clocks within 2^32 us of the wrap */
+		now = (i % 4 == 0) ? (uint64_t)0 - (r >> 32) : r;
+		switch (i % 3) {
+		case 0:
+			delta = (r >> 7) & ((UINT64_C(1) << 20) - 1);
+			break;
+		case 1:
+			delta = (r >> 3) & ((UINT64_C(1) << 30) - 1);
+			break;
+		default:
+			/* up to 6.4 days: the long form is good for
+			 * 12 (keepalive's idle is at most one) */
+			delta = (UINT64_C(1) << 30) +
+				((r >> 5) & ((UINT64_C(1) << 39) - 1));
+			break;
+		}
+		when = now + delta;
+		d = pmt_tcp_tmr_encode(when, now, &at);
+		ck_assert_uint_ne(d, 0);
+		if (delta < (UINT64_C(1) << 30))
+			ck_assert_msg(at == when || (at == when + 1 &&
+						     (uint32_t)(when & 0x7fffffff) == 0),
+				      "near deadline moved: +%" PRIu64, at - when);
+		else
+			ck_assert_msg(at - when < 1024,
+				      "far deadline +%" PRIu64 " us", at - when);
+		ck_assert_uint_eq(pmt_tcp_tmr_decode(d, now), at);
+		later = now + (r % (at - now + (UINT64_C(1) << 28)));
+		ck_assert_uint_eq(pmt_tcp_tmr_decode(d, later), at);
+		ck_assert_uint_eq(pmt_tcp_tmr_decode(d, at +
+						     (UINT64_C(1) << 28) - 1024), at);
+	}
+}
+END_TEST
+
 START_TEST(keepalive_hours_away_fires_on_time_across_the_wrap)
 {
 	struct conn c;
@@ -6547,6 +6603,7 @@ tcp_suite(void)
 	tcase_add_loop_test(tc, initial_window, 0, (int)RTE_DIM(iw_cases));
 	tcase_add_test(tc, keepalive_probes_then_times_out);
 	tcase_add_test(tc, keepalive_hours_away_fires_on_time_across_the_wrap);
+	tcase_add_test(tc, deadline_in_32_bits_reads_back_whole);
 
 	tc = tcase(s, "congestion");
 	tcase_add_test(tc, cubic_loss_and_growth_along_the_curve);
