@@ -332,7 +332,7 @@ struct pmt_tcp_engine {
 	struct pmt_tcb *listen[PMT_TCP_MAX_LISTEN];
 	struct pmt_tcb *ev_head;	/* ready list */
 	struct pmt_tcb *ev_tail;
-	struct pmt_tcb *reap;		/* out of the table, grace period over */
+	struct pmt_tcb *reap;		/* out of the table, freed at the turn's end */
 	struct pmt_tcp_secret secret;
 	struct pmt_port_alloc ports;
 	uint32_t n_tcbs;		/* TCBs allocated (table or not) */
@@ -467,10 +467,10 @@ pmt_ooo_stamp_newer(uint32_t a, uint32_t b)
 
 /* Socket-table membership of a TCB. */
 enum {
-	PMT_TBL_NONE = 0,	/* never entered, or grace period over */
+	PMT_TBL_NONE = 0,	/* never entered, or reaped */
 	PMT_TBL_IN,		/* in the table */
-	PMT_TBL_LEAVING,	/* deleted; readers may still see it */
-	PMT_TBL_IDLED,		/* replaced by its idle form; readers may still see it */
+	PMT_TBL_LEAVING,	/* deleted, on the reap list */
+	PMT_TBL_IDLED,		/* replaced by its idle form, on the reap list */
 };
 
 /* --- control-block life (tcp_tcb.c) --- */
@@ -494,7 +494,7 @@ void pmt_tcb_time_wait(struct pmt_tcb *tcb);
 void pmt_tcb_flush_queues(struct pmt_tcb *tcb);
 /* Free the out-of-order queue of @tcb (and its share of the budget). */
 void pmt_tcb_flush_ooo(struct pmt_tcb *tcb);
-/* Return TCBs whose grace period ended and that nobody holds. */
+/* Return TCBs that left the table and that nobody holds. */
 void pmt_tcp_reap(struct pmt_engine *eng);
 /* pmt_events() popped @tcb after its descriptor was closed. */
 void pmt_tcb_release_popped(struct pmt_tcb *tcb);
@@ -546,7 +546,7 @@ void pmt_tcp_idle_arm(struct pmt_tcb *tcb);
  * (NULL when no TCB is left: counted in tcp_idle_wake_fail).
  */
 struct pmt_tcb *pmt_tcp_idle_wake(struct pmt_engine *eng, void *entry);
-/* Release a grace-period-expired idle form or idled TCB (tcp_tcb.c). */
+/* Return an idle form that left the table to its slab. */
 void pmt_tcp_idle_put(struct pmt_engine *eng, struct pmt_tcb_idle *idle);
 /* Reset an idle form's connection that cannot wake to close (RST). */
 void pmt_tcp_idle_reset(struct pmt_engine *eng, void *entry);

@@ -204,10 +204,9 @@ pmt_tcp_engine_init(struct pmt_engine *eng)
 	/*
 	 * No thread but this engine's reads its shard: segments that reach
 	 * another lcore are handed over on rings, and whoever wants to see
-	 * the sockets asks the engine (issue 11's design). So no readers and
-	 * no grace period: a closed TCB goes to the reap list from within
-	 * the delete (freed at the turn's end, as before), an idle form
-	 * back to its slab at once.
+	 * the sockets asks the engine (issue 11's design). A closed TCB
+	 * goes to the reap list from within the delete (freed at the
+	 * turn's end), an idle form back to its slab at once.
 	 */
 	te->table = pmt_sockt_create(name, n, socket,
 				     offsetof(struct pmt_tcb, key),
@@ -295,7 +294,7 @@ pmt_tcb_time_wait(struct pmt_tcb *tcb)
 }
 
 /*
- * Out of TCBs: first those whose grace period has just ended (they wait
+ * Out of TCBs: first those that left the table this turn (they wait
  * for the turn's end otherwise), then the oldest TIME-WAIT (Linux gives
  * one up past tcp_max_tw_buckets too): a new connection is worth more
  * than the tail end of an old one's 2MSL. Returns a TCB, or NULL.

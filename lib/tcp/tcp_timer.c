@@ -593,7 +593,7 @@ pmt_tcp_timer_fire(struct pmt_timer *t, uint64_t now)
 			if (tcb->flags & PMT_TF_KEEPALIVE)
 				timer_keep(tcb);
 			else if (pmt_tcp_idle_try(tcb))
-				return;	/* the TCB went with its grace period */
+				return;	/* the TCB is on the reap list */
 			break;
 		case PMT_TCPT_2MSL:
 			/* TIME-WAIT over, or FIN-WAIT-2 given up on. */
