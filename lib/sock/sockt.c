@@ -130,23 +130,35 @@ slot_tag(uint64_t h, uint32_t d)
 	       (uint64_t)RTE_MIN(d, SOCKT_DISP_MAX) << SOCKT_DISP_SHIFT;
 }
 
+/*
+ * Look for @k (hash @h) from slot *@i, *@d slots past its home slot.
+ * true: *@i is its slot. false: *@i is the empty slot that ends the run
+ * and *@d how far that is from the home slot (where an add puts it).
+ */
+static inline bool
+probe(const struct pmt_sockt *t, const struct pmt_flow_key *k, uint64_t h,
+      uint32_t *i, uint32_t *d)
+{
+	uint64_t s;
+
+	/* Never full (count <= entries < slots): an empty slot ends it. */
+	while ((s = t->slot[*i]) != 0) {
+		if ((s & ~SOCKT_PTR_MASK) == slot_tag(h, *d) &&
+		    key_eq(slot_key(t, s), k))
+			return true;
+		*i = next_slot(t, *i);
+		(*d)++;
+	}
+	return false;
+}
+
 /* The slot of @k (hash @h), probing from slot @i at distance @d from its
  * home slot; SOCKT_NONE if absent. */
 static inline uint32_t
 find_from(const struct pmt_sockt *t, const struct pmt_flow_key *k,
 	  uint64_t h, uint32_t i, uint32_t d)
 {
-	uint64_t s;
-
-	/* Never full (count <= entries < slots): an empty slot ends it. */
-	while ((s = t->slot[i]) != 0) {
-		if ((s & ~SOCKT_PTR_MASK) == slot_tag(h, d) &&
-		    key_eq(slot_key(t, s), k))
-			return i;
-		i = next_slot(t, i);
-		d++;
-	}
-	return SOCKT_NONE;
+	return probe(t, k, h, &i, &d) ? i : SOCKT_NONE;
 }
 
 static inline uint32_t
@@ -214,18 +226,16 @@ pmt_sockt_add(struct pmt_sockt *t, void *value)
 	uintptr_t v = (uintptr_t)value;
 	const struct pmt_flow_key *k;
 	uint32_t i, d = 0;
-	uint64_t h, s;
+	uint64_t h;
 
 	if (!value_ok(v))
 		return -EINVAL;
 	k = value_key(t, v);
 	h = sockt_hash(t, k);
 	/* One probe both checks for the key and finds the free slot. */
-	for (i = home_of(t, h); (s = t->slot[i]) != 0;
-	     i = next_slot(t, i), d++)
-		if ((s & ~SOCKT_PTR_MASK) == slot_tag(h, d) &&
-		    key_eq(slot_key(t, s), k))
-			return -EEXIST;
+	i = home_of(t, h);
+	if (probe(t, k, h, &i, &d))
+		return -EEXIST;
 	if (t->count >= t->entries)
 		return -ENOSPC;
 	t->slot[i] = (uint64_t)v | slot_tag(h, d);
@@ -303,14 +313,14 @@ int
 pmt_sockt_replace(struct pmt_sockt *t, void *value)
 {
 	uintptr_t v = (uintptr_t)value;
-	uint64_t h;
+	const struct pmt_flow_key *k;
 	uint32_t i;
 	void *old;
 
 	if (!value_ok(v))
 		return -EINVAL;
-	h = sockt_hash(t, value_key(t, v));
-	i = find(t, value_key(t, v), h);
+	k = value_key(t, v);
+	i = find(t, k, sockt_hash(t, k));
 	if (i == SOCKT_NONE)
 		return -ENOENT;
 	old = slot_value(t->slot[i]);
