@@ -340,6 +340,17 @@ msg_put(struct gen_worker *w, struct gen_conn *c)
 	c->m = NULL;
 }
 
+/* A message of @len bytes starts going out (UINT64_MAX: a stream). */
+static struct gen_msg *
+msg_send(struct gen_worker *w, struct gen_conn *c, uint64_t len)
+{
+	struct gen_msg *m = msg_of(w, c);
+
+	m->out_off = 0;
+	m->out_len = len;
+	return m;
+}
+
 /* The server's request parser, if a request is under way. */
 static inline struct gen_http_req *
 conn_req(const struct gen_conn *c)
@@ -358,7 +369,7 @@ conn_in_left(const struct gen_conn *c)
 static void
 msg_quiet(struct gen_worker *w, struct gen_conn *c)
 {
-	if (c->m != NULL && conn_req(c) == NULL && c->m->in_left == 0)
+	if (c->m != NULL && c->m->req == NULL && c->m->in_left == 0)
 		msg_put(w, c);
 }
 
@@ -710,9 +721,7 @@ client_send_request(struct gen_worker *w, int fd, struct gen_conn *c,
 
 	c->state = C_SENDING;
 	w->busy++;
-	msg_of(w, c);
-	c->m->out_off = 0;
-	c->m->out_len = w->req_len;
+	msg_send(w, c, w->req_len);
 	c->got_first = false;
 	c->m->t0 = c->last_io = now;
 	if (w->conf->proto == GEN_HTTP) {
@@ -1100,8 +1109,7 @@ client_event(struct gen_worker *w, const struct pmt_event *ev, uint64_t now)
 		gen_hist_record(&w->h_connect, now - c->m->t0);
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
 			c->state = C_STREAM;
-			c->m->out_off = 0;
-			c->m->out_len = UINT64_MAX;
+			msg_send(w, c, UINT64_MAX);
 		} else if (w->draining) {
 			w->c.closed_at_end++;
 			conn_close(w, fd, c);
@@ -1257,9 +1265,7 @@ server_start_response(struct gen_worker *w, int fd, struct gen_conn *c)
 
 	w->c.requests++;
 	c->state = C_SENDING;
-	msg_of(w, c);
-	c->m->out_off = 0;
-	c->m->out_len = cf->body_size;
+	msg_send(w, c, cf->body_size);
 	if (cf->proto == GEN_HTTP)
 		c->m->out_len += w->hdr_tpl[hdr_kind(c)]->pkt_len;
 	server_respond(w, fd, c);
@@ -1289,9 +1295,7 @@ server_reject(struct gen_worker *w, int fd, struct gen_conn *c,
 	c->reject = (uint8_t)(k + 1);
 	c->close_after = true;
 	c->state = C_SENDING;
-	msg_of(w, c);
-	c->m->out_off = 0;
-	c->m->out_len = w->rej_tpl[k]->pkt_len;
+	msg_send(w, c, w->rej_tpl[k]->pkt_len);
 	server_respond(w, fd, c);
 }
 
@@ -1556,10 +1560,9 @@ server_accept(struct gen_worker *w, int lfd, uint64_t now)
 		}
 		c = &w->conns[fd];
 		memset(c, 0, sizeof(*c));
+		/* No message state (c->m) until the first request byte, and
+		 * none again between requests: an idle connection holds none. */
 		c->state = C_READING;
-		/* The message state comes with the first request byte and
-		 * goes between requests: an idle connection holds none. */
-		c->m = NULL;
 		c->last_io = now;
 		if (w->first_ns == 0)
 			w->first_ns = now;
@@ -1569,9 +1572,7 @@ server_accept(struct gen_worker *w, int lfd, uint64_t now)
 		if (w->conf->proto == GEN_RAW && w->conf->raw_mode == GEN_RAW_BULK) {
 			/* One-way bulk: the server streams until the end. */
 			c->state = C_STREAM;
-			msg_of(w, c);
-			c->m->out_off = 0;
-			c->m->out_len = UINT64_MAX;
+			msg_send(w, c, UINT64_MAX);
 			stream_more(w, fd, c);
 		}
 		if (w->conns[fd].state != C_FREE)
